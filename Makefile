@@ -1,0 +1,47 @@
+# Every pulumi command goes through scripts/pulumi (engine + venv on PATH, local file backend by default).
+STACK ?= local
+PULUMI := scripts/pulumi
+PY := .venv/bin/python
+
+.PHONY: setup demo demo-down test lint preview up destroy refresh render emulator
+
+setup:
+	@scripts/setup.sh
+
+# The main job on the embedded default: the local SaladCloud emulator + `pulumi up --stack local`.
+demo: setup
+	@scripts/demo.sh up
+
+demo-down: setup
+	@scripts/demo.sh down
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy components policies
+	$(PATH_WITH_TOOLS) actionlint .github/workflows/*.yml
+
+test: setup lint
+	$(PY) -m pytest -q
+
+# The same preview + policy report the pull-request workflow posts.
+preview: setup
+	@scripts/preview.sh $(STACK)
+
+up: setup
+	@$(PULUMI) stack select $(STACK) --create >/dev/null
+	$(PULUMI) up --stack $(STACK) $(ARGS)
+
+refresh: setup
+	$(PULUMI) refresh --stack $(STACK) $(ARGS)
+
+destroy: setup
+	$(PULUMI) destroy --stack $(STACK) $(ARGS)
+
+# GitOps: write the Kubernetes manifests of STACK (k8s-prod, gke-prod) to rendered/STACK instead of applying.
+render: setup
+	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod)
+
+emulator: setup
+	$(PY) -m emulator serve
+
+PATH_WITH_TOOLS = PATH="$$(cat .venv/tgi-fleet-path):$$PATH"

@@ -1,0 +1,331 @@
+"""Typed stack config: every `tgi-fleet:*` key of stacks/Pulumi.<stack>.yaml, validated once at the edge.
+
+Errors name the config key, the bad value and the fix (the field's description says what is accepted).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+
+from components.errors import UserError
+from components.sizing.memory import Dtype, Quantize
+from components.sizing.recommend import Bandwidth
+
+NAMESPACE = "tgi-fleet"
+Provider = Literal["local", "salad", "kubernetes", "docker", "baseten", "dstack"]
+INTERRUPTIBLE_PROVIDERS = frozenset({"local", "salad"})
+SECRET_KEYS = ("hf_token", "salad_api_key", "api_key")
+_HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_DNS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSpec(_Section):
+    """The model TGI serves."""
+
+    id: str = Field(description="a Hugging Face model id such as 'mistralai/Mistral-7B-Instruct-v0.3'")
+    revision: str | None = Field(None, description="a branch, tag or commit of the model repo")
+    dtype: Dtype = Field("float16", description="one of float16, bfloat16 (float32 only for sizing)")
+    quantize: Quantize = Field(
+        "none", description="one of none, bitsandbytes, bitsandbytes-nf4, bitsandbytes-fp4, eetq, gptq, awq, fp8"
+    )
+    config_path: str | None = Field(
+        None, description="path to the model's config.json when it is neither shipped nor reachable on the Hub"
+    )
+    trust_remote_code: bool = Field(False, description="true or false")
+
+    @field_validator("id")
+    @classmethod
+    def _hf_id(cls, v: str) -> str:
+        if not _HF_ID.match(v):
+            raise ValueError("expected 'owner/name'")
+        return v
+
+
+class Serving(_Section):
+    """TGI launcher limits; unset ones are filled by the sizing recommender and reported."""
+
+    max_input_tokens: PositiveInt | None = Field(None, description="a positive integer < max_total_tokens")
+    max_total_tokens: PositiveInt | None = Field(None, description="a positive integer <= the model's context")
+    max_batch_prefill_tokens: PositiveInt | None = Field(
+        None, description="a positive integer >= max_input_tokens"
+    )
+    num_shard: Literal[1, 2, 4, 8] | None = Field(None, description="1, 2, 4 or 8 (GPUs per replica)")
+    max_concurrent_requests: PositiveInt = Field(128, description="a positive integer (TGI default 128)")
+
+
+class GpuRequest(_Section):
+    """Which GPUs a replica may land on: class names, or a VRAM minimum for the cheapest fit."""
+
+    classes: list[str] = Field(
+        default_factory=list,
+        description="GPU class names of the provider, e.g. ['RTX 4090 (24 GB)'] (python -m components.sizing "
+        "lists them), or leave empty and set min_vram_gb",
+    )
+    min_vram_gb: float | None = Field(None, gt=0, description="a VRAM minimum per GPU in GB, e.g. 24")
+    count: PositiveInt = Field(1, description="GPUs per replica (>= num_shard)")
+    name: str | None = Field(
+        None, description="the GPU model your own nodes/host have (kubernetes, docker), e.g. 'L4' or 'A100 80GB'"
+    )
+
+
+class Resources(_Section):
+    """CPU, RAM, disk and shared memory per replica."""
+
+    cpu: int = Field(8, ge=1, le=1024, description="vCPUs per replica, 1..1024")
+    memory_mb: int = Field(30720, ge=1024, description="RAM per replica in MB, >= 1024")
+    storage_gb: int = Field(50, ge=1, description="disk per replica in GB (model cache), >= 1")
+    shm_mb: int | None = Field(None, ge=64, description="/dev/shm in MB, >= 64 (default: 1024 when sharded)")
+
+
+class Gateway(_Section):
+    """The public endpoint in front of the replicas."""
+
+    enabled: bool = Field(True, description="true or false")
+    auth: bool = Field(False, description="true or false (required true in prod by policy)")
+    port: int = Field(3000, ge=1, le=65535, description="the container port TGI listens on, 1..65535")
+
+
+class Secrets(_Section):
+    """Where the Hugging Face token comes from."""
+
+    hf_token_source: Literal["config", "env", "aws", "none"] = Field(
+        "config",
+        description="config (secret tgi-fleet:hf_token), env (variable hf_token_env), "
+        "aws (Secrets Manager, hf_token_aws_secret_id) or none (public models)",
+    )
+    hf_token_env: str = Field("HF_TOKEN", description="the environment variable holding the token")
+    hf_token_aws_secret_id: str | None = Field(None, description="the Secrets Manager secret ARN or name")
+    salad_api_key_aws_secret_id: str | None = Field(
+        None, description="a Secrets Manager secret ARN or name holding the SaladCloud API key (else salad_api_key)"
+    )
+    aws_region: str | None = Field(None, description="the AWS region of the secret, e.g. us-east-1")
+    aws_endpoint_url: str | None = Field(None, description="a Secrets Manager endpoint override (tests, VPC)")
+    hf_endpoint: str = Field("https://huggingface.co", description="the Hugging Face Hub URL")
+    check_model_access: bool = Field(True, description="true: check the token can read the model first")
+
+    @model_validator(mode="after")
+    def _aws_needs_id(self) -> Secrets:
+        if self.hf_token_source == "aws" and not self.hf_token_aws_secret_id:
+            raise ValueError("hf_token_source 'aws' needs hf_token_aws_secret_id (the secret's ARN or name)")
+        return self
+
+
+class Smoke(_Section):
+    """The smoke-test stage: readiness wait, chat completions, SLOs."""
+
+    enabled: bool = Field(True, description="true or false")
+    min_ready_replicas: PositiveInt | None = Field(None, description="replicas that must be ready (default 1)")
+    ready_timeout_s: PositiveInt | None = Field(
+        None, description="seconds to wait for readiness (default: the recommender's readiness timeout)"
+    )
+    prompts: list[str] = Field(
+        default_factory=lambda: ["What is the meaning of life?"], min_length=1, description="non-empty prompts"
+    )
+    max_tokens: PositiveInt = Field(64, description="a positive integer")
+    temperature: float = Field(0.1, ge=0, le=2, description="0..2 (Truss default 0.1)")
+    top_p: float = Field(0.75, gt=0, le=1, description="0 < top_p <= 1 (Truss default 0.75)")
+    stop: list[str] = Field(default_factory=list, max_length=4, description="at most 4 stop sequences")
+    ttft_slo_ms: PositiveInt = Field(5000, description="time-to-first-token ceiling in ms")
+    latency_slo_ms: PositiveInt = Field(60000, description="whole-answer latency ceiling in ms")
+    endpoint: str | None = Field(None, description="override the URL the smoke test calls")
+
+
+class Salad(_Section):
+    """SaladCloud API target."""
+
+    organization: str = Field("local-org", description="your SaladCloud organization name (lowercase, dashes)")
+    project: str = Field("default", description="the SaladCloud project name (lowercase, dashes)")
+    base_url: str = Field("https://api.salad.com/api/public", description="the SaladCloud API base URL")
+    gateway_scheme: Literal["https", "http"] = Field("https", description="https (real) or http (emulator)")
+    priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
+    country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
+    emulator: bool = Field(False, description="true: start the local emulator if base_url is not answering")
+
+    @field_validator("organization", "project")
+    @classmethod
+    def _dns(cls, v: str) -> str:
+        if not _DNS_NAME.match(v):
+            raise ValueError("must match ^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+        return v
+
+
+class Kubernetes(_Section):
+    """Kubernetes target."""
+
+    namespace: str = Field("tgi", description="the namespace to deploy into (created unless create_namespace: false)")
+    create_namespace: bool = Field(True, description="true or false")
+    context: str | None = Field(None, description="the kubeconfig context to use")
+    render_dir: str | None = Field(None, description="write manifests here instead of applying them (GitOps)")
+    gke: bool = Field(False, description="true: GKE accelerator labels and Google's TGI DLC image")
+    node_selector: dict[str, str] = Field(default_factory=dict, description="extra node labels to select")
+    ingress_host: str | None = Field(None, description="the public host name of the Ingress")
+    ingress_class: str = Field("nginx", description="the IngressClass name")
+    model_cache_pvc_gb: int | None = Field(None, ge=1, description="a PVC size for /data, or unset for emptyDir")
+    hpa_max_replicas: int | None = Field(None, ge=1, description="enable an HPA up to this many replicas")
+
+
+class Docker(_Section):
+    """Single Docker GPU host target."""
+
+    host: str | None = Field(None, description="a DOCKER_HOST value, e.g. ssh://user@gpu-host")
+    host_port: int = Field(8080, ge=1, le=65535, description="the host port to publish, 1..65535")
+    data_dir: str = Field("/var/lib/tgi-fleet/data", description="host path for the model cache (/data)")
+
+
+class FleetConfig(BaseModel):
+    """The whole stack config, validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    provider: Provider = Field(description="one of local, salad, kubernetes, docker, baseten, dstack")
+    environment: Literal["dev", "prod"] = Field("dev", description="dev or prod")
+    name: str = Field("tgi", description="the deployment name: lowercase letters, digits, dashes, 2..63 chars")
+    model: ModelSpec = Field(description="an object with at least id")
+    serving: Serving = Serving()
+    gpu: GpuRequest = GpuRequest()
+    replicas: int = Field(1, ge=1, le=500, description="replicas, 1..500")
+    resources: Resources = Resources()
+    image: str = Field(
+        "ghcr.io/huggingface/text-generation-inference:3.3.0",
+        min_length=1,
+        description="the TGI image with a pinned tag or digest",
+    )
+    gateway: Gateway = Gateway()
+    secrets: Secrets = Secrets()
+    smoke: Smoke = Smoke()
+    sizing: Bandwidth = Bandwidth()
+    salad: Salad = Salad()
+    kubernetes: Kubernetes = Kubernetes()
+    docker: Docker = Docker()
+    # Secret values: read from the raw map, never echoed in errors.
+    hf_token: str | None = Field(None, repr=False, description="set with `pulumi config set --secret hf_token`")
+    salad_api_key: str | None = Field(
+        None, repr=False, description="set with `pulumi config set --secret salad_api_key`"
+    )
+    api_key: str | None = Field(None, repr=False, description="set with `pulumi config set --secret api_key`")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _DNS_NAME.match(v):
+            raise ValueError("must match ^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+        return v
+
+    @property
+    def interruptible(self) -> bool:
+        return self.provider in INTERRUPTIBLE_PROVIDERS
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> FleetConfig:
+        s = self.serving
+        if s.num_shard and s.num_shard > self.gpu.count and not self.gpu.classes:
+            raise ValueError(f"serving.num_shard ({s.num_shard}) needs gpu.count >= {s.num_shard}")
+        if not self.gpu.classes and self.gpu.min_vram_gb is None and self.gpu.name is None:
+            raise ValueError("gpu: set gpu.classes, gpu.min_vram_gb or gpu.name")
+        return self
+
+
+class ConfigError(UserError, ValueError):
+    """Invalid stack config; the message lists every problem with its key and fix."""
+
+
+def _describe(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """The description of the field at loc (its 'fix' text), walking nested models."""
+    current: type[BaseModel] | None = model
+    info: FieldInfo | None = None
+    for part in loc:
+        if current is None or not isinstance(part, str) or part not in current.model_fields:
+            break
+        info = current.model_fields[part]
+        ann = info.annotation
+        current = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return info.description if info else None
+
+
+def format_errors(exc: ValidationError, secret_keys: frozenset[str] = frozenset(SECRET_KEYS)) -> str:
+    """One line per problem: tgi-fleet:key.path = value: what is wrong. Fix: what is accepted."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+        key = ".".join(str(p) for p in loc) if loc else "(stack)"
+        value = "<secret>" if loc and loc[0] in secret_keys else json.dumps(err.get("input"), default=str)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1)
+            hint = f"Fix: remove it{f' (did you mean {close[0]!r}?)' if close else ''}."
+            lines.append(f"{NAMESPACE}:{key}: unknown key. {hint}")
+            continue
+        fix = _describe(FleetConfig, loc)
+        shown = "" if err["type"] == "missing" else f" = {value}"
+        lines.append(f"{NAMESPACE}:{key}{shown}: {msg}." + (f" Fix: {fix}." if fix else ""))
+    return "invalid stack config:\n  " + "\n  ".join(lines)
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    current: type[BaseModel] = FleetConfig
+    for part in loc:
+        if not isinstance(part, str) or part not in current.model_fields:
+            return []
+        ann = current.model_fields[part].annotation
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return []
+        current = ann
+    return list(current.model_fields)
+
+
+def parse_config(raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()) -> FleetConfig:
+    """Validate a flat {'tgi-fleet:key': 'value'} map (values as Pulumi stores them: JSON or plain strings).
+
+    secret_keys names the keys that are Pulumi secrets; a secret value given in plain config is refused.
+    """
+    data: dict[str, Any] = {}
+    for full_key, text in raw.items():
+        ns, _, key = full_key.partition(":")
+        if ns != NAMESPACE or not key:
+            continue
+        data[key] = _decode(text)
+    problems = [
+        f"{NAMESPACE}:{key} is set in plain text. Fix: `pulumi config set --secret {key} <value>` "
+        f"(it must be a Pulumi secret)."
+        for key in SECRET_KEYS
+        if key in data and f"{NAMESPACE}:{key}" not in secret_keys
+    ]
+    if problems:
+        raise ConfigError("invalid stack config:\n  " + "\n  ".join(problems))
+    try:
+        return FleetConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_errors(exc)) from None
+
+
+def _decode(text: str) -> Any:
+    """Pulumi keeps structured values as JSON text; plain strings stay strings."""
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[") or stripped in ("true", "false") or re.fullmatch(r"-?\d+(\.\d+)?", stripped):
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+def from_pulumi() -> FleetConfig:
+    """Read and validate this stack's `tgi-fleet:*` config from the running Pulumi program."""
+    from pulumi.runtime import config as runtime_config
+
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    raw = {k: str(v) for k, v in every.items() if k.startswith(f"{NAMESPACE}:")}
+    secret = frozenset(k for k in raw if runtime_config.is_config_secret(k))
+    return parse_config(raw, secret)

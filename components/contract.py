@@ -1,0 +1,50 @@
+"""The one shape the policy pack validates: TgiService's plain inputs, identical for every provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from components.catalog.models import ModelArch
+
+SERVICE_TYPE = "tgi-fleet:index:TgiService"
+CONTRACT_VERSION = 1
+
+
+class ServiceContract(BaseModel):
+    """Resolved plan as plain values (no Outputs), so nothing is unknown at preview."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    contract_version: int = CONTRACT_VERSION
+    provider: str
+    environment: str
+    interruptible: bool
+    name: str
+    model_id: str
+    dtype: str
+    quantize: str
+    model_arch: ModelArch
+    max_input_tokens: int
+    max_total_tokens: int
+    max_batch_prefill_tokens: int
+    model_max_context: int
+    num_shard: int
+    gpu_class: str
+    gpu_name: str
+    gpu_vram_bytes: int
+    gpu_count: int
+    gpu_compute_capability: float
+    min_vram_bytes: int
+    replicas: int
+    image: str
+    gateway_enabled: bool
+    gateway_auth: bool
+    shm_bytes: int
+    plain_env: dict[str, str]
+    secret_env: list[str]
+    hourly_cost: float | None = None
+
+    def props(self) -> dict[str, Any]:
+        """The component inputs CrossGuard sees."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,81 @@
+"""The container-group request a plan becomes, following SaladCloud's own TGI recipe (shared/contracts/salad)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from components.config import FleetConfig
+from components.salad.api_models import ContainerGroupPrototype
+from components.sizing.recommend import Plan
+from components.tgi import shm_bytes
+
+GIB = 1024**3
+MIB = 1024**2
+HEALTH_PATH = "/health"
+# SaladCloud caps: period_seconds <= 120, failure_threshold <= 20, initial_delay_seconds <= 1200.
+MAX_PERIOD, MAX_FAILURES, MAX_INITIAL_DELAY = 120, 20, 1200
+
+
+def _http_probe(port: int, **timing: int) -> dict[str, Any]:
+    return {"http": {"path": HEALTH_PATH, "port": port, "scheme": "http", "headers": []}, **timing}
+
+
+def startup_probe(port: int, budget_s: int) -> dict[str, Any]:
+    """A startup probe whose failure_threshold x period covers the download + load + warm-up budget."""
+    period = min(MAX_PERIOD, max(3, math.ceil(budget_s / MAX_FAILURES)))
+    initial = min(MAX_INITIAL_DELAY, max(0, budget_s - period * MAX_FAILURES))
+    return _http_probe(port, initial_delay_seconds=initial, period_seconds=period, timeout_seconds=10,
+                       success_threshold=1, failure_threshold=MAX_FAILURES)
+
+
+def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """The ContainerGroupPrototype as JSON, less the GPU class ids (resolved by name at create) and secrets."""
+    port = cfg.gateway.port
+    spec: dict[str, Any] = {
+        "name": cfg.name,
+        "display_name": cfg.name,
+        "autostart_policy": True,
+        "restart_policy": "always",
+        "replicas": cfg.replicas,
+        "container": {
+            "image": cfg.image,
+            "image_caching": True,
+            "priority": cfg.salad.priority,
+            "environment_variables": env,
+            "resources": {
+                "cpu": cfg.resources.cpu,
+                "memory": cfg.resources.memory_mb,
+                "gpu_classes": [],
+                "storage_amount": cfg.resources.storage_gb * GIB,
+                "shm_size": shm_bytes(cfg, plan) // MIB,
+            },
+        },
+        # The recipe's readiness probe: TGI's /health answers 200 only once the model is loaded.
+        "readiness_probe": _http_probe(port, initial_delay_seconds=0, period_seconds=3, timeout_seconds=10,
+                                       success_threshold=1, failure_threshold=1),
+        "startup_probe": startup_probe(port, plan.startup_budget_s),
+        "liveness_probe": _http_probe(port, initial_delay_seconds=0, period_seconds=10, timeout_seconds=30,
+                                      success_threshold=1, failure_threshold=3),
+    }
+    if cfg.salad.country_codes:
+        spec["country_codes"] = cfg.salad.country_codes
+    if cfg.gateway.enabled:
+        spec["networking"] = {
+            "protocol": "http",
+            "port": port,
+            "auth": cfg.gateway.auth,
+            "load_balancer": "least_number_of_connections",
+            "client_request_timeout": 100000,
+            "server_response_timeout": 100000,
+            "single_connection_limit": False,
+        }
+    return spec
+
+
+def to_prototype(spec: dict[str, Any], gpu_class_ids: list[str], secret_env: dict[str, str]) -> ContainerGroupPrototype:
+    """Validate the final request body (ids and secret env filled in) against the API's own model."""
+    body = {**spec, "container": {**spec["container"]}}
+    body["container"]["environment_variables"] = {**spec["container"]["environment_variables"], **secret_env}
+    body["container"]["resources"] = {**spec["container"]["resources"], "gpu_classes": gpu_class_ids}
+    return ContainerGroupPrototype.model_validate(body)

@@ -1,0 +1,293 @@
+"""Typed SaladCloud API client over httpx, with timeouts and retries that honour Retry-After."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, stop_after_delay
+
+from components.salad.api_models import (
+    ContainerGroup,
+    ContainerGroupCollection,
+    ContainerGroupInstance,
+    ContainerGroupInstanceCollection,
+    ContainerGroupPrototype,
+    GpuClass,
+    GpuClassesList,
+    ProblemDetails,
+    Quotas,
+)
+
+M = TypeVar("M", bound=BaseModel)
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_S = 60.0
+
+
+class SaladApiError(Exception):
+    """A SaladCloud API call failed; the message names the operation, the status and the API's detail."""
+
+    def __init__(self, operation: str, status: int | None, detail: str) -> None:
+        self.operation, self.status, self.detail = operation, status, detail
+        where = f"HTTP {status}" if status else "no response"
+        super().__init__(f"SaladCloud API {operation} failed ({where}): {detail}")
+
+
+class NameConflictError(SaladApiError):
+    """A container group with that name exists and was not made by this create."""
+
+
+def _detail(response: httpx.Response) -> str:
+    """The problem-details text, or a short excerpt of a non-JSON (e.g. HTML) error body."""
+    try:
+        problem = ProblemDetails.model_validate(response.json())
+        return problem.detail or problem.type or response.reason_phrase
+    except (ValueError, ValidationError):
+        text = " ".join(response.text.split())
+        return (text[:200] + "…") if len(text) > 200 else (text or response.reason_phrase)
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.TransportError):
+        return True
+    return isinstance(exc, SaladApiError) and exc.status in RETRY_STATUSES
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class _RetryAfter(SaladApiError):
+    def __init__(self, operation: str, status: int, detail: str, delay: float | None) -> None:
+        super().__init__(operation, status, detail)
+        self.delay = delay
+
+
+def _wait(state: RetryCallState) -> float:
+    """Retry-After when the server sent one (capped), else exponential backoff from 0.5 s up to 8 s."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, _RetryAfter) and exc.delay is not None:
+        return min(exc.delay, MAX_RETRY_AFTER_S)
+    return float(min(8.0, 0.5 * 2 ** (state.attempt_number - 1)))
+
+
+class SaladClient:
+    """One organization/project of the SaladCloud public API."""
+
+    def __init__(
+        self,
+        base_url: str,
+        organization: str,
+        project: str,
+        api_key: str,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        max_attempts: int = 6,
+        max_delay_s: float = 120.0,
+    ) -> None:
+        self.organization, self.project = organization, project
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Salad-Api-Key": api_key, "Accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+        self._retrying = retry(
+            retry=retry_if_exception(_retryable),
+            wait=_wait,
+            stop=stop_after_attempt(max_attempts) | stop_after_delay(max_delay_s),
+            reraise=True,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> SaladClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing --------------------------------------------------------------------------------------
+    @property
+    def _project_path(self) -> str:
+        return f"/organizations/{self.organization}/projects/{self.project}"
+
+    def _send(self, operation: str, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, path, **kwargs)
+        if response.status_code in ok:
+            return response
+        detail = _detail(response)
+        if response.status_code in RETRY_STATUSES:
+            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            raise _RetryAfter(operation, response.status_code, detail, delay)
+        if response.status_code == 401:
+            detail += " (check the Salad-Api-Key: tgi-fleet:salad_api_key)"
+        raise SaladApiError(operation, response.status_code, detail)
+
+    def _call(self, operation: str, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
+        send: Callable[..., httpx.Response] = self._retrying(self._send)
+        try:
+            return send(operation, method, path, ok, **kwargs)
+        except httpx.TransportError as exc:
+            raise SaladApiError(operation, None, f"{type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def _parse(model: type[M], response: httpx.Response, operation: str) -> M:
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise SaladApiError(operation, response.status_code, f"unexpected response body: {exc}") from None
+
+    # -- container groups -------------------------------------------------------------------------------
+    def list_groups(self) -> list[ContainerGroup]:
+        """All container groups of the project."""
+        r = self._call("list_container_groups", "GET", f"{self._project_path}/containers", (200,))
+        return self._parse(ContainerGroupCollection, r, "list_container_groups").items
+
+    def get_group(self, name: str) -> ContainerGroup | None:
+        """The group, or None when it does not exist."""
+        r = self._call("get_container_group", "GET", f"{self._project_path}/containers/{name}", (200, 404))
+        return None if r.status_code == 404 else self._parse(ContainerGroup, r, "get_container_group")
+
+    def create_group(self, prototype: ContainerGroupPrototype) -> ContainerGroup:
+        """Create a group exactly once: a retry after a lost response adopts what the lost attempt made."""
+        op = "create_container_group"
+        body = prototype.model_dump(mode="json", by_alias=True, exclude_none=True)
+        path = f"{self._project_path}/containers"
+        attempts = {"sent": 0}
+
+        def attempt() -> httpx.Response:
+            attempts["sent"] += 1
+            response = self._http.post(path, json=body)
+            if response.status_code == 201:
+                return response
+            if response.status_code == 409 and attempts["sent"] > 1:
+                return response  # our own earlier attempt got through: adopt below
+            if response.status_code == 409:
+                raise NameConflictError(
+                    op, 409,
+                    f"a container group named {prototype.name!r} already exists in "
+                    f"{self.organization}/{self.project}: choose another tgi-fleet:name, delete that group, or "
+                    f"adopt it with `pulumi import`.",
+                )
+            detail = _detail(response)
+            if response.status_code in RETRY_STATUSES:
+                raise _RetryAfter(op, response.status_code, detail,
+                                  retry_after_seconds(response.headers.get("Retry-After")))
+            raise SaladApiError(op, response.status_code, detail)
+
+        try:
+            response = self._retrying(attempt)()
+        except httpx.TransportError as exc:
+            # The request may have reached the server: look before reporting failure.
+            existing = self.get_group(prototype.name)
+            if existing is not None and _same_container(existing, prototype):
+                return existing
+            raise SaladApiError(op, None, f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 409:
+            existing = self.get_group(prototype.name)
+            if existing is None or not _same_container(existing, prototype):
+                raise NameConflictError(op, 409, f"a different container group named {prototype.name!r} exists")
+            return existing
+        return self._parse(ContainerGroup, response, op)
+
+    def patch_group(self, name: str, patch: dict[str, Any]) -> ContainerGroup:
+        """JSON merge-patch a group (ContainerGroupPatch fields; null removes)."""
+        r = self._call(
+            "update_container_group", "PATCH", f"{self._project_path}/containers/{name}", (200,),
+            content=_json_bytes(patch), headers={"Content-Type": "application/merge-patch+json"},
+        )
+        return self._parse(ContainerGroup, r, "update_container_group")
+
+    def delete_group(self, name: str) -> bool:
+        """Delete; False when it was already gone."""
+        r = self._call("delete_container_group", "DELETE", f"{self._project_path}/containers/{name}", (202, 404))
+        return r.status_code == 202
+
+    def start_group(self, name: str) -> None:
+        """Start a stopped group."""
+        self._call("start_container_group", "POST", f"{self._project_path}/containers/{name}/start", (202,))
+
+    def stop_group(self, name: str) -> None:
+        """Stop a running group."""
+        self._call("stop_container_group", "POST", f"{self._project_path}/containers/{name}/stop", (202,))
+
+    # -- instances --------------------------------------------------------------------------------------
+    def list_instances(self, name: str) -> list[ContainerGroupInstance]:
+        """The group's instances (replicas) with state and readiness."""
+        r = self._call("list_container_group_instances", "GET",
+                       f"{self._project_path}/containers/{name}/instances", (200,))
+        return self._parse(ContainerGroupInstanceCollection, r, "list_container_group_instances").instances
+
+    def instance_action(self, name: str, instance_id: str, action: str) -> None:
+        """reallocate, recreate or restart one instance."""
+        if action not in ("reallocate", "recreate", "restart"):
+            raise ValueError(f"unknown instance action {action!r}")
+        self._call(f"{action}_container_group_instance", "POST",
+                   f"{self._project_path}/containers/{name}/instances/{instance_id}/{action}", (202,))
+
+    # -- organization -----------------------------------------------------------------------------------
+    def list_gpu_classes(self) -> list[GpuClass]:
+        """GPU classes the organization can use (names carry the VRAM; the API has no VRAM field)."""
+        r = self._call("list_gpu_classes", "GET", f"/organizations/{self.organization}/gpu-classes", (200,))
+        return self._parse(GpuClassesList, r, "list_gpu_classes").items
+
+    def get_quotas(self) -> Quotas:
+        """Replica quotas of the organization."""
+        r = self._call("get_quotas", "GET", f"/organizations/{self.organization}/quotas", (200,))
+        return self._parse(Quotas, r, "get_quotas")
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(data).encode()
+
+
+def _same_container(group: ContainerGroup, prototype: ContainerGroupPrototype) -> bool:
+    """Is this the group our create asked for (same image and env), not someone else's?"""
+    env = group.container.environment_variables or {}
+    want = prototype.container.environment_variables or {}
+    return group.container.image == prototype.container.image and all(env.get(k) == v for k, v in want.items())
+
+
+def resolve_gpu_class_ids(classes: list[GpuClass], names: list[str]) -> list[str]:
+    """GPU class names -> ids; names compare loosely (case, spaces: the real list has ' RTX 5080 (16 GB)')."""
+
+    def norm(s: str) -> str:
+        return " ".join(s.lower().split())
+
+    by_name = {norm(c.name): str(c.id) for c in classes}
+    ids, missing = [], []
+    for name in names:
+        if norm(name) in by_name:
+            ids.append(by_name[norm(name)])
+        else:
+            missing.append(name)
+    if missing:
+        offered = ", ".join(sorted(c.name.strip() for c in classes))
+        raise SaladApiError(
+            "list_gpu_classes", 200,
+            f"GPU class(es) {missing} are not offered to this organization. Fix tgi-fleet:gpu.classes; "
+            f"offered: {offered}",
+        )
+    return ids

@@ -1,0 +1,170 @@
+"""ContainerGroup: a pulumi.dynamic resource over the SaladCloud API (create, read, diff, update, delete).
+
+Secrets (the API key, secret env such as HF_TOKEN) travel as inputs marked secret, never as attributes of the
+provider object: Pulumi stores the pickled provider in state in plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.salad.api_models import ContainerGroup as ApiGroup
+from components.salad.body import to_prototype
+from components.salad.client import SaladApiError, SaladClient, resolve_gpu_class_ids
+
+# Fields SaladCloud cannot PATCH (ContainerGroupPatch lacks them): changing one replaces the group.
+REPLACE_SPEC_PATHS = (("name",), ("restart_policy",), ("autostart_policy",), ("networking", "auth"),
+                      ("networking", "protocol"))
+REPLACE_API_KEYS = ("base_url", "organization", "project")
+DELETE_WAIT_S = 120.0
+SECRET_OUTPUTS = ["api_key", "secret_env"]
+
+
+def _client(props: dict[str, Any]) -> SaladClient:
+    api = props["api"]
+    return SaladClient(api["base_url"], api["organization"], api["project"], props["api_key"])
+
+
+def _get(d: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(key)
+    return d
+
+
+def secret_digest(secret_env: dict[str, str]) -> str:
+    """A stable digest of the secret env, to see a change without showing values."""
+    return hashlib.sha256(json.dumps(secret_env, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _outputs(props: dict[str, Any], group: ApiGroup, gpu_ids: list[str]) -> dict[str, Any]:
+    counts = group.current_state.instance_status_counts
+    dns = group.networking.dns if group.networking else None
+    scheme = props["api"].get("gateway_scheme", "https")
+    return {
+        **props,
+        "group_id": str(group.id),
+        "gpu_class_ids": gpu_ids,
+        "status": group.current_state.status,
+        "version": group.version,
+        "dns": dns,
+        "access_url": f"{scheme}://{dns}" if dns else None,
+        "running_count": counts.running_count,
+        "allocating_count": counts.allocating_count,
+        "creating_count": counts.creating_count,
+        "secret_env_digest": secret_digest(props.get("secret_env") or {}),
+    }
+
+
+class ContainerGroupProvider(ResourceProvider):
+    """CRUD of one SaladCloud container group."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        with _client(props) as client:
+            ids = resolve_gpu_class_ids(client.list_gpu_classes(), props["gpu_class_names"])
+            prototype = to_prototype(props["spec"], ids, props.get("secret_env") or {})
+            group = client.create_group(prototype)
+            if not prototype.autostart_policy:
+                client.start_group(group.name)
+                group = client.get_group(group.name) or group
+            return CreateResult(id_=group.name, outs=_outputs(props, group, ids))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with _client(props) as client:
+            group = client.get_group(id_)
+        if group is None:
+            return ReadResult(id_="", outs={})  # deleted out of band: refresh drops it
+        spec = json.loads(json.dumps(props["spec"]))
+        secret_keys = set((props.get("secret_env") or {}).keys())
+        spec["replicas"] = group.replicas
+        spec["container"]["image"] = group.container.image
+        spec["container"]["environment_variables"] = {
+            k: v for k, v in (group.container.environment_variables or {}).items() if k not in secret_keys
+        }
+        res = group.container.resources
+        spec["container"]["resources"].update(
+            cpu=res.cpu, memory=res.memory, storage_amount=res.storage_amount, shm_size=res.shm_size
+        )
+        return ReadResult(id_=id_, outs=_outputs({**props, "spec": spec}, group, [str(g) for g in res.gpu_classes]))
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [f"api.{k}" for k in REPLACE_API_KEYS if _get(olds, ("api", k)) != _get(news, ("api", k))]
+        replaces += ["spec." + ".".join(p) for p in REPLACE_SPEC_PATHS
+                     if _get(olds.get("spec"), p) != _get(news.get("spec"), p)]
+        if (olds.get("spec") or {}).get("networking") is None and news["spec"].get("networking") is not None:
+            replaces.append("spec.networking")
+        changes = [k for k in ("spec", "gpu_class_names", "api_key") if olds.get(k) != news.get(k)]
+        if olds.get("secret_env_digest") != secret_digest(news.get("secret_env") or {}):
+            changes.append("secret_env")
+        return DiffResult(changes=bool(changes or replaces), replaces=replaces,
+                          delete_before_replace=True)  # the name is the id: the old group must go first
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        with _client(news) as client:
+            ids = resolve_gpu_class_ids(client.list_gpu_classes(), news["gpu_class_names"])
+            wanted = to_prototype(news["spec"], ids, news.get("secret_env") or {})
+            body = wanted.model_dump(mode="json", by_alias=True, exclude_none=True)
+            old_env = {**olds["spec"]["container"]["environment_variables"], **(olds.get("secret_env") or {})}
+            env: dict[str, Any] = dict(body["container"]["environment_variables"])
+            env.update({k: None for k in old_env if k not in env})  # merge-patch: null removes
+            patch: dict[str, Any] = {
+                "display_name": body.get("display_name"),
+                "replicas": body["replicas"],
+                "country_codes": body.get("country_codes"),
+                "container": {**{k: body["container"].get(k) for k in ("image", "image_caching", "priority")},
+                              "environment_variables": env, "resources": body["container"]["resources"]},
+                **{k: body.get(k) for k in ("readiness_probe", "startup_probe", "liveness_probe")},
+            }
+            if "networking" in body:
+                patch["networking"] = {"port": body["networking"]["port"]}
+            group = client.patch_group(id_, patch)
+            return UpdateResult(outs=_outputs(news, group, ids))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with _client(props) as client:
+            if not client.delete_group(id_):
+                return
+            deadline = time.monotonic() + DELETE_WAIT_S
+            while client.get_group(id_) is not None:  # 202 = accepted; wait until it is really gone
+                if time.monotonic() > deadline:
+                    raise SaladApiError("delete_container_group", 202,
+                                        f"{id_} still exists {DELETE_WAIT_S:.0f} s after delete was accepted")
+                time.sleep(0.5)
+
+
+class ContainerGroup(Resource):
+    """A SaladCloud container group; outputs: group_id, status, dns, access_url, replica counts."""
+
+    group_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    version: pulumi.Output[int]
+    dns: pulumi.Output[str | None]
+    access_url: pulumi.Output[str | None]
+    running_count: pulumi.Output[int]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        api: dict[str, str],
+        api_key: pulumi.Input[str],
+        spec: dict[str, Any],
+        gpu_class_names: list[str],
+        secret_env: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "api": api, "api_key": api_key, "spec": spec, "gpu_class_names": gpu_class_names,
+            "secret_env": secret_env,
+            **dict.fromkeys(("group_id", "gpu_class_ids", "status", "version", "dns", "access_url",
+                             "running_count", "allocating_count", "creating_count", "secret_env_digest")),
+        }
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS))
+        super().__init__(ContainerGroupProvider(), name, props, opts)

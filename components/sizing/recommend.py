@@ -1,0 +1,234 @@
+"""The sizing recommender: serving limits, num_shard, GPU fit, probe budget and hourly cost of a plan."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from components.catalog.gpus import GIB, GpuCatalog, Offering
+from components.catalog.models import ModelArch
+from components.sizing.memory import Dtype, MemoryEstimate, Quantize, effective_quantize, estimate_memory
+
+DEFAULT_TOTAL_TOKENS = 4096  # what HF's TGI recommender proposes for 7B-class models (seed 003)
+FALLBACK_TOTAL_TOKENS = (2048, 1024, 512)
+GENERATION_RESERVE = 96  # tokens kept for the answer when only max_total_tokens is known (HF: 4096 -> 4000)
+PREFILL_ROUNDING = 256
+SHARD_CHOICES = (1, 2, 4, 8)
+
+
+class SizingError(ValueError):
+    """Limits that cannot work whatever the GPU (e.g. max_input_tokens >= max_total_tokens)."""
+
+
+class Bandwidth(BaseModel):
+    """What the startup budget assumes; override per stack (tgi-fleet:sizing)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    download_mb_s: float = Field(100.0, gt=0, description="weights download speed from the Hub, MB/s")
+    load_mb_s: float = Field(1000.0, gt=0, description="disk-to-GPU load speed, MB/s")
+    warmup_s: int = Field(60, ge=0, description="TGI warm-up (prefill of max_batch_prefill_tokens, CUDA graphs)")
+    image_gb: float = Field(10.0, ge=0, description="TGI image size pulled on a fresh node, GB")
+
+
+class PlanInputs(BaseModel):
+    """What the stack asks for; None means 'let the recommender choose'."""
+
+    model_config = ConfigDict(frozen=True)
+    model_id: str
+    arch: ModelArch
+    dtype: Dtype = "float16"
+    quantize: Quantize = "none"
+    max_input_tokens: int | None = None
+    max_total_tokens: int | None = None
+    max_batch_prefill_tokens: int | None = None
+    num_shard: int | None = None
+    gpu_classes: tuple[Offering, ...] = ()  # the classes the deployment may land on; empty = any
+    replicas: int = 1
+    bandwidth: Bandwidth = Bandwidth()
+
+
+class ProviderQuote(BaseModel):
+    """The cheapest way to run the plan's limits on one provider."""
+
+    provider: str
+    offering: str
+    gpu: str
+    gpus: int
+    num_shard: int
+    min_vram_bytes: int
+    price_per_hour: float
+    hourly_cost: float  # all replicas
+
+
+class Plan(BaseModel):
+    """The resolved serving plan every provider component deploys and the policy pack checks."""
+
+    model_id: str
+    arch: ModelArch
+    dtype: Dtype
+    quantize: Quantize
+    max_input_tokens: int
+    max_total_tokens: int
+    max_batch_prefill_tokens: int
+    num_shard: int
+    model_max_context: int
+    filled: list[str]  # limits the recommender chose (not set in the stack)
+    memory: MemoryEstimate
+    gpu: Offering | None  # the smallest class the deployment may land on (the one that must fit)
+    gpu_classes: list[Offering]  # every class the deployment may land on
+    fits: bool
+    startup_budget_s: int
+    readiness_timeout_s: int
+    replicas: int
+    hourly_cost: float | None
+    quotes: list[ProviderQuote]
+
+
+def _estimate(inputs: PlanInputs, total: int, prefill: int, shards: int) -> MemoryEstimate:
+    return estimate_memory(
+        inputs.arch,
+        dtype=inputs.dtype,
+        quantize=inputs.quantize,
+        max_total_tokens=total,
+        max_batch_prefill_tokens=prefill,
+        num_shard=shards,
+    )
+
+
+def _limits(inputs: PlanInputs, total: int) -> tuple[int, int, int]:
+    """(max_input, max_total, max_batch_prefill) with the recommender's defaults for what is unset."""
+    if inputs.max_total_tokens is None and inputs.max_input_tokens is not None:
+        total = inputs.max_input_tokens + GENERATION_RESERVE
+    total = inputs.max_total_tokens or total
+    reserve = min(GENERATION_RESERVE, total // 2)
+    max_input = inputs.max_input_tokens or total - reserve
+    prefill = inputs.max_batch_prefill_tokens or math.ceil(max_input / PREFILL_ROUNDING) * PREFILL_ROUNDING
+    return max_input, total, prefill
+
+
+def check_limits(max_input: int, total: int, prefill: int, context: int) -> list[str]:
+    """TGI's own start-up rules for the token limits; an empty list means consistent."""
+    problems = []
+    if max_input >= total:
+        problems.append(f"max_input_tokens ({max_input}) must be < max_total_tokens ({total})")
+    if total > context:
+        problems.append(f"max_total_tokens ({total}) exceeds the model's context ({context})")
+    if prefill < max_input:
+        problems.append(f"max_batch_prefill_tokens ({prefill}) must be >= max_input_tokens ({max_input})")
+    return problems
+
+
+def shard_choices(arch: ModelArch, max_gpus: int) -> list[int]:
+    """Shard counts TGI accepts: powers of two that divide the attention heads, up to the GPUs at hand."""
+    return [n for n in SHARD_CHOICES if n <= max_gpus and arch.num_attention_heads % n == 0]
+
+
+def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
+    """Resolve limits and num_shard for the requested GPU classes, and quote every provider."""
+    arch = inputs.arch
+    context = arch.max_position_embeddings
+    smallest = min(inputs.gpu_classes, key=lambda o: (o.gpu.vram_bytes, o.count), default=None)
+    max_gpus = smallest.count if smallest else 8
+    shards = [inputs.num_shard] if inputs.num_shard else shard_choices(arch, max_gpus) or [1]
+    totals = [inputs.max_total_tokens] if inputs.max_total_tokens else [
+        t for t in (DEFAULT_TOTAL_TOKENS, *FALLBACK_TOTAL_TOKENS) if t <= context
+    ] or [context]
+
+    # Prefer the default context on the fewest shards; shorten the context only when nothing else fits.
+    chosen: tuple[int, int, int, int, MemoryEstimate] | None = None
+    for total_guess in totals:
+        for n in shards:
+            max_input, total, prefill = _limits(inputs, total_guess)
+            mem = _estimate(inputs, total, prefill, n)
+            if chosen is None:
+                chosen = (max_input, total, prefill, n, mem)
+            if smallest is None or mem.min_vram_bytes <= smallest.gpu.vram_bytes:
+                chosen = (max_input, total, prefill, n, mem)
+                break
+        else:
+            continue
+        break
+    assert chosen is not None
+    max_input, total, prefill, n, mem = chosen
+    if smallest is not None and mem.min_vram_bytes > smallest.gpu.vram_bytes and not inputs.num_shard:
+        # Nothing fits: report the largest shard count (least memory per GPU) so the message is useful.
+        n = shards[-1]
+        max_input, total, prefill = _limits(inputs, totals[0])
+        mem = _estimate(inputs, total, prefill, n)
+
+    problems = check_limits(max_input, total, prefill, context)
+    if inputs.max_total_tokens is None and inputs.max_input_tokens is None and problems:
+        raise SizingError("; ".join(problems))
+    filled = [
+        name
+        for name, given in (
+            ("max_input_tokens", inputs.max_input_tokens),
+            ("max_total_tokens", inputs.max_total_tokens),
+            ("max_batch_prefill_tokens", inputs.max_batch_prefill_tokens),
+            ("num_shard", inputs.num_shard),
+        )
+        if given is None
+    ]
+    fits = smallest is None or mem.min_vram_bytes <= smallest.gpu.vram_bytes
+    bw = inputs.bandwidth
+    weights_mb = mem.weights_bytes / 1e6
+    startup = math.ceil(weights_mb / bw.download_mb_s + weights_mb / bw.load_mb_s + bw.warmup_s)
+    readiness = startup + math.ceil(bw.image_gb * 1000 / bw.download_mb_s)
+    price = smallest.price_per_hour if smallest else None
+    plan = Plan(
+        model_id=inputs.model_id,
+        arch=arch,
+        dtype=inputs.dtype,
+        quantize=effective_quantize(arch, inputs.quantize),
+        max_input_tokens=max_input,
+        max_total_tokens=total,
+        max_batch_prefill_tokens=prefill,
+        num_shard=n,
+        model_max_context=context,
+        filled=filled,
+        memory=mem,
+        gpu=smallest,
+        gpu_classes=list(inputs.gpu_classes),
+        fits=fits,
+        startup_budget_s=startup,
+        readiness_timeout_s=readiness,
+        replicas=inputs.replicas,
+        hourly_cost=None if price is None else round(price * inputs.replicas, 4),
+        quotes=[],
+    )
+    if catalog is not None:
+        plan.quotes = quote_providers(inputs, plan, catalog)
+    return plan
+
+
+def quote_providers(inputs: PlanInputs, plan: Plan, catalog: GpuCatalog) -> list[ProviderQuote]:
+    """Cheapest fitting offering per provider at the plan's limits (fewest shards on a price tie)."""
+    quotes = []
+    for provider in catalog.offerings:
+        best: ProviderQuote | None = None
+        for n in shard_choices(inputs.arch, 8):
+            mem = _estimate(inputs, plan.max_total_tokens, plan.max_batch_prefill_tokens, n)
+            offering = catalog.cheapest(provider, mem.min_vram_bytes, gpus=n)
+            if offering is None or offering.price_per_hour is None:
+                continue
+            cost = round(offering.price_per_hour * inputs.replicas, 4)
+            if best is None or cost < best.hourly_cost:
+                best = ProviderQuote(
+                    provider=provider,
+                    offering=offering.name,
+                    gpu=offering.gpu.name,
+                    gpus=offering.count,
+                    num_shard=n,
+                    min_vram_bytes=mem.min_vram_bytes,
+                    price_per_hour=offering.price_per_hour,
+                    hourly_cost=cost,
+                )
+        if best is not None:
+            quotes.append(best)
+    return sorted(quotes, key=lambda q: q.hourly_cost)
+
+
+def gib(n: int) -> str:
+    """Bytes as GiB with two decimals."""
+    return f"{n / GIB:.2f} GiB"

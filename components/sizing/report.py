@@ -1,0 +1,45 @@
+"""The human-readable sizing table (CLI, `pulumi preview` logs and stack outputs)."""
+
+from __future__ import annotations
+
+from components.sizing.recommend import Plan, gib
+
+
+def explain(plan: Plan) -> str:
+    """A table a reviewer can check by hand: every number with where it came from."""
+    m = plan.memory
+    src = {k: "recommended" if k in plan.filled else "stack config" for k in
+           ("max_input_tokens", "max_total_tokens", "max_batch_prefill_tokens", "num_shard")}
+    rows = [
+        f"tgi-fleet sizing: {plan.model_id}  dtype={plan.dtype} quantize={plan.quantize}  "
+        f"{m.params / 1e9:.2f} B params, context {plan.model_max_context}",
+        f"  {'limit':<28}{'value':>10}  source",
+        f"  {'max_input_tokens':<28}{plan.max_input_tokens:>10}  {src['max_input_tokens']}",
+        f"  {'max_total_tokens':<28}{plan.max_total_tokens:>10}  {src['max_total_tokens']}",
+        f"  {'max_batch_prefill_tokens':<28}{plan.max_batch_prefill_tokens:>10}  {src['max_batch_prefill_tokens']}",
+        f"  {'num_shard':<28}{plan.num_shard:>10}  {src['num_shard']}",
+        f"  memory per GPU ({plan.num_shard} shard{'s' if plan.num_shard > 1 else ''})",
+        f"  {'weights':<28}{gib(m.weights_bytes_per_shard):>12}  {gib(m.weights_bytes)} / {plan.num_shard}",
+        f"  {'KV cache':<28}{gib(m.kv_cache_bytes):>12}  {plan.max_total_tokens} tokens x "
+        f"{m.kv_cache_bytes_per_token / 1024:.1f} KiB",
+        f"  {'prefill workspace':<28}{gib(m.prefill_workspace_bytes):>12}  "
+        f"{plan.max_batch_prefill_tokens} tokens (TGI warm-up)",
+        f"  {'CUDA context + allocator':<28}{gib(m.overhead_bytes):>12}",
+        f"  {'min VRAM per GPU':<28}{gib(m.min_vram_bytes):>12}",
+    ]
+    if plan.gpu is not None:
+        verdict = "fits" if plan.fits else "DOES NOT FIT"
+        rows.append(
+            f"  GPU {plan.gpu.name} ({plan.gpu.gpu.name}, {plan.gpu.gpu.vram_gb:g} GiB): {verdict}, "
+            f"headroom {gib(plan.gpu.gpu.vram_bytes - m.min_vram_bytes)}"
+        )
+    rows.append(f"  startup budget {plan.startup_budget_s} s, readiness timeout {plan.readiness_timeout_s} s")
+    if plan.hourly_cost is not None:
+        rows.append(f"  cost of this plan: ${plan.hourly_cost:.2f}/h for {plan.replicas} replica(s)")
+    if plan.quotes:
+        rows.append(f"  cheapest fit per provider ({plan.replicas} replica(s)):")
+        rows += [
+            f"    {q.provider:<10}{q.offering:<26}num_shard={q.num_shard:<3}${q.hourly_cost:>9.2f}/h"
+            for q in plan.quotes
+        ]
+    return "\n".join(rows)

@@ -1,0 +1,1 @@
+"""The smoke-test stage: wait for ready replicas, then prove the endpoint answers chat completions."""

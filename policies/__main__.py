@@ -1,0 +1,47 @@
+"""The tgi-fleet CrossGuard pack: `pulumi preview --policy-pack policies [--policy-pack-config cfg.json]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+from pydantic import ValidationError
+
+from components.contract import SERVICE_TYPE, ServiceContract
+from policies.rules import RULES, Rule
+
+
+def _validator(rule: Rule) -> Any:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type != SERVICE_TYPE:
+            return
+        try:
+            contract = ServiceContract.model_validate(args.props)
+        except ValidationError as exc:
+            report_violation(f"{SERVICE_TYPE} inputs do not match the tgi-fleet contract: {exc}", None)
+            return
+        for message in rule.check(contract, args.get_config() or {}):
+            report_violation(message, None)
+
+    return validate
+
+
+def _policy(rule: Rule) -> ResourceValidationPolicy:
+    schema = PolicyConfigSchema(properties=dict(rule.config_schema)) if rule.config_schema else None
+    return ResourceValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        validate=_validator(rule),
+        enforcement_level=EnforcementLevel.MANDATORY if rule.mandatory else EnforcementLevel.ADVISORY,
+        config_schema=schema,
+    )
+
+
+PolicyPack(name="tgi-fleet", policies=[_policy(r) for r in RULES])

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One set-up entry point (`make setup`): the Pulumi engine, the Kubernetes provider plugin, actionlint,
+# and the project venv with the pinned Python packages. Idempotent; a second run takes seconds.
+#
+# Writes .venv/tgi-fleet-path: the directories scripts/pulumi puts first on PATH.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+MIN_PULUMI=3.220.0
+
+die() { echo "setup: $*" >&2; exit 1; }
+say() { echo "setup: $*" >&2; }
+
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+# 1. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
+python=${PYTHON:-python3}
+command -v "$python" >/dev/null 2>&1 || die "python3 is not on PATH: install Python >= 3.10 and run setup again."
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python >= 3.10 is needed, found $("$python" --version 2>&1)."
+stamp=.venv/.tgi-fleet-deps
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "creating .venv and installing the pinned packages (constraints.txt)"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv || die "could not create .venv (is the python3-venv package installed?)."
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+    || die "pip could not install the pinned packages from constraints.txt: check the package index (PIP_INDEX_URL) and run setup again."
+  echo "$want" >"$stamp"
+fi
+
+# 2. The Pulumi engine: an official CLI on PATH wins; otherwise build it (scripts/build-engine.sh).
+paths=()
+official=$(command -v pulumi || true)
+if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ]; then
+  v=$("$official" version 2>/dev/null | sed 's/^v//')
+  dir=$(dirname "$(readlink -f "$official")")
+  if version_ge "${v:-0}" "$MIN_PULUMI" && { [ -x "$dir/pulumi-language-python" ] || command -v pulumi-language-python >/dev/null; }; then
+    say "using the pulumi CLI on PATH ($official, v$v)"
+  else
+    official=""
+  fi
+fi
+if [ -z "$official" ]; then
+  paths+=("$(scripts/build-engine.sh engine | tail -n1)")
+fi
+
+# 3. The Kubernetes provider plugin (a binary on PATH wins, as the engine itself would use it).
+if command -v pulumi-resource-kubernetes >/dev/null 2>&1; then
+  say "using pulumi-resource-kubernetes on PATH"
+else
+  paths+=("$(scripts/build-engine.sh kubernetes | tail -n1)")
+fi
+
+# 4. actionlint for the workflow check in the test command.
+if ! command -v actionlint >/dev/null 2>&1; then
+  paths+=("$(scripts/build-engine.sh actionlint | tail -n1)")
+fi
+
+( IFS=:; echo "${paths[*]:-}" ) >.venv/tgi-fleet-path
+say "ready: $(scripts/pulumi version) ($(scripts/pulumi whoami --non-interactive >/dev/null 2>&1 && echo 'backend ok' || echo 'local file backend'))"

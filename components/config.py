@@ -150,6 +150,10 @@ class Salad(_Section):
     project: str = Field("default", description="the SaladCloud project name (lowercase, dashes)")
     base_url: str = Field("https://api.salad.com/api/public", description="the SaladCloud API base URL")
     gateway_scheme: Literal["https", "http"] = Field("https", description="https (real) or http (emulator)")
+    gateway_address: str | None = Field(
+        None, description="host:port to reach the gateway at, sending Host: <access domain> (the local emulator)"
+    )
+    request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
     priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
     emulator: bool = Field(False, description="true: start the local emulator if base_url is not answering")

@@ -54,6 +54,7 @@ def deploy() -> None:
             model=cfg.model.id,
             trigger=deployment.trigger,
             auth_hint=deployment.auth_hint,
+            plain_headers=deployment.plain_headers,
             opts=pulumi.ResourceOptions(parent=deployment.service),
         )
         pulumi.export("smoke", {k: getattr(test, k) for k in

@@ -24,6 +24,7 @@ class Deployment:
     trigger: pulumi.Output[str]  # changes whenever the deployment changes: re-runs the smoke test
     auth_hint: dict[str, str] | None = None  # header name + env var for copy-paste examples
     outputs: dict[str, Any] = field(default_factory=dict)
+    plain_headers: pulumi.Output[dict[str, str]] | None = None  # non-secret headers the endpoint needs (Host)
 
 
 Builder = Callable[[FleetConfig, Plan], Deployment]

@@ -28,8 +28,9 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     contract = service_contract(cfg, plan, plain_env=env, secret_env=sorted(secret_env))
     service = TgiService(cfg.name, contract)
 
-    api = {"base_url": cfg.salad.base_url, "organization": cfg.salad.organization, "project": cfg.salad.project,
-           "gateway_scheme": cfg.salad.gateway_scheme}
+    s = cfg.salad
+    api: dict[str, Any] = {"base_url": s.base_url, "organization": s.organization, "project": s.project,
+                           "gateway_scheme": s.gateway_scheme, "timeout_s": s.request_timeout_s}
     key = pulumi.Output.secret(salad_api_key(cfg))
     spec = container_group_spec(cfg, plan, env)
     group = ContainerGroup(
@@ -51,7 +52,13 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, group.id).apply(readiness_source)
     outputs = {"container_group_id": group.group_id, "container_group_status": group.status,
                "access_domain": group.dns}
-    endpoint = group.access_url.apply(lambda url: url or "")
+    if cfg.salad.gateway_address:
+        # The emulator's gateway routes by Host: reach it at its address, name the access domain in Host.
+        endpoint = pulumi.Output.from_input(f"{cfg.salad.gateway_scheme}://{cfg.salad.gateway_address}")
+        plain_headers: pulumi.Output[dict[str, str]] = group.dns.apply(lambda d: {"Host": d or ""})
+    else:
+        endpoint = group.access_url.apply(lambda url: url or "")
+        plain_headers = pulumi.Output.from_input({})
     return Deployment(
         service=service,
         endpoint=endpoint if cfg.gateway.enabled else None,
@@ -61,4 +68,5 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
         auth_hint={"header": GATEWAY_AUTH_HEADER, "env": "SALAD_API_KEY", "value_hint": "$SALAD_API_KEY"}
         if cfg.gateway.auth else None,
         outputs=outputs,
+        plain_headers=plain_headers,
     )

@@ -17,8 +17,13 @@ HEALTH_PATH = "/health"
 MAX_PERIOD, MAX_FAILURES, MAX_INITIAL_DELAY = 120, 20, 1200
 
 
+# The spec (0.9.0-alpha.17) gives probe headers minItems 1, while SaladCloud's own TGI recipe sends [];
+# one harmless header satisfies both.
+PROBE_HEADERS = [{"name": "Accept", "value": "*/*"}]
+
+
 def _http_probe(port: int, **timing: int) -> dict[str, Any]:
-    return {"http": {"path": HEALTH_PATH, "port": port, "scheme": "http", "headers": []}, **timing}
+    return {"http": {"path": HEALTH_PATH, "port": port, "scheme": "http", "headers": PROBE_HEADERS}, **timing}
 
 
 def startup_probe(port: int, budget_s: int) -> dict[str, Any]:

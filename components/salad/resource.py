@@ -11,6 +11,7 @@ import json
 import time
 from typing import Any
 
+import httpx
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
@@ -28,7 +29,9 @@ SECRET_OUTPUTS = ["api_key", "secret_env"]
 
 def _client(props: dict[str, Any]) -> SaladClient:
     api = props["api"]
-    return SaladClient(api["base_url"], api["organization"], api["project"], props["api_key"])
+    timeout = float(api.get("timeout_s") or 30.0)
+    return SaladClient(api["base_url"], api["organization"], api["project"], props["api_key"],
+                       timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
 
 
 def _get(d: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
@@ -153,7 +156,7 @@ class ContainerGroup(Resource):
         self,
         name: str,
         *,
-        api: dict[str, str],
+        api: dict[str, Any],
         api_key: pulumi.Input[str],
         spec: dict[str, Any],
         gpu_class_names: list[str],

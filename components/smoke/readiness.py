@@ -61,7 +61,9 @@ def source_from(spec: dict[str, Any]) -> ReadinessSource:
     """Build a source from its plain description (the smoke resource's `readiness` input)."""
     if spec["kind"] == "salad":
         api = spec["api"]
-        client = SaladClient(api["base_url"], api["organization"], api["project"], spec["api_key"])
+        timeout = float(api.get("timeout_s") or 30.0)
+        client = SaladClient(api["base_url"], api["organization"], api["project"], spec["api_key"],
+                             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
         return SaladInstances(client, spec["group"])
     if spec["kind"] == "http":
         return HttpHealth(spec["url"], spec.get("headers") or {})

@@ -29,14 +29,17 @@ _chat_retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_att
                        wait=wait_exponential(multiplier=0.5, max=4), reraise=True)(chat)
 
 
-def examples(endpoint: str, model: str, auth: dict[str, str] | None) -> tuple[str, str]:
+def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict[str, str]) -> tuple[str, str]:
     """A curl and an openai-python example; secrets as environment variables, never inlined."""
-    header = f' \\\n  -H "{auth["header"]}: {auth["value_hint"]}"' if auth else ""
+    header = "".join(f" \\\n  -H '{k}: {v}'" for k, v in plain.items())
+    header += f' \\\n  -H "{auth["header"]}: {auth["value_hint"]}"' if auth else ""
     body = json.dumps({"model": "tgi", "messages": [{"role": "user", "content": "What is Deep Learning?"}],
                        "max_tokens": 128, "stream": True})
     curl = (f"curl {endpoint}/v1/chat/completions \\\n  -H 'Content-Type: application/json'{header} \\\n"
             f"  -d '{body}'")
-    headers = f', default_headers={{"{auth["header"]}": os.environ["{auth["env"]}"]}}' if auth else ""
+    pairs = [f'"{k}": "{v}"' for k, v in plain.items()]
+    pairs += [f'"{auth["header"]}": os.environ["{auth["env"]}"]'] if auth else []
+    headers = f", default_headers={{{', '.join(pairs)}}}" if pairs else ""
     py = (f"import os\nfrom openai import OpenAI\n"
           f"client = OpenAI(base_url=\"{endpoint}/v1\", api_key=\"-\"{headers})\n"
           f"print(client.chat.completions.create(model=\"{model}\", "
@@ -52,7 +55,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
                                  float(props["timeout_s"]), log)
     endpoint = props["endpoint"].rstrip("/")
     url = f"{endpoint}/v1/chat/completions"
-    headers = props.get("headers") or {}
+    headers = {**(props.get("plain_headers") or {}), **(props.get("headers") or {})}
     results: list[Measurement] = []
     first_request_ms: float | None = None
     with httpx.Client(timeout=httpx.Timeout(knobs["latency_slo_ms"] / 1000 + 30, connect=10)) as client:
@@ -86,7 +89,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         raise SmokeFailure(f"{endpoint} answers, but misses its SLOs: {'; '.join(misses)}")
     log(f"smoke: {len(results)} chat completions OK via {endpoint}: TTFT p50 {summary['ttft_ms_p50']} ms, "
         f"latency p95 {summary['latency_ms_p95']} ms, {summary['tokens_per_s']} tokens/s")
-    curl, py = examples(endpoint, props["model"], props.get("auth_hint"))
+    curl, py = examples(endpoint, props["model"], props.get("auth_hint"), props.get("plain_headers") or {})
     return {**summary, "curl_example": curl, "openai_example": py}
 
 
@@ -97,7 +100,8 @@ class SmokeTestProvider(ResourceProvider):
         return CreateResult(id_=f"smoke-{props['trigger']}"[:60], outs={**props, **self._run(props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = ("endpoint", "headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger", "model")
+        keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
+                "model")
         return DiffResult(changes=any(olds.get(k) != news.get(k) for k in keys))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -137,11 +141,12 @@ class SmokeTest(Resource):
         model: str,
         trigger: pulumi.Input[str],
         auth_hint: dict[str, str] | None,
+        plain_headers: pulumi.Input[dict[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
                  "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
-                 "auth_hint": auth_hint, **dict.fromkeys(OUTPUT_KEYS)}
+                 "auth_hint": auth_hint, "plain_headers": plain_headers or {}, **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))
         super().__init__(SmokeTestProvider(), name, props, opts)

@@ -1,0 +1,173 @@
+"""python -m emulator serve|stop|status — the local SaladCloud emulator (API + gateway + replicas).
+
+  serve     run in the foreground (--daemon: in the background, with a pid file and a log in --state-dir)
+  stop      stop a daemon and every replica it started
+  status    groups and replica processes
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from emulator.api import create_app
+from emulator.cloud import Cloud, Timings
+from emulator.gateway import create_gateway
+
+DEFAULT_KEY = "local-emulator-key"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m emulator", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in ("serve", "stop", "status"):
+        s = sub.add_parser(name)
+        s.add_argument("--state-dir", type=Path, default=Path(os.environ.get("EMULATOR_STATE_DIR", ".emulator")))
+        s.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT", "5800")))
+        s.add_argument("--api-key", default=os.environ.get("EMULATOR_API_KEY", DEFAULT_KEY))
+    serve = sub.choices["serve"]
+    serve.add_argument("--host", default="127.0.0.1", help="a loopback address (the emulator never listens wider)")
+    serve.add_argument("--gateway-port", type=int, default=int(os.environ.get("EMULATOR_GATEWAY_PORT", "5801")))
+    serve.add_argument("--daemon", action="store_true", help="run in the background")
+    serve.add_argument("--no-state", action="store_true", help="keep nothing on disk")
+    t = Timings()
+    for field, default in (("allocate_s", t.allocate_s), ("download_s", t.download_s), ("load_s", t.load_s),
+                           ("token_ms", t.token_ms)):
+        env = f"EMULATOR_{field.upper()}"
+        serve.add_argument(f"--{field.replace('_', '-')}", type=float, default=float(os.environ.get(env, default)),
+                           help=f"instance timing (default {default}; env {env})")
+    serve.add_argument("--rate-limit", type=int, default=240, help="API requests per minute per key")
+    return p
+
+
+def _base(args: argparse.Namespace) -> str:
+    return f"http://127.0.0.1:{args.port}"
+
+
+def _alive(args: argparse.Namespace) -> bool:
+    try:
+        r = httpx.get(f"{_base(args)}/_emulator/status", headers={"Salad-Api-Key": args.api_key}, timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    return r.status_code == 200
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    timings = Timings(allocate_s=args.allocate_s, download_s=args.download_s, load_s=args.load_s,
+                      token_ms=args.token_ms)
+    cloud = Cloud(None if args.no_state else args.state_dir / "state.json", timings)
+    cloud.start_reconciler()
+    servers = [
+        uvicorn.Server(uvicorn.Config(create_app(cloud, args.api_key, args.rate_limit), host=args.host,
+                                      port=args.port, log_level="warning")),
+        uvicorn.Server(uvicorn.Config(create_gateway(cloud, args.api_key), host=args.host,
+                                      port=args.gateway_port, log_level="warning")),
+    ]
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+    for server in servers:
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    print(f"emulator: SaladCloud API on {_base(args)}/api/public, gateway on http://127.0.0.1:{args.gateway_port}, "
+          f"API key {args.api_key!r}", flush=True)
+    try:
+        await asyncio.gather(*(s.serve() for s in servers))
+    finally:
+        await cloud.shutdown()
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Foreground, or spawn a daemon and wait until it answers."""
+    if not ipaddress.ip_address(args.host).is_loopback:
+        print(f"emulator: --host {args.host} is not a loopback address; the emulator only listens on loopback.",
+              file=sys.stderr)
+        return 2
+    if not args.daemon:
+        asyncio.run(_serve(args))
+        return 0
+    if _alive(args):
+        print(f"emulator: already running on {_base(args)}")
+        return 0
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    argv = [a for a in sys.argv[1:] if a != "--daemon"]
+    with open(args.state_dir / "emulator.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "emulator", *argv], stdout=log, stderr=log,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    (args.state_dir / "emulator.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print(f"emulator: failed to start (exit {proc.returncode}); see {args.state_dir / 'emulator.log'}",
+                  file=sys.stderr)
+            return 1
+        if _alive(args):
+            print(f"emulator: running (pid {proc.pid}) on {_base(args)}/api/public; log {args.state_dir}/emulator.log")
+            return 0
+        time.sleep(0.2)
+    print("emulator: did not answer within 30 s; see the log", file=sys.stderr)
+    return 1
+
+
+def stop(args: argparse.Namespace) -> int:
+    """Stop the daemon (SIGTERM; it kills its replicas on the way out)."""
+    pidfile = args.state_dir / "emulator.pid"
+    if not pidfile.exists():
+        print("emulator: not running (no pid file)")
+        return 0
+    pid = int(pidfile.read_text())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pidfile.unlink()
+        print("emulator: not running")
+        return 0
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+    print(f"emulator: stopped (pid {pid})")
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print groups and replica processes as JSON."""
+    try:
+        r = httpx.get(f"{_base(args)}/_emulator/status", headers={"Salad-Api-Key": args.api_key}, timeout=5.0)
+    except httpx.HTTPError:
+        print("emulator: not running")
+        return 1
+    print(json.dumps(r.json(), indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch the subcommand."""
+    args = _parser().parse_args(argv)
+    return {"serve": serve, "stop": stop, "status": status}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""The SaladCloud public API (salad-cloud.yaml) served by FastAPI over the emulated Cloud.
+
+Also /_emulator/* (not SaladCloud's): fault injection and process listing, for tests and demos.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from components.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
+from emulator.cloud import ApiProblem, Cloud, Group
+
+P = "/organizations/{org}/projects/{project}"
+RATE_LIMIT_PER_MIN = 240  # SaladCloud's documented limit per API key
+
+
+def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The spec's ProblemDetails body, with the spec's content type (application/json)."""
+    return JSONResponse({"type": "about:blank", "status": status, "detail": detail}, status_code=status,
+                        headers=headers)
+
+
+class Fault(BaseModel):
+    """An injected fault for the next `times` calls of operation `op` ('*' = any)."""
+
+    op: str = "*"
+    status: int | None = None
+    retry_after: str | None = None
+    delay_s: float = 0.0
+    commit_first: bool = False  # do the operation, then delay/fail the response (a lost answer)
+    times: int = 1
+
+
+@dataclass
+class Faults:
+    """Pending faults, consumed in order."""
+
+    pending: list[Fault]
+
+    def take(self, op: str) -> Fault | None:
+        for fault in self.pending:
+            if fault.op in ("*", op):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.pending.remove(fault)
+                return fault
+        return None
+
+
+class RateLimiter:
+    """A sliding one-minute window per API key."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute, self.calls = per_minute, deque[float]()
+
+    def retry_after(self) -> float | None:
+        now = time.monotonic()
+        while self.calls and now - self.calls[0] > 60:
+            self.calls.popleft()
+        if len(self.calls) >= self.per_minute:
+            return 60 - (now - self.calls[0])
+        self.calls.append(now)
+        return None
+
+
+def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN) -> FastAPI:
+    """The API server app (mounted at /api/public like the real base URL)."""
+    app = FastAPI(title="SaladCloud API emulator (tgi-fleet)", version="0.9.0-alpha.17-emulated")
+    faults = Faults([])
+    limiter = RateLimiter(rate_limit)
+    api = APIRouter(prefix="/api/public")
+
+    async def gate(request: Request, op: str) -> Fault | None:
+        if request.headers.get("Salad-Api-Key") != api_key:
+            raise ApiProblem(401, "missing or invalid Salad-Api-Key header")
+        wait = limiter.retry_after()
+        if wait is not None:
+            raise ApiProblem(429, "rate limit exceeded (240 requests/minute)", {"Retry-After": str(int(wait) + 1)})
+        fault = faults.take(op)
+        if fault and not fault.commit_first:
+            await asyncio.sleep(fault.delay_s)
+            if fault.status:
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
+                raise ApiProblem(fault.status, f"injected fault on {op}", headers)
+            return None
+        return fault
+
+    async def finish(fault: Fault | None, op: str, response: Response) -> Response:
+        if fault is not None:  # commit_first: the operation happened; now lose or fail the answer
+            await asyncio.sleep(fault.delay_s)
+            if fault.status:
+                return problem(fault.status, f"injected fault on {op} after it was applied")
+        return response
+
+    async def json_body(request: Request) -> Any:
+        try:
+            return await request.json()
+        except json.JSONDecodeError as exc:
+            raise ApiProblem(400, f"the request body is not JSON: {exc}") from None
+
+    def invalid(exc: ValidationError) -> ApiProblem:
+        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return ApiProblem(400, "invalid request body: " + "; ".join(parts))
+
+    def check_name(org: str, project: str) -> None:
+        # The emulator hosts any organization/project: they exist once named.
+        for value in (org, project):
+            if not value or len(value) > 63:
+                raise ApiProblem(404, f"{value!r} not found")
+
+    @app.exception_handler(ApiProblem)
+    async def _problem(_: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.detail, exc.headers)
+
+    @api.get(P + "/containers")
+    async def list_container_groups(request: Request, org: str, project: str) -> Response:
+        fault = await gate(request, "list_container_groups")
+        check_name(org, project)
+        items = [g.api() for (o, p, _), g in cloud.groups.items() if (o, p) == (org, project) and not g.deleting]
+        return await finish(fault, "list_container_groups", JSONResponse({"items": items[:100]}))
+
+    @api.post(P + "/containers")
+    async def create_container_group(request: Request, org: str, project: str) -> Response:
+        fault = await gate(request, "create_container_group")
+        check_name(org, project)
+        try:
+            proto = ContainerGroupPrototype.model_validate(await json_body(request))
+        except ValidationError as exc:
+            raise invalid(exc) from None
+        group = cloud.create(org, project, proto)
+        location = f"/api/public/organizations/{org}/projects/{project}/containers/{group.name}"
+        return await finish(fault, "create_container_group",
+                            JSONResponse(group.api(), status_code=201, headers={"Location": location}))
+
+    @api.get(P + "/containers/{name}")
+    async def get_container_group(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "get_container_group")
+        return await finish(fault, "get_container_group", JSONResponse(cloud.get(org, project, name).api()))
+
+    @api.patch(P + "/containers/{name}")
+    async def update_container_group(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "update_container_group")
+        ctype = request.headers.get("content-type", "").split(";")[0].strip()
+        if ctype != "application/merge-patch+json":
+            raise ApiProblem(415, f"PATCH needs Content-Type application/merge-patch+json, got {ctype!r}")
+        group = cloud.get(org, project, name)
+        raw = await json_body(request)
+        try:
+            patch = ContainerGroupPatch.model_validate(raw)
+        except ValidationError as exc:
+            raise invalid(exc) from None
+        extra = set(raw) - set(ContainerGroupPatch.model_fields) - {"scaling-actions", "scheduled-scaling-enabled"}
+        if extra:
+            raise ApiProblem(400, f"these fields cannot be patched: {sorted(extra)}")
+        return await finish(fault, "update_container_group", JSONResponse(cloud.patch(group, patch, raw).api()))
+
+    @api.delete(P + "/containers/{name}")
+    async def delete_container_group(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "delete_container_group")
+        cloud.delete(cloud.get(org, project, name))
+        return await finish(fault, "delete_container_group", Response(status_code=202))
+
+    @api.post(P + "/containers/{name}/start")
+    async def start_container_group(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "start_container_group")
+        cloud.start(cloud.get(org, project, name))
+        return await finish(fault, "start_container_group", Response(status_code=202))
+
+    @api.post(P + "/containers/{name}/stop")
+    async def stop_container_group(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "stop_container_group")
+        cloud.stop(cloud.get(org, project, name))
+        return await finish(fault, "stop_container_group", Response(status_code=202))
+
+    @api.get(P + "/containers/{name}/instances")
+    async def list_container_group_instances(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "list_container_group_instances")
+        group = cloud.get(org, project, name)
+        return await finish(fault, "list_container_group_instances",
+                            JSONResponse({"instances": [i.api() for i in group.instances]}))
+
+    @api.get(P + "/containers/{name}/instances/{instance_id}")
+    async def get_container_group_instance(request: Request, org: str, project: str, name: str,
+                                           instance_id: str) -> Response:
+        fault = await gate(request, "get_container_group_instance")
+        inst = cloud.instance(cloud.get(org, project, name), instance_id)
+        # The spec declares 202 for this GET (sic); follow it.
+        return await finish(fault, "get_container_group_instance", JSONResponse(inst.api(), status_code=202))
+
+    @api.patch(P + "/containers/{name}/instances/{instance_id}")
+    async def update_container_group_instance(request: Request, org: str, project: str, name: str,
+                                              instance_id: str) -> Response:
+        fault = await gate(request, "update_container_group_instance")
+        inst = cloud.instance(cloud.get(org, project, name), instance_id)
+        raw = await json_body(request)
+        if not isinstance(raw, dict) or set(raw) - {"deletion_cost"}:
+            raise ApiProblem(400, "only deletion_cost can be patched")
+        cost = raw.get("deletion_cost")
+        if cost is not None and not (isinstance(cost, int) and 0 <= cost <= 100000):
+            raise ApiProblem(400, "deletion_cost must be an integer 0..100000 or null")
+        inst.deletion_cost = cost or 0
+        return await finish(fault, "update_container_group_instance", JSONResponse(inst.api()))
+
+    def instance_action(action: str) -> Any:
+        async def handler(request: Request, org: str, project: str, name: str, instance_id: str) -> Response:
+            op = f"{action}_container_group_instance"
+            fault = await gate(request, op)
+            group: Group = cloud.get(org, project, name)
+            cloud.instance_action(group, cloud.instance(group, instance_id), action)
+            return await finish(fault, op, Response(status_code=202))
+
+        handler.__name__ = f"{action}_container_group_instance"
+        return handler
+
+    for action in ("reallocate", "recreate", "restart"):
+        api.add_api_route(P + "/containers/{name}/instances/{instance_id}/" + action, instance_action(action),
+                          methods=["POST"])
+
+    @api.get("/organizations/{org}/gpu-classes")
+    async def list_gpu_classes(request: Request, org: str) -> Response:
+        fault = await gate(request, "list_gpu_classes")
+        return await finish(fault, "list_gpu_classes", JSONResponse({"items": cloud.gpu_classes}))
+
+    @api.get("/organizations/{org}/quotas")
+    async def get_quotas(request: Request, org: str) -> Response:
+        fault = await gate(request, "get_quotas")
+        return await finish(fault, "get_quotas", JSONResponse(cloud.quotas(org)))
+
+    app.include_router(api)
+
+    # -- not SaladCloud: the emulator's own controls ---------------------------------------------------------
+    def admin(request: Request) -> None:
+        if request.headers.get("Salad-Api-Key") != api_key:
+            raise ApiProblem(401, "missing or invalid Salad-Api-Key header")
+
+    @app.post("/_emulator/faults")
+    async def add_faults(request: Request) -> Response:
+        admin(request)
+        raw = await json_body(request)
+        faults.pending.extend(Fault.model_validate(f) for f in (raw if isinstance(raw, list) else [raw]))
+        return JSONResponse({"pending": [f.model_dump() for f in faults.pending]})
+
+    @app.get("/_emulator/status")
+    async def status(request: Request) -> Response:
+        admin(request)
+        return JSONResponse({"groups": [{"org": g.org, "project": g.project, "name": g.name,
+                                         "status": g.doc["current_state"]["status"], "deleting": g.deleting}
+                                        for g in cloud.groups.values()],
+                             "processes": cloud.processes()})
+
+    # -- not SaladCloud: a loopback stand-in for the Hugging Face Hub's auth check ---------------------------
+    hub = json.loads((Path(__file__).with_name("data") / "hub.json").read_text())
+
+    @app.get("/hub/api/models/{owner}/{repo}/auth-check")
+    async def hub_auth_check(request: Request, owner: str, repo: str) -> Response:
+        model = hub["models"].get(f"{owner}/{repo}")
+        auth = request.headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
+        if model is None:
+            return JSONResponse({"error": "Repository not found"}, status_code=401,
+                                headers={"X-Error-Code": "RepoNotFound"})
+        if not model["gated"] or token in hub["granted_tokens"]:
+            return JSONResponse({"ok": True})
+        if token is None:
+            return JSONResponse({"error": "Access to this model is restricted: log in"}, status_code=401,
+                                headers={"X-Error-Code": "GatedRepo"})
+        return JSONResponse({"error": f"Access to model {owner}/{repo} is restricted"}, status_code=403,
+                            headers={"X-Error-Code": "GatedRepo"})
+
+    return app

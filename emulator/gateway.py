@@ -1,0 +1,78 @@
+"""The emulated container gateway: routes by Host (the group's access domain) to ready replicas on loopback.
+
+Enforces Salad-Api-Key when the group's networking.auth is on, and balances across ready instances
+(least connections or round robin, as the group's load_balancer says).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from emulator.cloud import Cloud, Instance
+
+HOP_HEADERS = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+                         "content-length", "salad-api-key"})
+
+
+def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
+    """The gateway app; one server serves every group's access domain."""
+    client = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=5.0))  # server_response_timeout default
+
+    def pick(group_instances: list[Instance], balancer: str, rr: int) -> Instance | None:
+        ready = [i for i in group_instances if i.state == "running" and i.ready and i.port]
+        if not ready:
+            return None
+        if balancer == "least_number_of_connections":
+            return min(ready, key=lambda i: i.connections)
+        return ready[rr % len(ready)]
+
+    async def proxy(request: Request) -> Response:
+        group = cloud.by_dns(request.headers.get("host", ""))
+        if group is None or not group.doc.get("networking"):
+            return JSONResponse({"error": "no container group serves this host"}, status_code=404)
+        net = group.doc["networking"]
+        if net.get("auth") and request.headers.get("Salad-Api-Key") != api_key:
+            return JSONResponse({"error": "Unauthorized: the Salad-Api-Key header is missing or wrong"},
+                                status_code=401)
+        group.rr += 1
+        inst = pick(group.instances, net.get("load_balancer", "round_robin"), group.rr)
+        if inst is None:
+            return JSONResponse({"error": "no ready instance: the container group has no replica passing its "
+                                          "readiness probe"}, status_code=503)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+        url = f"http://127.0.0.1:{inst.port}{request.url.path}"
+        if request.url.query:
+            url += f"?{request.url.query}"
+        upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
+        inst.connections += 1
+        try:
+            upstream = await client.send(upstream_req, stream=True)
+        except httpx.HTTPError as exc:
+            inst.connections -= 1
+            return JSONResponse({"error": f"bad gateway: {type(exc).__name__}"}, status_code=502)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in upstream.aiter_raw():
+                    yield chunk
+            finally:
+                await upstream.aclose()
+                inst.connections -= 1
+
+        out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
+        return StreamingResponse(body(), status_code=upstream.status_code, headers=out_headers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+    return Starlette(routes=[Route("/{path:path}", proxy, methods=methods)], lifespan=lifespan)

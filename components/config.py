@@ -207,6 +207,9 @@ class FleetConfig(BaseModel):
         description="the TGI image with a pinned tag or digest",
     )
     gateway: Gateway = Gateway()
+    extra_env: dict[str, str] = Field(
+        default_factory=dict, description="extra plain env for the TGI container, e.g. {PAYLOAD_LIMIT: '4000000'}"
+    )
     secrets: Secrets = Secrets()
     smoke: Smoke = Smoke()
     sizing: Bandwidth = Bandwidth()

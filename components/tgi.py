@@ -33,7 +33,7 @@ def launcher_env(cfg: FleetConfig, plan: Plan) -> dict[str, str]:
         env["DTYPE"] = cfg.model.dtype  # TGI refuses --dtype together with --quantize
     if cfg.model.trust_remote_code:
         env["TRUST_REMOTE_CODE"] = "true"
-    return env
+    return {**env, **cfg.extra_env}
 
 
 def shm_bytes(cfg: FleetConfig, plan: Plan) -> int:

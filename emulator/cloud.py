@@ -181,7 +181,8 @@ class Cloud:
             raise ApiProblem(400, f"unknown GPU class id(s): {unknown}")
         body = proto.model_dump(mode="json", by_alias=True, exclude_none=True)
         container = body["container"]
-        priority = container.get("priority")
+        priority = container.get("priority") or "high"  # SaladCloud's default when the request names none
+        container["priority"] = priority
         stamp = now_iso()
         doc: dict[str, Any] = {
             **{k: v for k, v in body.items() if k != "container"},

@@ -79,12 +79,13 @@ class Project:
 
 
 def make_project(tmp: Path, source: Path, stack: str = "test", extra_env: dict[str, str] | None = None,
-                 copy: bool = True) -> Project:
+                 copy: bool = True, passphrase: str = PASSPHRASE) -> Project:
     """Copy a program to tmp (or use it in place), give it a fresh backend and `stack init` it."""
     require_engine()
     workdir = tmp / "project"
     if copy:
-        shutil.copytree(source, workdir, ignore=shutil.ignore_patterns("__pycache__", ".pulumi-state", ".venv"))
+        shutil.copytree(source, workdir, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".pulumi-state"))
     else:
         workdir = source
     backend = tmp / "state"
@@ -92,7 +93,7 @@ def make_project(tmp: Path, source: Path, stack: str = "test", extra_env: dict[s
     env = {
         **os.environ,
         "PULUMI_BACKEND_URL": f"file://{backend}",
-        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_CONFIG_PASSPHRASE": passphrase,
         "PULUMI_HOME": str(tmp / "pulumi-home"),
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),

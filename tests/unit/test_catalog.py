@@ -1,0 +1,78 @@
+"""GPU and model catalogs: lookups, and parameter counts computed from config.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.catalog.gpus import GIB, load_catalog
+from components.catalog.models import load_model, shipped_models
+
+# Published parameter counts (model cards), to check the count derived from the shapes.
+PUBLISHED_B = {
+    "mistralai/Mistral-7B-Instruct-v0.1": 7.24,
+    "mistralai/Mistral-7B-Instruct-v0.3": 7.25,
+    "google/gemma-7b-it": 8.54,
+    "TheBloke/Llama-2-13B-chat-GPTQ": 13.02,
+    "mistralai/Mixtral-8x22B-Instruct-v0.1": 140.6,
+    "meta-llama/Llama-3.1-8B-Instruct": 8.03,
+    "Qwen/Qwen2.5-7B-Instruct": 7.62,
+}
+
+
+def test_every_seed_model_ships() -> None:
+    assert set(shipped_models()) == set(PUBLISHED_B)
+
+
+@pytest.mark.parametrize("model", sorted(PUBLISHED_B))
+def test_param_count_matches_the_model_card(model: str) -> None:
+    assert load_model(model).params / 1e9 == pytest.approx(PUBLISHED_B[model], rel=0.005)
+
+
+def test_architecture_facts() -> None:
+    gemma = load_model("google/gemma-7b-it")
+    assert (gemma.dim_per_head, gemma.kv_heads, gemma.max_position_embeddings) == (256, 16, 8192)
+    mixtral = load_model("mistralai/Mixtral-8x22B-Instruct-v0.1")
+    assert (mixtral.experts, mixtral.experts_per_token, mixtral.kv_heads) == (8, 2, 8)
+    gptq = load_model("TheBloke/Llama-2-13B-chat-GPTQ")
+    assert gptq.quantization_config is not None and gptq.quantization_config.bits == 4
+
+
+def test_config_json_path_and_bad_config(tmp_path: Path) -> None:
+    good = tmp_path / "config.json"
+    good.write_text((Path(__file__).resolve().parents[2] / "components/catalog/models/Qwen--Qwen2.5-7B-Instruct.json")
+                    .read_text())
+    assert load_model(str(good)).model_type == "qwen2"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"model_type": "x", "hidden_size": 8}))
+    with pytest.raises(ValueError, match="num_hidden_layers"):
+        load_model(str(bad))
+
+
+def test_gpu_lookups() -> None:
+    c = load_catalog()
+    assert c.gpu("rtx  4090").vram_bytes == 24 * GIB
+    assert c.offering("salad", "RTX 4090 (24 GB)").price_per_hour == 0.30
+    assert c.offering("aws", "A10G").name == "g5.xlarge"  # by chip: the smallest node
+    with pytest.raises(KeyError, match="known classes"):
+        c.offering("salad", "RTX 9090 (64 GB)")
+
+
+def test_size_request_and_cheapest_fit() -> None:
+    c = load_catalog()
+    names = {o.name for o in c.resolve_request("dstack", "48GB")}
+    assert names == {"A100:80GB", "H100", "L40S"}
+    cheapest = c.cheapest("salad", 20 * GIB)
+    assert cheapest is not None and cheapest.name == "RTX 3090 (24 GB)"
+    eight = c.cheapest("aws", 60 * GIB, gpus=8)
+    assert eight is not None and eight.name == "p4de.24xlarge"
+    assert c.cheapest("baseten", 200 * GIB) is None
+
+
+def test_salad_catalog_covers_the_captured_gpu_class_list() -> None:
+    sample = json.loads((Path(__file__).resolve().parents[2] / "emulator/data/gpu-classes.json").read_text())
+    api_names = {" ".join(i["name"].split()) for i in sample["items"]}
+    ours = {o.name for o in load_catalog().offerings["salad"]}
+    assert ours <= api_names, ours - api_names

@@ -1,0 +1,105 @@
+"""Stack config: valid stacks parse; every invalid value names the key, the value and the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.config import ConfigError, parse_config
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = {
+    "tgi-fleet:provider": "salad",
+    "tgi-fleet:model": json.dumps({"id": "mistralai/Mistral-7B-Instruct-v0.3"}),
+    "tgi-fleet:gpu": json.dumps({"classes": ["RTX 4090 (24 GB)"]}),
+}
+
+
+def raw_from_stack(name: str) -> tuple[dict[str, str], frozenset[str]]:
+    """A stack file's config as Pulumi hands it to the program (JSON text for objects)."""
+    data = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{name}.yaml").read_text())["config"]
+    raw, secret = {}, set()
+    for key, value in data.items():
+        if isinstance(value, dict) and "secure" in value:
+            raw[key], _ = "<decrypted>", secret.add(key)
+        else:
+            raw[key] = value if isinstance(value, str) else json.dumps(value)
+    return raw, frozenset(secret)
+
+
+@pytest.mark.parametrize("stack", ["local", "salad-dev", "salad-prod"])
+def test_shipped_stacks_are_valid(stack: str) -> None:
+    raw, secret = raw_from_stack(stack)
+    cfg = parse_config(raw, secret)
+    assert cfg.model.id.startswith("mistralai/")
+
+
+def test_defaults_and_types() -> None:
+    cfg = parse_config({**BASE, "tgi-fleet:replicas": "5"})
+    assert cfg.replicas == 5 and cfg.environment == "dev" and cfg.interruptible
+    assert cfg.image == "ghcr.io/huggingface/text-generation-inference:3.3.0"
+
+
+def error_of(raw: dict[str, str], secret: frozenset[str] = frozenset()) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config({**BASE, **raw}, secret)
+    return str(info.value)
+
+
+def test_bad_enum_names_key_value_and_fix() -> None:
+    msg = error_of({"tgi-fleet:model": json.dumps({"id": "mistralai/Mistral-7B-Instruct-v0.3", "quantize": "int3"})})
+    assert 'tgi-fleet:model.quantize = "int3"' in msg and "Fix: one of none, bitsandbytes" in msg
+
+
+def test_replicas_zero() -> None:
+    msg = error_of({"tgi-fleet:replicas": "0"})
+    assert "tgi-fleet:replicas = 0" in msg and "Fix: replicas, 1..500" in msg
+
+
+def test_unknown_key_suggests_the_right_one() -> None:
+    assert "tgi-fleet:replica: unknown key. Fix: remove it (did you mean 'replicas'?)" in error_of(
+        {"tgi-fleet:replica": "3"})
+
+
+def test_nested_unknown_key() -> None:
+    msg = error_of({"tgi-fleet:serving": json.dumps({"max_total_token": 4096})})
+    assert "tgi-fleet:serving.max_total_token: unknown key" in msg and "max_total_tokens" in msg
+
+
+def test_secret_in_plain_config_is_refused_without_echoing_it() -> None:
+    msg = error_of({"tgi-fleet:salad_api_key": "very-secret-key"})
+    assert "tgi-fleet:salad_api_key is set in plain text" in msg and "--secret" in msg
+    assert "very-secret-key" not in msg
+
+
+def test_secret_values_are_never_echoed_in_validation_errors() -> None:
+    msg = error_of({"tgi-fleet:hf_token": json.dumps({"not": "a string"})}, frozenset({"tgi-fleet:hf_token"}))
+    assert "tgi-fleet:hf_token = <secret>" in msg and "not" not in msg.split("<secret>")[1].split("\n")[0][:20]
+
+
+def test_model_id_shape_and_missing_model() -> None:
+    assert "tgi-fleet:model.id" in error_of({"tgi-fleet:model": json.dumps({"id": "mistral"})})
+    msg = error_of({"tgi-fleet:model": ""})
+    assert "tgi-fleet:model" in msg
+
+
+def test_gpu_request_needs_something() -> None:
+    assert "gpu: set gpu.classes, gpu.min_vram_gb or gpu.name" in error_of({"tgi-fleet:gpu": "{}"})
+
+
+def test_aws_source_needs_secret_id() -> None:
+    msg = error_of({"tgi-fleet:secrets": json.dumps({"hf_token_source": "aws"})})
+    assert "hf_token_aws_secret_id" in msg
+
+
+def test_salad_names_follow_the_api_pattern() -> None:
+    msg = error_of({"tgi-fleet:salad": json.dumps({"organization": "My_Org"})})
+    assert 'tgi-fleet:salad.organization = "My_Org"' in msg and "a-z" in msg
+
+
+def test_all_problems_reported_at_once() -> None:
+    msg = error_of({"tgi-fleet:replicas": "0", "tgi-fleet:environment": "staging"})
+    assert "tgi-fleet:replicas" in msg and "tgi-fleet:environment" in msg

@@ -88,7 +88,8 @@ def test_seed_003_gemma_recommendation() -> None:
 def test_recommender_shards_when_one_gpu_is_not_enough() -> None:
     catalog = load_catalog()
     arch = load_model("mistralai/Mixtral-8x22B-Instruct-v0.1")
-    plan = recommend(PlanInputs(model_id="m", arch=arch, gpu_classes=(catalog.offering("salad", "8x A100 (80 GB SXM)"),)))
+    node = catalog.offering("salad", "8x A100 (80 GB SXM)")
+    plan = recommend(PlanInputs(model_id="m", arch=arch, gpu_classes=(node,)))
     assert plan.fits and plan.num_shard == 4
     assert "num_shard" in plan.filled
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -20,7 +21,10 @@ from pydantic import BaseModel, ValidationError
 from components.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
 from emulator.cloud import ApiProblem, Cloud, Group
 
+M = TypeVar("M", bound=BaseModel)
+
 P = "/organizations/{org}/projects/{project}"
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")  # organization, project and container group names
 RATE_LIMIT_PER_MIN = 240  # SaladCloud's documented limit per API key
 
 
@@ -108,14 +112,22 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         except json.JSONDecodeError as exc:
             raise ApiProblem(400, f"the request body is not JSON: {exc}") from None
 
+    async def strict_body(request: Request, model: type[M]) -> tuple[M, Any]:
+        """Validate JSON strictly (no '1' for 1), as a typed server would."""
+        raw = await json_body(request)
+        try:
+            return model.model_validate_json(await request.body(), strict=True), raw
+        except ValidationError as exc:
+            raise invalid(exc) from None
+
     def invalid(exc: ValidationError) -> ApiProblem:
         parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return ApiProblem(400, "invalid request body: " + "; ".join(parts))
 
-    def check_name(org: str, project: str) -> None:
-        # The emulator hosts any organization/project: they exist once named.
-        for value in (org, project):
-            if not value or len(value) > 63:
+    def check_name(*names: str) -> None:
+        # The emulator hosts any organization/project that could exist; a name no resource can have is a 404.
+        for value in names:
+            if not NAME.match(value):
                 raise ApiProblem(404, f"{value!r} not found")
 
     @app.exception_handler(ApiProblem)
@@ -133,10 +145,7 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     async def create_container_group(request: Request, org: str, project: str) -> Response:
         fault = await gate(request, "create_container_group")
         check_name(org, project)
-        try:
-            proto = ContainerGroupPrototype.model_validate(await json_body(request))
-        except ValidationError as exc:
-            raise invalid(exc) from None
+        proto, _ = await strict_body(request, ContainerGroupPrototype)
         group = cloud.create(org, project, proto)
         location = f"/api/public/organizations/{org}/projects/{project}/containers/{group.name}"
         return await finish(fault, "create_container_group",
@@ -154,15 +163,15 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         if ctype != "application/merge-patch+json":
             raise ApiProblem(415, f"PATCH needs Content-Type application/merge-patch+json, got {ctype!r}")
         group = cloud.get(org, project, name)
-        raw = await json_body(request)
-        try:
-            patch = ContainerGroupPatch.model_validate(raw)
-        except ValidationError as exc:
-            raise invalid(exc) from None
+        patch, raw = await strict_body(request, ContainerGroupPatch)
+        if not isinstance(raw, dict):
+            raise ApiProblem(400, "the body must be a JSON object")
         extra = set(raw) - set(ContainerGroupPatch.model_fields) - {"scaling-actions", "scheduled-scaling-enabled"}
         if extra:
             raise ApiProblem(400, f"these fields cannot be patched: {sorted(extra)}")
-        return await finish(fault, "update_container_group", JSONResponse(cloud.patch(group, patch, raw).api()))
+        # The spec documents this 200 as application/merge-patch+json.
+        return await finish(fault, "update_container_group", JSONResponse(
+            cloud.patch(group, patch, raw).api(), media_type="application/merge-patch+json"))
 
     @api.delete(P + "/containers/{name}")
     async def delete_container_group(request: Request, org: str, project: str, name: str) -> Response:
@@ -229,14 +238,30 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     @api.get("/organizations/{org}/gpu-classes")
     async def list_gpu_classes(request: Request, org: str) -> Response:
         fault = await gate(request, "list_gpu_classes")
+        check_name(org)
         return await finish(fault, "list_gpu_classes", JSONResponse({"items": cloud.gpu_classes}))
 
     @api.get("/organizations/{org}/quotas")
     async def get_quotas(request: Request, org: str) -> Response:
         fault = await gate(request, "get_quotas")
+        check_name(org)
         return await finish(fault, "get_quotas", JSONResponse(cloud.quotas(org)))
 
     app.include_router(api)
+
+    @app.middleware("http")
+    async def allow_header(request: Request, call_next: Any) -> Response:
+        """405s list every method the path supports (one route per method would list only one)."""
+        response: Response = await call_next(request)
+        if response.status_code == 405:
+            methods = set()
+            for route in app.routes:
+                for method in getattr(route, "methods", None) or ():
+                    match, _ = route.matches({**request.scope, "method": method})
+                    if match.name == "FULL":
+                        methods.add(method)
+            response.headers["Allow"] = ", ".join(sorted(methods - {"HEAD"}))
+        return response
 
     # -- not SaladCloud: the emulator's own controls ---------------------------------------------------------
     def admin(request: Request) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import sys
 import time
@@ -133,8 +134,10 @@ class Cloud:
     """All organizations' groups, the reconciler that drives instances, and persistence."""
 
     def __init__(self, state_path: Path | None, timings: Timings, gateway_domain: str = "salad.localhost",
-                 replica_env: dict[str, str] | None = None) -> None:
+                 replica_env: dict[str, str] | None = None, replica_quota: int = 20) -> None:
         self.state_path, self.t, self.domain = state_path, timings, gateway_domain
+        # Every replica is a real process on this machine: the organization quota bounds them.
+        self.replica_quota = replica_quota
         self.replica_env = replica_env or {}
         self.groups: dict[tuple[str, str, str], Group] = {}
         self.gpu_classes: list[dict[str, Any]] = json.loads(GPU_CLASSES.read_text())["items"]
@@ -165,7 +168,7 @@ class Cloud:
 
     # -- API operations -----------------------------------------------------------------------------------
     def get(self, org: str, project: str, name: str) -> Group:
-        """A group or a 404 problem."""
+        """A group or a 404 problem (a name that no group can have included)."""
         group = self.groups.get((org, project, name))
         if group is None or group.deleting:
             raise ApiProblem(404, f"container group {name!r} not found in project {project!r}")
@@ -175,6 +178,7 @@ class Cloud:
         """POST containers."""
         if (org, project, proto.name) in self.groups:
             raise ApiProblem(409, f"a container group named {proto.name!r} already exists")
+        self._check_quota(org, proto.replicas)
         known = {c["id"] for c in self.gpu_classes}
         unknown = [str(g) for g in proto.container.resources.gpu_classes or [] if str(g) not in known]
         if unknown:
@@ -202,7 +206,8 @@ class Cloud:
                                   ("allocating_count", "creating_count", "running_count", "stopping_count"), 0)},
         }
         if "networking" in body:
-            doc["networking"] = {**body["networking"], "dns": f"{proto.name}-{doc['id'][:8]}.{self.domain}"}
+            label = f"{proto.name[:54].rstrip('-')}-{doc['id'][:8]}"  # a DNS label is at most 63 characters
+            doc["networking"] = {**body["networking"], "dns": f"{label}.{self.domain}"}
         ContainerGroup.model_validate(doc)  # what we serve must match the spec
         group = Group(org, project, doc)
         self.groups[(org, project, proto.name)] = group
@@ -212,6 +217,8 @@ class Cloud:
     def patch(self, group: Group, patch: ContainerGroupPatch, raw: dict[str, Any]) -> Group:
         """PATCH with merge-patch semantics (RFC 7396) over the fields ContainerGroupPatch allows."""
         doc = group.doc
+        if patch.replicas is not None:
+            self._check_quota(group.org, patch.replicas - int(doc["replicas"]))
         before = json.dumps(doc, sort_keys=True)
         merge_patch(doc, raw)
         if doc.get("display_name") is None:
@@ -274,10 +281,19 @@ class Cloud:
             inst.set_state("creating")
             inst.phase_until = 0.0
 
+    def _used(self, org: str) -> int:
+        return sum(int(g.doc["replicas"]) for (o, _, _), g in self.groups.items() if o == org and not g.deleting)
+
+    def _check_quota(self, org: str, more: int) -> None:
+        if more > 0 and self._used(org) + more > self.replica_quota:
+            raise ApiProblem(403, f"container replica quota exceeded: {self._used(org)} of {self.replica_quota} "
+                                  f"used, {more} more requested")
+
     def quotas(self, org: str) -> dict[str, Any]:
         """GET quotas."""
-        used = sum(g.doc["replicas"] for (o, _, _), g in self.groups.items() if o == org and not g.deleting)
-        return {"container_groups_quotas": {"container_replicas_quota": 500, "container_replicas_used": used,
+        used = self._used(org)
+        return {"container_groups_quotas": {"container_replicas_quota": self.replica_quota,
+                                            "container_replicas_used": used,
                                             "max_container_group_reallocations_per_minute": 30,
                                             "max_container_group_recreates_per_minute": 30,
                                             "max_container_group_restarts_per_minute": 30},
@@ -395,7 +411,8 @@ class Cloud:
         inst.port = port
         # The replica's stdout/stderr (load messages, CUDA OOM) go to the emulator's log like container logs.
         inst.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "emulator.replica", "--port", str(port), env=env, start_new_session=True)
+            sys.executable, "-m", "emulator.replica", "--port", str(port), env=env, start_new_session=True,
+            preexec_fn=_die_with_parent)
 
     def _kill(self, inst: Instance) -> None:
         proc = inst.process
@@ -474,6 +491,15 @@ class Cloud:
             for inst in g.instances:
                 self._kill(inst)
         await self.http.aclose()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL the replica when the emulator dies, however it dies (no orphaned replicas)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 async def _port_open(port: int | None) -> bool:

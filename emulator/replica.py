@@ -21,11 +21,16 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from pydantic import BaseModel, ValidationError
+
+from emulator.tgi_models import ChatRequest, GenerateRequest
+
+M = TypeVar("M", bound=BaseModel)
 
 VERSION = "3.3.0-sim"
 WORDS = (
@@ -252,26 +257,31 @@ def create_app(settings: Settings) -> FastAPI:
         m["tgi_request_input_length_sum"] += input_tokens
         m["tgi_request_duration_sum"] += time.perf_counter() - started
 
-    async def body_of(request: Request) -> dict[str, Any] | JSONResponse:
+    async def body_of(request: Request, model: type[M], stream: bool = False) -> M | Response:
+        """Typed like TGI's serde structs: a wrong type is a 422, never coerced."""
         try:
-            data = await request.json()
-        except json.JSONDecodeError as exc:
-            return error(422, f"Failed to deserialize the JSON body into the target type: {exc}", "validation")
-        if not isinstance(data, dict):
-            return error(422, "Failed to deserialize the JSON body into the target type", "validation")
-        return data
+            return model.model_validate_json(await request.body(), strict=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            message = f"Failed to deserialize the JSON body into the target type: {where}: {first['msg']}"
+            if stream:  # the spec documents generate_stream's errors as SSE events
+                event = json.dumps({"error": message, "error_type": "validation"})
+                return StreamingResponse(iter([f"data: {event}\n\n"]), status_code=422, media_type="text/event-stream")
+            return error(422, message, "validation")
 
     async def generate_common(request: Request, stream: bool) -> Response:
         rep.metrics["tgi_request_count"] += 1
-        data = await body_of(request)
-        if isinstance(data, JSONResponse):
-            return data
-        if not isinstance(data.get("inputs"), str):
-            return error(422, "Failed to deserialize the JSON body into the target type: missing field `inputs`",
-                         "validation")
+        req = await body_of(request, GenerateRequest, stream)
+        if isinstance(req, Response):
+            return req
+        data = req.model_dump(exclude_none=True)
         params = data.get("parameters") or {}
         n_in = count_tokens(data["inputs"])
         bad = rep.validate(n_in, params.get("max_new_tokens", 1024), params) or rep.admit()
+        if bad and stream:
+            return StreamingResponse(iter([f"data: {bad.body.decode()}\n\n"]), status_code=bad.status_code,
+                                     media_type="text/event-stream")
         if bad:
             return bad
         toks, reason = rep.tokens(data["inputs"], params.get("max_new_tokens", 1024), params.get("seed"),
@@ -298,7 +308,7 @@ def create_app(settings: Settings) -> FastAPI:
                              "top_tokens": None, "generated_text": "".join(toks) if last else None,
                              "details": {"finish_reason": reason, "generated_tokens": len(toks), "input_length": n_in,
                                          "seed": params.get("seed")} if last else None}
-                    yield f"data:{json.dumps(event)}\n\n"
+                    yield f"data: {json.dumps(event)}\n\n"
                     i += 1
                 record(n_in, len(toks), started)
             finally:
@@ -317,13 +327,13 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
         rep.metrics["tgi_request_count"] += 1
-        data = await body_of(request)
-        if isinstance(data, JSONResponse):
-            return data
-        messages = data.get("messages")
-        if not isinstance(messages, list) or not messages:
-            return error(422, "Failed to deserialize the JSON body into the target type: missing field `messages`",
-                         "validation")
+        req = await body_of(request, ChatRequest)
+        if isinstance(req, Response):
+            return req
+        data = req.model_dump(mode="json", exclude_none=True)
+        messages = data["messages"]
+        if not messages:
+            return error(422, "Input validation error: `messages` must not be empty", "validation")
         prompt = chat_prompt(messages)
         n_in = count_tokens(prompt)
         max_tokens = data.get("max_tokens")

@@ -15,6 +15,7 @@ import pytest
 
 from tests.emulator_fixture import KEY, Emulator, emulator  # noqa: F401 - fixture
 from tests.engine.harness import ROOT, Project, make_project
+from tests.moto_fixture import AWS_ENV, Moto, moto_server  # noqa: F401 - fixture
 
 LOCAL_PASSPHRASE = "tgi-fleet-local"  # the documented default the committed local stack is encrypted with
 GRANTED = "hf_local_demo_token_granted"
@@ -245,3 +246,29 @@ def test_slo_miss_fails_the_update(local: Project, emulator: Emulator) -> None: 
     out = local.run("up", "--yes", "--skip-preview", check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "misses its SLOs: latency p95" in text and "latency_slo_ms 500" in text
+
+
+def test_secrets_from_aws_secrets_manager(local: Project, emulator: Emulator, moto_server: Moto) -> None:  # noqa: F811
+    sm = moto_server.secretsmanager()
+    hf_arn = sm.create_secret(Name="tgi/hf-token", SecretString=GRANTED)["ARN"]
+    key_arn = sm.create_secret(Name="tgi/salad", SecretString=json.dumps({"salad_api_key": KEY}))["ARN"]
+    local.env.update(AWS_ENV)
+    local.config("tgi-fleet:secrets", json.dumps({
+        "hf_token_source": "aws", "hf_token_aws_secret_id": hf_arn, "salad_api_key_aws_secret_id": key_arn,
+        "aws_region": "us-east-1", "aws_endpoint_url": moto_server.url, "hf_endpoint": emulator.hub}))
+    local.run("up", "--yes", "--skip-preview")
+    group = emulator.client().get_group("tgi-local")
+    assert group is not None and (group.container.environment_variables or {})["HF_TOKEN"] == GRANTED
+    assert GRANTED not in local.export() and KEY not in local.export()
+    local.run("destroy", "--yes", "--skip-preview")
+    assert emulator.wait_empty() == {"groups": [], "processes": []}
+
+
+def test_missing_aws_secret_is_a_clear_error(local: Project, emulator: Emulator, moto_server: Moto) -> None:  # noqa: F811
+    local.env.update(AWS_ENV)
+    local.config("tgi-fleet:secrets", json.dumps({
+        "hf_token_source": "aws", "hf_token_aws_secret_id": "tgi/missing", "aws_region": "us-east-1",
+        "aws_endpoint_url": moto_server.url, "hf_endpoint": emulator.hub}))
+    out = local.run("preview", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "cannot read AWS secret 'tgi/missing'" in text and "Traceback" not in text

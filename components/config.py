@@ -179,6 +179,9 @@ class Kubernetes(_Section):
     ingress_class: str = Field("nginx", description="the IngressClass name")
     model_cache_pvc_gb: int | None = Field(None, ge=1, description="a PVC size for /data, or unset for emptyDir")
     hpa_max_replicas: int | None = Field(None, ge=1, description="enable an HPA up to this many replicas")
+    existing_secret: str | None = Field(
+        None, description="the Secret (keys HF_TOKEN, API_KEY) name: `pulumi up` creates it; render mode refers to it"
+    )
 
 
 class Docker(_Section):
@@ -233,6 +236,11 @@ class FleetConfig(BaseModel):
     @property
     def interruptible(self) -> bool:
         return self.provider in INTERRUPTIBLE_PROVIDERS
+
+    @property
+    def renders_only(self) -> bool:
+        """GitOps render mode: manifests are written, nothing is deployed (no GPU is rented)."""
+        return self.provider == "kubernetes" and self.kubernetes.render_dir is not None
 
     @model_validator(mode="after")
     def _cross_checks(self) -> FleetConfig:

@@ -19,7 +19,7 @@ def deploy() -> None:
     pulumi.log.info(explain(plan))
     if plan.filled:
         pulumi.log.info(f"filled by the sizing recommender (not in the stack config): {', '.join(plan.filled)}")
-    if cfg.secrets.check_model_access and not pulumi.runtime.is_dry_run():
+    if cfg.secrets.check_model_access and not pulumi.runtime.is_dry_run() and not cfg.renders_only:
         # Before any GPU is rented: a gated model would otherwise fail only after the replicas are paid for.
         check_model_access(cfg, hf_token(cfg))
     deployment = builder_for(cfg.provider)(cfg, plan)

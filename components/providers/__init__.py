@@ -36,6 +36,14 @@ def builder_for(provider: str) -> Builder:
         from components.providers import salad
 
         return salad.build
+    if provider == "kubernetes":
+        from components.providers import kubernetes
+
+        return kubernetes.build
+    if provider == "docker":
+        from components.providers import docker
+
+        return docker.build
     from components.plan import PlanError
 
     raise PlanError(

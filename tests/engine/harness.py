@@ -102,3 +102,15 @@ def make_project(tmp: Path, source: Path, stack: str = "test", extra_env: dict[s
     project = Project(workdir=workdir, backend=backend, stack=stack, env=env)
     project.run("stack", "init", stack, "--secrets-provider", "passphrase")
     return project
+
+
+def copy_program(tmp: Path) -> Path:
+    """The real program and stack files in a scratch dir, so tests can change config without touching the repo."""
+    src = tmp / "src"
+    (src / "stacks").mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, src / name)
+    for stack in (ROOT / "stacks").glob("Pulumi.*.yaml"):
+        shutil.copy(stack, src / "stacks" / stack.name)
+    (src / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml's virtualenv, used by the dynamic providers
+    return src

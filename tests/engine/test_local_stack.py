@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -14,23 +13,11 @@ import httpx
 import pytest
 
 from tests.emulator_fixture import KEY, Emulator, emulator  # noqa: F401 - fixture
-from tests.engine.harness import ROOT, Project, make_project
+from tests.engine.harness import ROOT, Project, copy_program, make_project
 from tests.moto_fixture import AWS_ENV, Moto, moto_server  # noqa: F401 - fixture
 
 LOCAL_PASSPHRASE = "tgi-fleet-local"  # the documented default the committed local stack is encrypted with
 GRANTED = "hf_local_demo_token_granted"
-
-
-def copy_program(tmp: Path) -> Path:
-    """The real program and stack files in a scratch dir, so tests can change config without touching the repo."""
-    src = tmp / "src"
-    (src / "stacks").mkdir(parents=True)
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, src / name)
-    for stack in (ROOT / "stacks").glob("Pulumi.*.yaml"):
-        shutil.copy(stack, src / "stacks" / stack.name)
-    (src / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml's virtualenv, used by the dynamic providers
-    return src
 
 
 def point_at(p: Project, emu: Emulator, *, secrets: bool = False) -> None:

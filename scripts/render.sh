@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# GitOps render mode: write the Kubernetes manifests of STACK to rendered/STACK/ instead of applying them.
+# Uses the stack's own config plus tgi-fleet:kubernetes.render_dir, as a throwaway stack on a throwaway backend,
+# so it never touches the real stack's state. Usage: scripts/render.sh STACK [OUT_DIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+stack=${1:?usage: scripts/render.sh STACK [OUT_DIR]}
+out=$(realpath -m "${2:-$root/rendered/$stack}")
+cd "$root"
+[ -f "stacks/Pulumi.$stack.yaml" ] || { echo "render: no stacks/Pulumi.$stack.yaml" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rm -rf "$out"
+.venv/bin/python - "$stack" "$out" "$work/Pulumi.render.yaml" <<'PY'
+import sys, yaml
+stack, out, dest = sys.argv[1:]
+doc = yaml.safe_load(open(f"stacks/Pulumi.{stack}.yaml"))
+config = doc.setdefault("config", {})
+if config.get("tgi-fleet:provider") != "kubernetes":
+    sys.exit(f"render: stack {stack} is not a kubernetes stack")
+config.setdefault("tgi-fleet:kubernetes", {})["render_dir"] = out
+config.pop("encryptionsalt", None)
+yaml.safe_dump({"config": config}, open(dest, "w"))
+PY
+export PULUMI_BACKEND_URL="file://$work" PULUMI_CONFIG_PASSPHRASE=render
+scripts/pulumi stack init render --secrets-provider passphrase --non-interactive >/dev/null
+scripts/pulumi up --stack render --config-file "$work/Pulumi.render.yaml" --yes --skip-preview --non-interactive \
+  --suppress-outputs >"$work/up.log" 2>&1 || { cat "$work/up.log" >&2; exit 1; }
+echo "render: $(find "$out" -name '*.yaml' | wc -l) manifests in $out"

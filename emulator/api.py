@@ -279,7 +279,8 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     async def status(request: Request) -> Response:
         admin(request)
         return JSONResponse({"groups": [{"org": g.org, "project": g.project, "name": g.name,
-                                         "status": g.doc["current_state"]["status"], "deleting": g.deleting}
+                                         "status": g.doc["current_state"]["status"], "deleting": g.deleting,
+                                         "first_request_at": g.first_request_at}
                                         for g in cloud.groups.values()],
                              "processes": cloud.processes()})
 

@@ -67,6 +67,7 @@ class Instance:
     probing: set[str] = field(default_factory=set)
     connections: int = 0
     gpu_vram_bytes: int | None = None
+    ready_at: float | None = None  # wall clock when the readiness probe last turned it ready (benchmarks)
 
     def api(self) -> dict[str, Any]:
         """The ContainerGroupInstance JSON."""
@@ -93,6 +94,7 @@ class Group:
     instances: list[Instance] = field(default_factory=list)
     deleting: bool = False
     rr: int = 0
+    first_request_at: float | None = None  # wall clock of the gateway's first proxied request (benchmarks)
 
     @property
     def name(self) -> str:
@@ -309,7 +311,7 @@ class Cloud:
 
     def processes(self) -> list[dict[str, Any]]:
         """Live replica processes (for tests and `python -m emulator status`)."""
-        return [{"group": g.name, "instance": i.id, "pid": i.process.pid, "port": i.port}
+        return [{"group": g.name, "instance": i.id, "pid": i.process.pid, "port": i.port, "ready_at": i.ready_at}
                 for g in self.groups.values() for i in g.instances
                 if i.process is not None and i.process.returncode is None]
 
@@ -451,6 +453,8 @@ class Cloud:
                     self._restart(inst)
             elif kind == "readiness_probe":
                 if inst.probe_ok.get(kind, 0) >= int(probe.get("success_threshold", 1)):
+                    if not inst.ready:
+                        inst.ready_at = time.time()
                     inst.ready = True
                 elif inst.probe_fail.get(kind, 0) >= int(probe.get("failure_threshold", 3)):
                     inst.ready = False

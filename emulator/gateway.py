@@ -7,6 +7,7 @@ Enforces Salad-Api-Key when the group's networking.auth is on, and balances acro
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -46,6 +47,8 @@ def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
         if inst is None:
             return JSONResponse({"error": "no ready instance: the container group has no replica passing its "
                                           "readiness probe"}, status_code=503)
+        if group.first_request_at is None:
+            group.first_request_at = time.time()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
         url = f"http://127.0.0.1:{inst.port}{request.url.path}"
         if request.url.query:

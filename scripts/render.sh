@@ -11,6 +11,10 @@ cd "$root"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$out"
+# A scratch copy of the program: `stack init` writes a stack file, which must not land in the repo's stacks/.
+mkdir -p "$work/project/stacks"
+cp Pulumi.yaml __main__.py "$work/project/"
+ln -s "$root/.venv" "$work/project/.venv"
 .venv/bin/python - "$stack" "$out" "$work/Pulumi.render.yaml" <<'PY'
 import sys, yaml
 stack, out, dest = sys.argv[1:]
@@ -21,9 +25,11 @@ if config.get("tgi-fleet:provider") != "kubernetes":
 config.setdefault("tgi-fleet:kubernetes", {})["render_dir"] = out
 config.pop("encryptionsalt", None)
 yaml.safe_dump({"config": config}, open(dest, "w"))
+yaml.safe_dump({"config": config}, open(dest.replace("Pulumi.render.yaml", "project/stacks/Pulumi.render.yaml"), "w"))
 PY
 export PULUMI_BACKEND_URL="file://$work" PULUMI_CONFIG_PASSPHRASE=render
-scripts/pulumi stack init render --secrets-provider passphrase --non-interactive >/dev/null
-scripts/pulumi up --stack render --config-file "$work/Pulumi.render.yaml" --yes --skip-preview --non-interactive \
-  --suppress-outputs >"$work/up.log" 2>&1 || { cat "$work/up.log" >&2; exit 1; }
+cd "$work/project"
+"$root/scripts/pulumi" stack init render --secrets-provider passphrase --non-interactive >/dev/null
+"$root/scripts/pulumi" up --stack render --yes --skip-preview --non-interactive --suppress-outputs \
+  >"$work/up.log" 2>&1 || { cat "$work/up.log" >&2; exit 1; }
 echo "render: $(find "$out" -name '*.yaml' | wc -l) manifests in $out"

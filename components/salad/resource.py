@@ -9,15 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.salad.api_models import ContainerGroup as ApiGroup
-from components.salad.body import to_prototype
-from components.salad.client import SaladApiError, SaladClient, resolve_gpu_class_ids
+if TYPE_CHECKING:
+    from components.salad.api_models import ContainerGroup as ApiGroup
+    from components.salad.client import SaladClient
+
+# httpx, the client and the generated API models load only when the engine calls create/read/update/delete:
+# a preview (here and in the dynamic-provider process) never pays for them.
 
 # Fields SaladCloud cannot PATCH (ContainerGroupPatch lacks them): changing one replaces the group.
 REPLACE_SPEC_PATHS = (("name",), ("restart_policy",), ("autostart_policy",), ("networking", "auth"),
@@ -28,6 +30,10 @@ SECRET_OUTPUTS = ["api_key", "secret_env"]
 
 
 def _client(props: dict[str, Any]) -> SaladClient:
+    import httpx
+
+    from components.salad.client import SaladClient
+
     api = props["api"]
     timeout = float(api.get("timeout_s") or 30.0)
     return SaladClient(api["base_url"], api["organization"], api["project"], props["api_key"],
@@ -70,6 +76,9 @@ class ContainerGroupProvider(ResourceProvider):
     """CRUD of one SaladCloud container group."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        from components.salad.body import to_prototype
+        from components.salad.client import resolve_gpu_class_ids
+
         with _client(props) as client:
             ids = resolve_gpu_class_ids(client.list_gpu_classes(), props["gpu_class_names"])
             prototype = to_prototype(props["spec"], ids, props.get("secret_env") or {})
@@ -110,6 +119,9 @@ class ContainerGroupProvider(ResourceProvider):
                           delete_before_replace=True)  # the name is the id: the old group must go first
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from components.salad.body import to_prototype
+        from components.salad.client import resolve_gpu_class_ids
+
         with _client(news) as client:
             ids = resolve_gpu_class_ids(client.list_gpu_classes(), news["gpu_class_names"])
             wanted = to_prototype(news["spec"], ids, news.get("secret_env") or {})
@@ -131,6 +143,8 @@ class ContainerGroupProvider(ResourceProvider):
             return UpdateResult(outs=_outputs(news, group, ids))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from components.salad.client import SaladApiError
+
         with _client(props) as client:
             if not client.delete_group(id_):
                 return

@@ -6,27 +6,25 @@ import json
 import time
 from typing import Any
 
-import httpx
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from components.smoke.chat import Measurement, SmokeFailure, chat, percentile
-from components.smoke.readiness import source_from, wait_ready
+# httpx, tenacity and the readiness/chat code load when the test runs, not on every preview.
 
 OUTPUT_KEYS = ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s", "ready_replicas",
                "readiness_to_first_request_ms", "requests", "curl_example", "openai_example")
 
 
 def _transient(exc: BaseException) -> bool:
+    import httpx
+
+    from components.smoke.chat import SmokeFailure
+
     # A replica that was just reallocated can make the gateway answer 502/503 once: retry a little.
     return isinstance(exc, httpx.TransportError) or (
         isinstance(exc, SmokeFailure) and any(f"HTTP {c}" in str(exc) for c in (502, 503, 504))
     )
 
-
-_chat_retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
-                       wait=wait_exponential(multiplier=0.5, max=4), reraise=True)(chat)
 
 
 def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict[str, str]) -> tuple[str, str]:
@@ -49,6 +47,14 @@ def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict
 
 def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     """Wait for readiness, send the chat completions, check shape and SLOs; raise SmokeFailure on any miss."""
+    import httpx
+    from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+    from components.smoke.chat import Measurement, SmokeFailure, chat, percentile
+    from components.smoke.readiness import source_from, wait_ready
+
+    chat_retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
+                          wait=wait_exponential(multiplier=0.5, max=4), reraise=True)(chat)
     knobs = props["knobs"]
     log = pulumi.log.info
     count, ready_at = wait_ready(source_from(props["readiness"]), int(props["min_ready"]),
@@ -63,13 +69,15 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
             for stream in (False, True):
                 body: dict[str, Any] = {
                     "model": "tgi", "messages": [{"role": "user", "content": prompt}], "stream": stream,
-                    "max_tokens": knobs["max_tokens"], "temperature": knobs["temperature"], "top_p": knobs["top_p"],
+                    # Pulumi hands dynamic providers every number as a float; TGI's serde wants an integer here.
+                    "max_tokens": int(knobs["max_tokens"]), "temperature": knobs["temperature"],
+                    "top_p": knobs["top_p"],
                 }
                 if knobs.get("stop"):
                     body["stop"] = knobs["stop"]
                 if first_request_ms is None:
                     first_request_ms = (time.monotonic() - ready_at) * 1000
-                results.append(_chat_retrying(client, url, body, headers))
+                results.append(chat_retrying(client, url, body, headers))
     streamed = [m for m in results if m.stream]
     ttft = [m.ttft_ms for m in streamed]
     latency = [m.latency_ms for m in results]
@@ -109,6 +117,8 @@ class SmokeTestProvider(ResourceProvider):
 
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
+        from components.smoke.chat import SmokeFailure
+
         try:
             return run_smoke(props)
         except (SmokeFailure, TimeoutError) as exc:

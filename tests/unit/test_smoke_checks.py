@@ -1,0 +1,79 @@
+"""The smoke stage's answer checks against httpx.MockTransport: each wrong answer fails with a clear message."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from components.smoke.chat import SmokeFailure, chat, percentile
+from components.smoke.readiness import NotReadyError, ReadyCount, wait_ready
+from components.smoke.resource import examples
+
+URL = "http://svc/v1/chat/completions"
+GOOD = {"id": "x", "created": 1, "model": "m", "choices": [{"index": 0, "message": {"role": "assistant",
+        "content": "hi there"}, "finish_reason": "length"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
+
+
+def run(response: httpx.Response, stream: bool = False) -> Any:
+    with httpx.Client(transport=httpx.MockTransport(lambda r: response)) as c:
+        return chat(c, URL, {"messages": [], "max_tokens": 4, "stream": stream}, {})
+
+
+def test_good_answer() -> None:
+    m = run(httpx.Response(200, json=GOOD))
+    assert m.completion_tokens == 2 and m.text == "hi there" and not m.stream
+
+
+@pytest.mark.parametrize("body,message", [
+    ({"oops": 1}, "is not a chat completion"),
+    ({**GOOD, "choices": [{"index": 0, "message": {"role": "assistant", "content": ""}}]}, "has no content"),
+    ({**GOOD, "usage": None}, "has no usage block"),
+    ({**GOOD, "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 9}}, "usage does not add up"),
+    ({**GOOD, "usage": {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}}, "9 completion tokens"),
+])
+def test_wrong_answers(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(SmokeFailure, match=message):
+        run(httpx.Response(200, json=body))
+
+
+def test_auth_failure_hint() -> None:
+    with pytest.raises(SmokeFailure, match="HTTP 401 \\(the gateway wants its auth header\\)"):
+        run(httpx.Response(401, text="no"))
+
+
+def test_stream() -> None:
+    chunk = {"id": "x", "created": 1, "model": "m", "choices": [{"index": 0, "delta": {"content": "tok"}}]}
+    body = f"data: {json.dumps(chunk)}\n\ndata: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+    m = run(httpx.Response(200, text=body, headers={"content-type": "text/event-stream"}), stream=True)
+    assert m.stream and m.completion_tokens == 2 and m.text == "toktok" and m.ttft_ms <= m.latency_ms
+    with pytest.raises(SmokeFailure, match="not SSE"):
+        run(httpx.Response(200, json=GOOD), stream=True)
+    with pytest.raises(SmokeFailure, match="carried no content"):
+        run(httpx.Response(200, text="data: [DONE]\n\n", headers={"content-type": "text/event-stream"}), stream=True)
+
+
+def test_percentile() -> None:
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0 and percentile([1.0, 2.0], 95) == 2.0
+
+
+def test_wait_ready_times_out_with_the_breakdown() -> None:
+    class Never:
+        def count(self) -> ReadyCount:
+            return ReadyCount(1, 3, "1 running, 2 creating")
+
+    logs: list[str] = []
+    with pytest.raises(NotReadyError, match="only 1 of the 3 required replicas became ready within 0 s "
+                                            "\\(1 running, 2 creating\\)"):
+        wait_ready(Never(), 3, 0.2, logs.append, poll_s=0.05)
+    assert logs and "waiting for 3 ready replica(s)" in logs[0]
+
+
+def test_examples_never_inline_secrets() -> None:
+    curl, py = examples("http://h", "m/x", {"header": "Salad-Api-Key", "env": "SALAD_API_KEY",
+                                             "value_hint": "$SALAD_API_KEY"}, {"Host": "g.salad.localhost"})
+    assert '-H "Salad-Api-Key: $SALAD_API_KEY"' in curl and "-H 'Host: g.salad.localhost'" in curl
+    assert 'os.environ["SALAD_API_KEY"]' in py

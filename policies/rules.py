@@ -18,32 +18,27 @@ KEY_QUALIFIERS = frozenset({"API", "ACCESS", "PRIVATE", "SECRET", "AUTH"})
 SECRET_VALUE = re.compile(r"^(hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})$")
 
 
-def required_vram(c: ServiceContract) -> int:
-    """min_vram_bytes recomputed from the model's architecture and the deployed limits (not trusted as given)."""
-    return estimate_memory(
-        c.model_arch,
-        dtype=c.dtype,  # type: ignore[arg-type]
-        quantize=c.quantize,  # type: ignore[arg-type]
-        max_total_tokens=c.max_total_tokens,
-        max_batch_prefill_tokens=c.max_batch_prefill_tokens,
-        num_shard=c.num_shard,
-    ).min_vram_bytes
-
-
-def _need(c: ServiceContract, total: int, quantize: str | None = None) -> int:
+def _need(c: ServiceContract, total: int, prefill: int, quantize: str | None = None) -> int:
     return estimate_memory(
         c.model_arch,
         dtype=c.dtype,  # type: ignore[arg-type]
         quantize=(quantize or c.quantize),  # type: ignore[arg-type]
         max_total_tokens=total,
-        max_batch_prefill_tokens=min(c.max_batch_prefill_tokens, total),
+        max_batch_prefill_tokens=prefill,
         num_shard=c.num_shard,
     ).min_vram_bytes
 
 
+def required_vram(c: ServiceContract) -> int:
+    """min_vram_bytes recomputed from the model's architecture and the deployed limits (not trusted as given)."""
+    return _need(c, c.max_total_tokens, c.max_batch_prefill_tokens)
+
+
 def _largest_fitting_total(c: ServiceContract) -> int | None:
     totals = (32768, 16384, 8192, 4096, 2048, 1024, 512)
-    return next((t for t in totals if t < c.max_total_tokens and _need(c, t) <= c.gpu_vram_bytes), None)
+    return next((t for t in totals
+                 if t < c.max_total_tokens and _need(c, t, min(c.max_batch_prefill_tokens, t)) <= c.gpu_vram_bytes),
+                None)
 
 
 def gpu_vram_minimum(c: ServiceContract, cfg: Config) -> list[str]:
@@ -56,7 +51,8 @@ def gpu_vram_minimum(c: ServiceContract, cfg: Config) -> list[str]:
     if total:
         fixes.append(f"set max_total_tokens <= {total}")
     elif c.quantize == "none":
-        quant = next((q for q in ("eetq", "awq") if _need(c, c.max_total_tokens, q) <= c.gpu_vram_bytes), None)
+        quant = next((q for q in ("eetq", "awq")
+                      if _need(c, c.max_total_tokens, c.max_batch_prefill_tokens, q) <= c.gpu_vram_bytes), None)
         if quant:
             fixes.append(f"quantize the weights (model.quantize: {quant}, or a pre-quantized checkpoint)")
     if c.num_shard < c.gpu_count:

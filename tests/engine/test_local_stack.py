@@ -230,6 +230,7 @@ def test_a_bypassed_vram_policy_fails_like_the_real_thing(local: Project, emulat
 def test_slo_miss_fails_the_update(local: Project, emulator: Emulator) -> None:  # noqa: F811
     local.config("tgi-fleet:extra_env", json.dumps({"TGI_SIM_FAULTS": "slow_tokens:200"}))
     local.config("tgi-fleet:smoke.latency_slo_ms", "500", path=True)
+    local.config("tgi-fleet:smoke.max_tokens", "8", path=True)  # 8 x 200 ms: a sure miss, quickly
     out = local.run("up", "--yes", "--skip-preview", check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "misses its SLOs: latency p95" in text and "latency_slo_ms 500" in text

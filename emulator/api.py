@@ -10,6 +10,7 @@ import json
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -173,23 +174,21 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         return await finish(fault, "update_container_group", JSONResponse(
             cloud.patch(group, patch, raw).api(), media_type="application/merge-patch+json"))
 
-    @api.delete(P + "/containers/{name}")
-    async def delete_container_group(request: Request, org: str, project: str, name: str) -> Response:
-        fault = await gate(request, "delete_container_group")
-        cloud.delete(cloud.get(org, project, name))
-        return await finish(fault, "delete_container_group", Response(status_code=202))
+    def group_action(op: str, action: Callable[[Group], None]) -> Any:
+        async def handler(request: Request, org: str, project: str, name: str) -> Response:
+            fault = await gate(request, op)
+            action(cloud.get(org, project, name))
+            return await finish(fault, op, Response(status_code=202))  # accepted; the work goes on
 
-    @api.post(P + "/containers/{name}/start")
-    async def start_container_group(request: Request, org: str, project: str, name: str) -> Response:
-        fault = await gate(request, "start_container_group")
-        cloud.start(cloud.get(org, project, name))
-        return await finish(fault, "start_container_group", Response(status_code=202))
+        handler.__name__ = op
+        return handler
 
-    @api.post(P + "/containers/{name}/stop")
-    async def stop_container_group(request: Request, org: str, project: str, name: str) -> Response:
-        fault = await gate(request, "stop_container_group")
-        cloud.stop(cloud.get(org, project, name))
-        return await finish(fault, "stop_container_group", Response(status_code=202))
+    for path, method, op, action in (
+        ("", "DELETE", "delete_container_group", cloud.delete),
+        ("/start", "POST", "start_container_group", cloud.start),
+        ("/stop", "POST", "stop_container_group", cloud.stop),
+    ):
+        api.add_api_route(P + "/containers/{name}" + path, group_action(op, action), methods=[method])
 
     @api.get(P + "/containers/{name}/instances")
     async def list_container_group_instances(request: Request, org: str, project: str, name: str) -> Response:

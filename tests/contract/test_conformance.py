@@ -84,3 +84,14 @@ def test_replica_conforms_to_the_tgi_spec(contracts: Path, replica: str) -> None
                        "--include-path-regex", "^/(health|info|v1/chat/completions|metrics)$")
     assert out.returncode == 0, out.stdout[-6000:]
     assert re.search(r"Tested:\s+4\b", out.stdout), out.stdout[-3000:]
+
+
+def test_http_readiness_source_for_kubernetes_and_docker(replica: str) -> None:
+    """The smoke stage's readiness source where no instance API exists: GET /health on the endpoint."""
+    from components.smoke.readiness import source_from, wait_ready
+
+    source = source_from({"kind": "http", "url": replica, "headers": {}})
+    count, _ = wait_ready(source, 1, 5, lambda _: None)
+    assert (count.ready, count.total) == (1, 1) and "HTTP 200" in count.detail
+    down = source_from({"kind": "http", "url": f"http://127.0.0.1:{free_port()}", "headers": {}}).count()
+    assert down.ready == 0 and "ConnectError" in down.detail

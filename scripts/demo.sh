@@ -22,8 +22,12 @@ case "${1:-up}" in
     echo "tear it all down: make demo-down   (pulumi destroy --stack local, then stops the emulator)"
     ;;
   down)
-    $py -m emulator serve --daemon >/dev/null  # destroy needs the API that holds the group
-    $pulumi destroy --stack local --yes
+    if $pulumi stack select local >/dev/null 2>&1; then
+      $py -m emulator serve --daemon >/dev/null  # destroy needs the API that holds the group
+      $pulumi destroy --stack local --yes
+    else
+      echo "demo: no local stack deployed; nothing to destroy"
+    fi
     $py -m emulator stop
     ;;
   *) echo "usage: scripts/demo.sh up|down" >&2; exit 2 ;;

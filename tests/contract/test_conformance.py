@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,12 +27,14 @@ SALAD_OPS = ("list_container_groups|create_container_group|get_container_group|u
 
 
 def schemathesis(spec: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the schemathesis CLI from a scratch directory (it writes a .schemathesis/ cache into its cwd)."""
     # positive_data_acceptance is off: the API may rightly refuse schema-valid requests for reasons the schema
     # cannot express (an unknown GPU class id, starting a group that is already running) with documented 400s.
     return subprocess.run(
         [SCHEMATHESIS, "run", str(spec), "--url", url, "-n", "15", "--generation-deterministic",
          "--phases", "examples,coverage,fuzzing", "--exclude-checks", "positive_data_acceptance", *args],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=tempfile.mkdtemp(prefix="schemathesis-"))
 
 
 @pytest.fixture

@@ -156,7 +156,6 @@ class Salad(_Section):
     request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
     priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
-    emulator: bool = Field(False, description="true: start the local emulator if base_url is not answering")
 
     @field_validator("organization", "project")
     @classmethod

@@ -13,12 +13,16 @@ API_KEY_ENV = "API_KEY"  # TGI's own bearer-token check, used where no gateway p
 SHARDED_SHM_MIB = 1024  # NCCL between shards needs far more than Docker's 64 MB default
 
 
-def launcher_env(cfg: FleetConfig, plan: Plan) -> dict[str, str]:
-    """Non-secret TGI launcher env (text-generation-launcher reads these names)."""
+def launcher_env(cfg: FleetConfig, plan: Plan, hostname: str = "::") -> dict[str, str]:
+    """Non-secret TGI launcher env (text-generation-launcher reads these names).
+
+    hostname: "::" as SaladCloud's recipe wants (its gateway reaches containers over IPv6); "0.0.0.0" where the
+    platform owns HOSTNAME (Kubernetes) or IPv6 may be off (a Docker host).
+    """
     env = {
         "MODEL_ID": cfg.model.id,
         "PORT": str(cfg.gateway.port),
-        "HOSTNAME": "::",
+        "HOSTNAME": hostname,
         "MAX_INPUT_TOKENS": str(plan.max_input_tokens),
         "MAX_TOTAL_TOKENS": str(plan.max_total_tokens),
         "MAX_BATCH_PREFILL_TOKENS": str(plan.max_batch_prefill_tokens),

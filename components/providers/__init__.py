@@ -29,6 +29,27 @@ class Deployment:
 
 Builder = Callable[[FleetConfig, Plan], Deployment]
 
+# Kubernetes and Docker have no gateway of their own: TGI checks API_KEY as a bearer token.
+BEARER_HINT = {"header": "Authorization", "env": "TGI_API_KEY", "value_hint": "Bearer $TGI_API_KEY"}
+
+
+def required_api_key(cfg: FleetConfig) -> str:
+    """The TGI API key that gateway.auth needs; PlanError naming the fix when it is missing."""
+    if not cfg.api_key:
+        from components.plan import PlanError
+
+        raise PlanError("tgi-fleet:api_key is not set but gateway.auth is on. Fix: "
+                        "`pulumi config set --secret api_key <a long random string>`.")
+    return cfg.api_key
+
+
+def bearer_auth(cfg: FleetConfig) -> tuple[pulumi.Output[dict[str, str]], dict[str, str] | None]:
+    """The (secret) Authorization header for the smoke stage and the hint for copy-paste examples."""
+    key = pulumi.Output.secret(cfg.api_key or "")
+    headers: pulumi.Output[dict[str, str]] = key.apply(
+        lambda k: {"Authorization": f"Bearer {k}"} if cfg.gateway.auth and k else {})
+    return headers, BEARER_HINT if cfg.gateway.auth else None
+
 
 def builder_for(provider: str) -> Builder:
     """The build function of a provider module (imported lazily: each pulls its own SDKs)."""

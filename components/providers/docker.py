@@ -13,7 +13,7 @@ import pulumi_docker as docker
 
 from components.config import FleetConfig
 from components.plan import PlanError
-from components.providers import Deployment
+from components.providers import Deployment, bearer_auth, required_api_key
 from components.secrets import hf_token
 from components.service import TgiService
 from components.sizing.recommend import Plan
@@ -31,16 +31,13 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
         raise PlanError(f"tgi-fleet:replicas = {cfg.replicas}: a Docker host runs one TGI container (it takes all "
                         f"its GPUs). Fix: set replicas: 1, or use the kubernetes provider for several.")
     port = cfg.gateway.port
-    env = {**launcher_env(cfg, plan), "HOSTNAME": "0.0.0.0"}
+    env = launcher_env(cfg, plan, hostname="0.0.0.0")
     secret: dict[str, str] = {}
     token = hf_token(cfg)
     if token:
         secret[HF_TOKEN_ENV] = token
     if cfg.gateway.auth:
-        if not cfg.api_key:
-            raise PlanError("tgi-fleet:api_key is not set but gateway.auth is on. Fix: "
-                            "`pulumi config set --secret api_key <a long random string>`.")
-        secret[API_KEY_ENV] = cfg.api_key
+        secret[API_KEY_ENV] = required_api_key(cfg)
     contract = service_contract(cfg, plan, plain_env=env, secret_env=sorted(secret),
                                 gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
     service = TgiService(cfg.name, contract)
@@ -70,16 +67,13 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     )
     host = urlparse(dc.host).hostname if dc.host and "://" in dc.host else None
     endpoint = cfg.smoke.endpoint or f"http://{host or '127.0.0.1'}:{dc.host_port}"
-    key = pulumi.Output.secret(cfg.api_key or "")
-    headers: pulumi.Output[dict[str, str]] = key.apply(
-        lambda k: {"Authorization": f"Bearer {k}"} if cfg.gateway.auth and k else {})
+    headers, auth_hint = bearer_auth(cfg)
     return Deployment(
         service=service,
         endpoint=pulumi.Output.from_input(endpoint),
         headers=headers,
         readiness=headers.apply(lambda h: {"kind": "http", "url": endpoint, "headers": h}),
         trigger=container.id.apply(lambda cid: f"{cfg.name}-{cid}"),
-        auth_hint={"header": "Authorization", "env": "TGI_API_KEY", "value_hint": "Bearer $TGI_API_KEY"}
-        if cfg.gateway.auth else None,
+        auth_hint=auth_hint,
         outputs={"container_name": container.name},
     )

@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.config import FleetConfig
 from components.plan import PlanError
-from components.providers import Deployment
+from components.providers import Deployment, bearer_auth, required_api_key
 from components.secrets import hf_token
 from components.service import TgiService
 from components.sizing.recommend import Plan
@@ -89,10 +89,10 @@ def pod_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], secret: str, sec
 def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     """Namespace, Secret, Deployment, Service, and optional Ingress, PDB, HPA, PVC."""
     kc = cfg.kubernetes
-    env = {**launcher_env(cfg, plan), "HOSTNAME": "0.0.0.0"}  # k8s sets HOSTNAME to the pod name otherwise
+    env = launcher_env(cfg, plan, hostname="0.0.0.0")  # k8s would set HOSTNAME to the pod name otherwise
     secret_keys = ([HF_TOKEN_ENV] if cfg.secrets.hf_token_source != "none" else []) + (
         [API_KEY_ENV] if cfg.gateway.auth else [])
-    render = kc.render_dir is not None
+    render = cfg.renders_only
     if render and secret_keys and not kc.existing_secret:
         raise PlanError("tgi-fleet:kubernetes.existing_secret is not set: render mode writes plain-text files, so "
                         "it never renders the token. Fix: name a Secret (keys HF_TOKEN, API_KEY) that your GitOps "
@@ -117,10 +117,7 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
         if token:
             data[HF_TOKEN_ENV] = pulumi.Output.secret(token)
         if cfg.gateway.auth:
-            if not cfg.api_key:
-                raise PlanError("tgi-fleet:api_key is not set but gateway.auth is on. Fix: "
-                                "`pulumi config set --secret api_key <a long random string>`.")
-            data[API_KEY_ENV] = pulumi.Output.secret(cfg.api_key)
+            data[API_KEY_ENV] = pulumi.Output.secret(required_api_key(cfg))
         depends.append(k8s.core.v1.Secret(f"{cfg.name}-secrets", metadata={**meta, "name": secret_name},
                                           string_data=data, type="Opaque",
                                           opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
@@ -174,9 +171,7 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
             opts=dep_opts)
         endpoint = f"https://{kc.ingress_host}"
     endpoint = cfg.smoke.endpoint or endpoint
-    auth_key = pulumi.Output.secret(cfg.api_key or "")
-    headers: pulumi.Output[dict[str, str]] = auth_key.apply(
-        lambda key: {"Authorization": f"Bearer {key}"} if cfg.gateway.auth and key else {})
+    headers, auth_hint = bearer_auth(cfg)
     readiness = None
     if endpoint and not render:
         readiness = headers.apply(lambda h: {"kind": "http", "url": endpoint, "headers": h})
@@ -186,8 +181,7 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
         headers=headers,
         readiness=readiness,
         trigger=pulumi.Output.from_input(f"{cfg.name}-{contract.image}-{plan.max_total_tokens}-{cfg.replicas}"),
-        auth_hint={"header": "Authorization", "env": "TGI_API_KEY", "value_hint": "Bearer $TGI_API_KEY"}
-        if cfg.gateway.auth else None,
+        auth_hint=auth_hint,
         outputs={"namespace": kc.namespace, "service": svc.metadata.apply(lambda m: m.name),
                  "render_dir": kc.render_dir},
     )

@@ -257,6 +257,13 @@ class SaladClient:
         return self._parse(Quotas, r, "get_quotas")
 
 
+def client_from(api: dict[str, Any], api_key: str) -> SaladClient:
+    """A client from the plain `api` description the provider resources carry (base_url, org, project, timeout)."""
+    timeout = float(api.get("timeout_s") or 30.0)
+    return SaladClient(api["base_url"], api["organization"], api["project"], api_key,
+                       timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
+
+
 def _json_bytes(data: dict[str, Any]) -> bytes:
     import json
 

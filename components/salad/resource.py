@@ -30,14 +30,9 @@ SECRET_OUTPUTS = ["api_key", "secret_env"]
 
 
 def _client(props: dict[str, Any]) -> SaladClient:
-    import httpx
+    from components.salad.client import client_from
 
-    from components.salad.client import SaladClient
-
-    api = props["api"]
-    timeout = float(api.get("timeout_s") or 30.0)
-    return SaladClient(api["base_url"], api["organization"], api["project"], props["api_key"],
-                       timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
+    return client_from(props["api"], props["api_key"])
 
 
 def _get(d: dict[str, Any] | None, path: tuple[str, ...]) -> Any:

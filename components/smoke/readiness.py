@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from components.salad.client import SaladApiError, SaladClient
+from components.salad.client import SaladApiError, SaladClient, client_from
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,7 @@ class HttpHealth:
 def source_from(spec: dict[str, Any]) -> ReadinessSource:
     """Build a source from its plain description (the smoke resource's `readiness` input)."""
     if spec["kind"] == "salad":
-        api = spec["api"]
-        timeout = float(api.get("timeout_s") or 30.0)
-        client = SaladClient(api["base_url"], api["organization"], api["project"], spec["api_key"],
-                             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
-        return SaladInstances(client, spec["group"])
+        return SaladInstances(client_from(spec["api"], spec["api_key"]), spec["group"])
     if spec["kind"] == "http":
         return HttpHealth(spec["url"], spec.get("headers") or {})
     raise ValueError(f"unknown readiness source {spec['kind']!r}")

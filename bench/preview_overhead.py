@@ -1,7 +1,7 @@
 """`pulumi preview --stack salad-prod` (against the emulator) vs. the preview of an empty Python program.
 
 Both run in the same process, interleaved, on their own file backends; prints medians and the ratio (goal <= 1.5).
-Run: .venv/bin/python bench/preview_overhead.py [--runs 5]
+Run: .venv/bin/python bench/preview_overhead.py [--runs 11]
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def main() -> int:
 
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--runs", type=int, default=11)
     return p.parse_args()
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.config import FleetConfig
-from components.salad.api_models import ContainerGroupPrototype
 from components.sizing.recommend import Plan
 from components.tgi import shm_bytes
+
+if TYPE_CHECKING:
+    from components.salad.api_models import ContainerGroupPrototype
 
 GIB = 1024**3
 MIB = 1024**2
@@ -80,6 +82,9 @@ def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str]) -> d
 
 def to_prototype(spec: dict[str, Any], gpu_class_ids: list[str], secret_env: dict[str, str]) -> ContainerGroupPrototype:
     """Validate the final request body (ids and secret env filled in) against the API's own model."""
+    # The generated models take ~0.1 s to build; only create/update need them, never a preview.
+    from components.salad.api_models import ContainerGroupPrototype
+
     body = {**spec, "container": {**spec["container"]}}
     body["container"]["environment_variables"] = {**spec["container"]["environment_variables"], **secret_env}
     body["container"]["resources"] = {**spec["container"]["resources"], "gpu_classes": gpu_class_ids}

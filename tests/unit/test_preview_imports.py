@@ -1,0 +1,39 @@
+"""What a preview loads: the program's path to building the SaladCloud resources must not import the HTTP stack or
+the generated API models (they cost ~0.2 s per process, paid twice: in the program and in the dynamic-provider
+process) — bench/preview_overhead.py measures the effect, this guards it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("httpx", "tenacity", "components.salad.api_models", "components.salad.client", "huggingface_hub",
+         "boto3")
+PROBE = """
+import json, sys
+import components.deploy, components.providers.salad, components.salad.resource, components.smoke.resource
+from components.config import parse_config
+from components.plan import build_plan
+from components.providers import builder_for
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_modules(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout))
+
+
+def test_preview_path_skips_http_and_api_models() -> None:
+    loaded = loaded_modules(PROBE)
+    assert not {m for m in HEAVY if m in loaded}
+
+
+def test_probe_sees_lazy_imports_once_used() -> None:
+    # The probe itself can fail: creating a request body does load the API models.
+    code = PROBE.replace("print(", "from components.salad.body import to_prototype\n"
+                                   "try:\n    to_prototype({}, [], {})\nexcept Exception:\n    pass\nprint(")
+    assert "components.salad.api_models" in loaded_modules(code)

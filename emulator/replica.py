@@ -220,7 +220,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
-        # What the router really returns (the spec says a single ModelInfo; see shared/contracts/README).
+        # What the router really returns (the spec says a single ModelInfo; see contracts/README.md).
         return {"object": "list", "data": [{"id": settings.model_id, "object": "model", "created": 0,
                                             "owned_by": settings.model_id}]}
 

@@ -1,5 +1,5 @@
 # Generated from SaladCloud's public API spec (salad-cloud.yaml, 0.9.0-alpha.17) by scripts/gen-salad-models.sh.
-# Do not edit: regenerate. tests/contract/test_salad_models.py checks it is current.
+# Do not edit: regenerate. tests/contract/test_generated_models.py checks it is current.
 
 from __future__ import annotations
 

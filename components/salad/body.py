@@ -1,4 +1,4 @@
-"""The container-group request a plan becomes, following SaladCloud's own TGI recipe (shared/contracts/salad)."""
+"""The container-group request a plan becomes, following SaladCloud's own TGI recipe (contracts/salad)."""
 
 from __future__ import annotations
 

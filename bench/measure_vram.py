@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "components" / "catalog" / "models"
 FIELDS = ["model", "dtype", "prefill_tokens", "device_used_bytes", "torch_peak_allocated_bytes", "gpu",
-          "total_bytes", "torch", "transformers"]
+          "total_bytes", "baseline_used_bytes", "torch", "transformers"]
 
 
 def main() -> int:
@@ -34,8 +34,13 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "vram_measurements.csv")
     p.add_argument("--tokens", type=int, nargs="+", default=[512, 2048, 4096])
     args = p.parse_args()
+    torch.cuda.init()
     free0, total = torch.cuda.mem_get_info()
     gpu = torch.cuda.get_device_name()
+    # The parameters are made in the default dtype: setting it works across transformers versions (4.x takes
+    # torch_dtype=, 5.x dtype=, and an unknown keyword would be swallowed into the config, leaving fp32 weights
+    # that a later cast could not hide from the caching allocator).
+    torch.set_default_dtype(torch.float16)
     rows = []
     for path in sorted(MODELS.glob("*.json")):
         raw = json.loads(path.read_text())
@@ -47,13 +52,16 @@ def main() -> int:
         config = AutoConfig.for_model(raw.pop("model_type"), **raw)
         try:
             with torch.device("cuda"):
-                model = AutoModelForCausalLM.from_config(config, torch_dtype=torch.float16)
+                model = AutoModelForCausalLM.from_config(config)
         except torch.OutOfMemoryError:
             print(f"skip {model_id}: does not fit {gpu}")
             gc.collect()
             torch.cuda.empty_cache()
             continue
         model.eval()
+        dtypes = {p.dtype for p in model.parameters()}
+        if dtypes != {torch.float16}:
+            raise SystemExit(f"{model_id}: parameters came out as {dtypes}, not float16")
         for tokens in args.tokens:
             if tokens > config.max_position_embeddings:
                 continue
@@ -66,7 +74,7 @@ def main() -> int:
                 peak = torch.cuda.max_memory_allocated()
             rows.append({"model": model_id, "dtype": "float16", "prefill_tokens": tokens,
                          "device_used_bytes": total - free, "torch_peak_allocated_bytes": peak, "gpu": gpu,
-                         "total_bytes": total, "torch": torch.__version__,
+                         "total_bytes": total, "baseline_used_bytes": total - free0, "torch": torch.__version__,
                          "transformers": transformers.__version__})
             print(rows[-1])
             del out, ids

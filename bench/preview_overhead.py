@@ -16,8 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emulator.cloud import free_port  # noqa: E402
-from tests.emulator_fixture import KEY, Emulator  # noqa: E402
+from tests.emulator_fixture import Emulator  # noqa: E402
 from tests.engine.harness import Project, copy_program, make_project  # noqa: E402
 
 EMPTY = 'import pulumi\npulumi.export("ok", True)\n'
@@ -34,16 +33,11 @@ def main() -> int:
     args = _args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        emu = Emulator(port=free_port(), gateway_port=free_port(), state_dir=tmp / "emulator")
-        emu.state_dir.mkdir()
+        emu = Emulator.on_free_ports(tmp / "emulator")
         emu.start()
         try:
             prod = make_project(tmp / "prod", copy_program(tmp / "prod"), stack="salad-prod")
-            for key, value in (("salad.base_url", emu.base_url), ("salad.gateway_scheme", "http"),
-                               ("salad.gateway_address", emu.gateway), ("secrets.hf_endpoint", emu.hub)):
-                prod.config(f"tgi-fleet:{key}", value, path=True)
-            prod.config("tgi-fleet:salad_api_key", KEY, secret=True)
-            prod.config("tgi-fleet:hf_token", "hf_local_demo_token_granted", secret=True)
+            emu.point_at(prod, secrets=True)
             empty_src = tmp / "empty-src"
             empty_src.mkdir()
             (empty_src / "Pulumi.yaml").write_text("name: empty\nruntime: python\n")

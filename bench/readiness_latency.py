@@ -16,22 +16,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emulator.cloud import free_port  # noqa: E402
 from tests.emulator_fixture import Emulator  # noqa: E402
 from tests.engine.harness import copy_program, make_project  # noqa: E402
 
 
 def one_run(tmp: Path) -> float:
     """Deploy the local stack once; returns the latency in ms."""
-    emu = Emulator(port=free_port(), gateway_port=free_port(), state_dir=tmp / "emulator",
-                   args={"--load-s": "2"})
-    emu.state_dir.mkdir(parents=True)
+    emu = Emulator.on_free_ports(tmp / "emulator", args={"--load-s": "2"})
     emu.start()
     try:
         p = make_project(tmp, copy_program(tmp), stack="local", passphrase="tgi-fleet-local")
-        for key, value in (("salad.base_url", emu.base_url), ("salad.gateway_address", emu.gateway),
-                           ("secrets.hf_endpoint", emu.hub)):
-            p.config(f"tgi-fleet:{key}", value, path=True)
+        emu.point_at(p)
         p.run("up", "--yes", "--skip-preview")
         status = emu.status()
         group = next(g for g in status["groups"] if g["name"] == "tgi-local")

@@ -24,6 +24,7 @@ import uvicorn
 from emulator.api import create_app
 from emulator.cloud import Cloud, Timings
 from emulator.gateway import create_gateway
+from emulator.procs import ServerExited, wait_until_up
 
 DEFAULT_KEY = "local-emulator-key"
 
@@ -58,12 +59,15 @@ def _base(args: argparse.Namespace) -> str:
     return f"http://127.0.0.1:{args.port}"
 
 
+def _status(args: argparse.Namespace, timeout_s: float) -> httpx.Response:
+    return httpx.get(f"{_base(args)}/_emulator/status", headers={"Salad-Api-Key": args.api_key}, timeout=timeout_s)
+
+
 def _alive(args: argparse.Namespace) -> bool:
     try:
-        r = httpx.get(f"{_base(args)}/_emulator/status", headers={"Salad-Api-Key": args.api_key}, timeout=2.0)
+        return _status(args, 2.0).status_code == 200
     except httpx.HTTPError:
         return False
-    return r.status_code == 200
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -84,10 +88,10 @@ async def _serve(args: argparse.Namespace) -> None:
         for server in servers:
             server.should_exit = True
 
+    # Each uvicorn server captures SIGTERM/SIGINT while it serves and re-raises it as it ends, so one signal
+    # stops them in turn; this handler takes the last re-raise, letting cloud.shutdown() below kill the replicas.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop)
-    for server in servers:
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     print(f"emulator: SaladCloud API on {_base(args)}/api/public, gateway on http://127.0.0.1:{args.gateway_port}, "
           f"API key {args.api_key!r}", flush=True)
     try:
@@ -114,18 +118,17 @@ def serve(args: argparse.Namespace) -> int:
         proc = subprocess.Popen([sys.executable, "-m", "emulator", *argv], stdout=log, stderr=log,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     (args.state_dir / "emulator.pid").write_text(str(proc.pid))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            print(f"emulator: failed to start (exit {proc.returncode}); see {args.state_dir / 'emulator.log'}",
-                  file=sys.stderr)
-            return 1
-        if _alive(args):
-            print(f"emulator: running (pid {proc.pid}) on {_base(args)}/api/public; log {args.state_dir}/emulator.log")
-            return 0
-        time.sleep(0.2)
-    print("emulator: did not answer within 30 s; see the log", file=sys.stderr)
-    return 1
+    try:
+        wait_until_up(lambda: _alive(args), "the emulator", proc, poll_s=0.2)
+    except ServerExited:
+        print(f"emulator: failed to start (exit {proc.returncode}); see {args.state_dir / 'emulator.log'}",
+              file=sys.stderr)
+        return 1
+    except TimeoutError:
+        print("emulator: did not answer within 30 s; see the log", file=sys.stderr)
+        return 1
+    print(f"emulator: running (pid {proc.pid}) on {_base(args)}/api/public; log {args.state_dir}/emulator.log")
+    return 0
 
 
 def stop(args: argparse.Namespace) -> int:
@@ -158,7 +161,7 @@ def stop(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     """Print groups and replica processes as JSON."""
     try:
-        r = httpx.get(f"{_base(args)}/_emulator/status", headers={"Salad-Api-Key": args.api_key}, timeout=5.0)
+        r = _status(args, 5.0)
     except httpx.HTTPError:
         print("emulator: not running")
         return 1

@@ -85,9 +85,12 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     limiter = RateLimiter(rate_limit)
     api = APIRouter(prefix="/api/public")
 
-    async def gate(request: Request, op: str) -> Fault | None:
+    def authenticate(request: Request) -> None:
         if request.headers.get("Salad-Api-Key") != api_key:
             raise ApiProblem(401, "missing or invalid Salad-Api-Key header")
+
+    async def gate(request: Request, op: str) -> Fault | None:
+        authenticate(request)
         wait = limiter.retry_after()
         if wait is not None:
             raise ApiProblem(429, "rate limit exceeded (240 requests/minute)", {"Retry-After": str(int(wait) + 1)})
@@ -230,8 +233,8 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         handler.__name__ = f"{action}_container_group_instance"
         return handler
 
-    for action in ("reallocate", "recreate", "restart"):
-        api.add_api_route(P + "/containers/{name}/instances/{instance_id}/" + action, instance_action(action),
+    for verb in ("reallocate", "recreate", "restart"):
+        api.add_api_route(P + "/containers/{name}/instances/{instance_id}/" + verb, instance_action(verb),
                           methods=["POST"])
 
     @api.get("/organizations/{org}/gpu-classes")
@@ -263,20 +266,16 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         return response
 
     # -- not SaladCloud: the emulator's own controls ---------------------------------------------------------
-    def admin(request: Request) -> None:
-        if request.headers.get("Salad-Api-Key") != api_key:
-            raise ApiProblem(401, "missing or invalid Salad-Api-Key header")
-
     @app.post("/_emulator/faults")
     async def add_faults(request: Request) -> Response:
-        admin(request)
+        authenticate(request)
         raw = await json_body(request)
         faults.pending.extend(Fault.model_validate(f) for f in (raw if isinstance(raw, list) else [raw]))
         return JSONResponse({"pending": [f.model_dump() for f in faults.pending]})
 
     @app.get("/_emulator/status")
     async def status(request: Request) -> Response:
-        admin(request)
+        authenticate(request)
         return JSONResponse({"groups": [{"org": g.org, "project": g.project, "name": g.name,
                                          "status": g.doc["current_state"]["status"], "deleting": g.deleting,
                                          "first_request_at": g.first_request_at}

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -23,6 +22,7 @@ from typing import Any
 import httpx
 
 from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype
+from emulator.procs import free_port
 
 GPU_CLASSES = Path(__file__).with_name("data") / "gpu-classes.json"
 _VRAM = re.compile(r"\((\d+)\s*GB", re.IGNORECASE)
@@ -117,13 +117,6 @@ class ApiProblem(Exception):
     def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status, self.detail, self.headers = status, detail, headers or {}
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def vram_of(class_name: str) -> int | None:
@@ -271,17 +264,11 @@ class Cloud:
 
     def instance_action(self, group: Group, inst: Instance, action: str) -> None:
         """reallocate (new machine), recreate (same machine, fresh container), restart (same container)."""
-        self._kill(inst)
-        inst.ready = inst.started = False
-        inst.probe_ok.clear()
-        inst.probe_fail.clear()
         if action == "reallocate":
             inst.machine_id = str(uuid.uuid4())
-            inst.set_state("allocating")
-            inst.phase_until = time.monotonic() + self.t.allocate_s
+            self._reset(inst, "allocating", time.monotonic() + self.t.allocate_s)
         else:
-            inst.set_state("creating")
-            inst.phase_until = 0.0
+            self._reset(inst, "creating", 0.0)
 
     def _used(self, org: str) -> int:
         return sum(int(g.doc["replicas"]) for (o, _, _), g in self.groups.items() if o == org and not g.deleting)
@@ -403,11 +390,11 @@ class Cloud:
 
     async def _spawn(self, group: Group, inst: Instance) -> None:
         port = free_port()
-        container = group.doc["container"]
-        env = {**os.environ, **(container.get("environment_variables") or {}), **self.replica_env,
-               "PORT": str(port), "TGI_SIM_LOAD_S": str(self.t.load_s), "TGI_SIM_TOKEN_MS": str(self.t.token_ms)}
-        env.update({k: v for k, v in (container.get("environment_variables") or {}).items()
-                    if k.startswith("TGI_SIM_")})
+        container_env = group.doc["container"].get("environment_variables") or {}
+        env = {**os.environ, **container_env, **self.replica_env,
+               "PORT": str(port), "TGI_SIM_LOAD_S": str(self.t.load_s), "TGI_SIM_TOKEN_MS": str(self.t.token_ms),
+               # A group's own TGI_SIM_* settings (fault injection, timings) win over the emulator's defaults.
+               **{k: v for k, v in container_env.items() if k.startswith("TGI_SIM_")}}
         if inst.gpu_vram_bytes:
             env["TGI_SIM_GPU_VRAM_BYTES"] = str(inst.gpu_vram_bytes)
         inst.port = port
@@ -464,12 +451,16 @@ class Cloud:
             inst.probing.discard(kind)
 
     def _restart(self, inst: Instance) -> None:
+        self._reset(inst, "creating", time.monotonic() + self.t.restart_backoff_s)
+
+    def _reset(self, inst: Instance, state: str, until: float) -> None:
+        """Kill the container and start the instance over from `state`, probes forgotten."""
         self._kill(inst)
         inst.started = False
         inst.probe_ok.clear()
         inst.probe_fail.clear()
-        inst.set_state("creating")
-        inst.phase_until = time.monotonic() + self.t.restart_backoff_s
+        inst.set_state(state)
+        inst.phase_until = until
 
     async def _check(self, inst: Instance, probe: dict[str, Any]) -> bool:
         if inst.port is None:

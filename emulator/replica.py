@@ -245,17 +245,42 @@ def create_app(settings: Settings) -> FastAPI:
         ]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
-    async def generate_tokens(tokens: list[str]) -> AsyncIterator[str]:
-        for tok in tokens:
-            await asyncio.sleep(settings.token_ms / 1000)
-            yield tok
-
     def record(input_tokens: int, generated: int, started: float) -> None:
         m = rep.metrics
         m["tgi_request_success"] += 1
         m["tgi_request_generated_tokens_sum"] += generated
         m["tgi_request_input_length_sum"] += input_tokens
         m["tgi_request_duration_sum"] += time.perf_counter() - started
+
+    async def whole(n_in: int, toks: list[str]) -> None:
+        """A non-streamed generation: every token's time, counted in flight, then recorded."""
+        started = time.perf_counter()
+        rep.in_flight += 1
+        try:
+            await asyncio.sleep(settings.token_ms * len(toks) / 1000)
+        finally:
+            rep.in_flight -= 1
+        record(n_in, len(toks), started)
+
+    def streamed(n_in: int, toks: list[str]) -> AsyncIterator[tuple[int, str, bool]]:
+        """(index, token, is_last) at token_ms each; in flight from now until the stream ends, recorded if whole."""
+        started = time.perf_counter()
+        rep.in_flight += 1
+
+        async def tokens() -> AsyncIterator[tuple[int, str, bool]]:
+            try:
+                for i, tok in enumerate(toks):
+                    await asyncio.sleep(settings.token_ms / 1000)
+                    yield i, tok, i == len(toks) - 1
+                record(n_in, len(toks), started)
+            finally:
+                rep.in_flight -= 1
+
+        return tokens()
+
+    def sse_error(status: int, event: str) -> StreamingResponse:
+        """An error as one SSE event (the spec documents generate_stream's errors so)."""
+        return StreamingResponse(iter([f"data: {event}\n\n"]), status_code=status, media_type="text/event-stream")
 
     async def body_of(request: Request, model: type[M], stream: bool = False) -> M | Response:
         """Typed like TGI's serde structs: a wrong type is a 422, never coerced."""
@@ -265,9 +290,8 @@ def create_app(settings: Settings) -> FastAPI:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             message = f"Failed to deserialize the JSON body into the target type: {where}: {first['msg']}"
-            if stream:  # the spec documents generate_stream's errors as SSE events
-                event = json.dumps({"error": message, "error_type": "validation"})
-                return StreamingResponse(iter([f"data: {event}\n\n"]), status_code=422, media_type="text/event-stream")
+            if stream:
+                return sse_error(422, json.dumps({"error": message, "error_type": "validation"}))
             return error(422, message, "validation")
 
     async def generate_common(request: Request, stream: bool) -> Response:
@@ -280,39 +304,27 @@ def create_app(settings: Settings) -> FastAPI:
         n_in = count_tokens(data["inputs"])
         bad = rep.validate(n_in, params.get("max_new_tokens", 1024), params) or rep.admit()
         if bad and stream:
-            return StreamingResponse(iter([f"data: {bad.body.decode()}\n\n"]), status_code=bad.status_code,
-                                     media_type="text/event-stream")
+            return sse_error(bad.status_code, bytes(bad.body).decode())
         if bad:
             return bad
         toks, reason = rep.tokens(data["inputs"], params.get("max_new_tokens", 1024), params.get("seed"),
                                   params.get("stop") or [])
-        started = time.perf_counter()
-        rep.in_flight += 1
         if not stream:
-            try:
-                await asyncio.sleep(settings.token_ms * len(toks) / 1000)
-            finally:
-                rep.in_flight -= 1
-            record(n_in, len(toks), started)
+            await whole(n_in, toks)
             details = {"finish_reason": reason, "generated_tokens": len(toks), "seed": params.get("seed"),
                        "prefill": [], "tokens": [{"id": i, "text": t, "logprob": -0.1, "special": False}
                                                  for i, t in enumerate(toks)]}
             return JSONResponse({"generated_text": "".join(toks), "details": details})
 
+        tokens = streamed(n_in, toks)
+
         async def events() -> AsyncIterator[str]:
-            try:
-                i = 0
-                async for tok in generate_tokens(toks):
-                    last = i == len(toks) - 1
-                    event = {"index": i, "token": {"id": i, "text": tok, "logprob": -0.1, "special": False},
-                             "top_tokens": None, "generated_text": "".join(toks) if last else None,
-                             "details": {"finish_reason": reason, "generated_tokens": len(toks), "input_length": n_in,
-                                         "seed": params.get("seed")} if last else None}
-                    yield f"data: {json.dumps(event)}\n\n"
-                    i += 1
-                record(n_in, len(toks), started)
-            finally:
-                rep.in_flight -= 1
+            async for i, tok, last in tokens:
+                event = {"index": i, "token": {"id": i, "text": tok, "logprob": -0.1, "special": False},
+                         "top_tokens": None, "generated_text": "".join(toks) if last else None,
+                         "details": {"finish_reason": reason, "generated_tokens": len(toks), "input_length": n_in,
+                                     "seed": params.get("seed")} if last else None}
+                yield f"data: {json.dumps(event)}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
@@ -346,36 +358,25 @@ def create_app(settings: Settings) -> FastAPI:
         finish = {"length": "length", "eos_token": "stop", "stop_sequence": "stop"}[reason]
         created, cid = int(time.time()), f"chatcmpl-{hashlib.sha1(prompt.encode()).hexdigest()[:12]}"
         usage = {"prompt_tokens": n_in, "completion_tokens": len(toks), "total_tokens": n_in + len(toks)}
-        started = time.perf_counter()
-        rep.in_flight += 1
         base = {"id": cid, "created": created, "model": settings.model_id, "system_fingerprint": f"{VERSION}-native"}
         if not data.get("stream"):
-            try:
-                await asyncio.sleep(settings.token_ms * len(toks) / 1000)
-            finally:
-                rep.in_flight -= 1
-            record(n_in, len(toks), started)
+            await whole(n_in, toks)
             return JSONResponse({**base, "object": "chat.completion", "usage": usage, "choices": [
                 {"index": 0, "message": {"role": "assistant", "content": "".join(toks)}, "logprobs": None,
                  "finish_reason": finish}]})
         include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
 
+        tokens = streamed(n_in, toks)
+
         async def events() -> AsyncIterator[str]:
-            try:
-                i = 0
-                async for tok in generate_tokens(toks):
-                    last = i == len(toks) - 1
-                    chunk = {**base, "object": "chat.completion.chunk", "choices": [
-                        {"index": 0, "delta": {"role": "assistant", "content": tok}, "logprobs": None,
-                         "finish_reason": finish if last else None}]}
-                    if last and include_usage:
-                        chunk["usage"] = usage
-                    yield f"data: {json.dumps(chunk)}\n\n"
-                    i += 1
-                yield "data: [DONE]\n\n"
-                record(n_in, len(toks), started)
-            finally:
-                rep.in_flight -= 1
+            async for _, tok, last in tokens:
+                chunk = {**base, "object": "chat.completion.chunk", "choices": [
+                    {"index": 0, "delta": {"role": "assistant", "content": tok}, "logprobs": None,
+                     "finish_reason": finish if last else None}]}
+                if last and include_usage:
+                    chunk["usage"] = usage
+                yield f"data: {json.dumps(chunk)}\n\n"
+            yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 

@@ -16,11 +16,15 @@ import httpx
 import pytest
 
 from components.salad.client import SaladClient
-from emulator.cloud import free_port
+from emulator.procs import ServerExited, free_port, wait_until_up
+from tests.engine.harness import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "local-emulator-key"
 FAST = {"--allocate-s": "0.2", "--download-s": "0.2", "--load-s": "0.5", "--token-ms": "2"}
+
+
+GRANTED = "hf_local_demo_token_granted"  # a token the emulator's hub stub grants every model to
 
 
 @dataclass
@@ -32,6 +36,12 @@ class Emulator:
     state_dir: Path
     args: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def on_free_ports(cls, state_dir: Path, args: dict[str, str] | None = None) -> Emulator:
+        """An emulator (not started yet) on free loopback ports, keeping its state and log in state_dir."""
+        state_dir.mkdir(parents=True)
+        return cls(port=free_port(), gateway_port=free_port(), state_dir=state_dir, args=args or {})
 
     @property
     def base_url(self) -> str:
@@ -52,17 +62,10 @@ class Emulator:
             argv += [k, v]
         log = open(self.state_dir / "emulator.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"emulator exited: {(self.state_dir / 'emulator.log').read_text()[-2000:]}")
-            try:
-                if self.status() is not None:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("emulator did not start in 30 s")
+        try:
+            wait_until_up(lambda: self.status() is not None, "the emulator", self.proc)
+        except ServerExited:
+            raise RuntimeError(f"emulator exited: {(self.state_dir / 'emulator.log').read_text()[-2000:]}") from None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -86,6 +89,16 @@ class Emulator:
 
     def client(self, org: str = "local-org", project: str = "default") -> SaladClient:
         return SaladClient(self.base_url, org, project, KEY, max_attempts=2)
+
+    def point_at(self, p: Project, *, secrets: bool = False) -> None:
+        """Override only a stack's addresses (and, for stacks without them, its secrets) to use this emulator."""
+        p.config("tgi-fleet:salad.base_url", self.base_url, path=True)
+        p.config("tgi-fleet:salad.gateway_scheme", "http", path=True)
+        p.config("tgi-fleet:salad.gateway_address", self.gateway, path=True)
+        p.config("tgi-fleet:secrets.hf_endpoint", self.hub, path=True)
+        if secrets:
+            p.config("tgi-fleet:salad_api_key", KEY, secret=True)
+            p.config("tgi-fleet:hf_token", GRANTED, secret=True)
 
     def wait_empty(self, timeout: float = 20) -> dict[str, Any]:
         """Wait until no group and no replica process is left; returns the last status."""
@@ -114,8 +127,7 @@ def replica_pids_alive(pids: list[int]) -> list[int]:
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
     """A fresh emulator with fast timings; stopped after the test, replicas included."""
-    emu = Emulator(port=free_port(), gateway_port=free_port(), state_dir=tmp_path / "emulator")
-    emu.state_dir.mkdir()
+    emu = Emulator.on_free_ports(tmp_path / "emulator")
     emu.start()
     pids: list[int] = []
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import boto3
 import httpx
 import pytest
 
-from emulator.cloud import free_port
+from emulator.procs import ServerExited, free_port, wait_until_up
 
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -38,16 +37,16 @@ def moto_server(tmp_path: Path) -> Iterator[Moto]:
         proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                 stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        httpx.get(url, timeout=1)  # any HTTP answer: the server is up
+        return True
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"moto did not start: {(tmp_path / 'moto.log').read_text()[-1000:]}") from None
-                time.sleep(0.2)
+        try:
+            wait_until_up(answers, "moto", proc, poll_s=0.2)
+        except (ServerExited, TimeoutError):
+            raise RuntimeError(f"moto did not start: {(tmp_path / 'moto.log').read_text()[-1000:]}") from None
         yield Moto(url)
     finally:
         proc.send_signal(signal.SIGTERM)

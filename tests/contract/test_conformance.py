@@ -8,14 +8,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from emulator.cloud import free_port
+from emulator.procs import free_port, wait_until_up
 from tests.emulator_fixture import KEY, Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,9 +38,7 @@ def schemathesis(spec: Path, url: str, *args: str) -> subprocess.CompletedProces
 
 @pytest.fixture
 def fuzzable_emulator(tmp_path: Path) -> Iterator[Emulator]:
-    emu = Emulator(port=free_port(), gateway_port=free_port(), state_dir=tmp_path / "emulator",
-                   args={"--rate-limit": "1000000", "--replica-quota": "8"})
-    emu.state_dir.mkdir()
+    emu = Emulator.on_free_ports(tmp_path / "emulator", args={"--rate-limit": "1000000", "--replica-quota": "8"})
     emu.start()
     try:
         yield emu
@@ -65,15 +62,8 @@ def replica(tmp_path: Path) -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "replica did not come up"
-            time.sleep(0.1)
+        wait_until_up(lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200, "the replica", proc,
+                      timeout_s=20)
         yield url
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -7,6 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from emulator.procs import wait_until_up
 from emulator.replica import Settings, create_app
 from emulator.tgi_models import (
     ChatCompletion,
@@ -24,9 +25,7 @@ ENV = {"MODEL_ID": "mistralai/Mistral-7B-Instruct-v0.3", "MAX_TOTAL_TOKENS": "40
 @pytest.fixture
 def client() -> TestClient:
     with TestClient(create_app(Settings.from_env(ENV))) as c:
-        deadline = 200
-        while c.get("/health").status_code != 200 and deadline:
-            deadline -= 1
+        wait_until_up(lambda: c.get("/health").status_code == 200, "the replica app", timeout_s=10, poll_s=0.01)
         yield c
 
 

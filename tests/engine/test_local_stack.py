@@ -12,29 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.emulator_fixture import KEY, Emulator, emulator  # noqa: F401 - fixture
+from tests.emulator_fixture import GRANTED, KEY, Emulator, emulator  # noqa: F401 - fixture
 from tests.engine.harness import ROOT, Project, copy_program, make_project
 from tests.moto_fixture import AWS_ENV, Moto, moto_server  # noqa: F401 - fixture
 
 LOCAL_PASSPHRASE = "tgi-fleet-local"  # the documented default the committed local stack is encrypted with
-GRANTED = "hf_local_demo_token_granted"
-
-
-def point_at(p: Project, emu: Emulator, *, secrets: bool = False) -> None:
-    """Override only the addresses (and, for stacks without them, the secrets) to use this emulator."""
-    p.config("tgi-fleet:salad.base_url", emu.base_url, path=True)
-    p.config("tgi-fleet:salad.gateway_scheme", "http", path=True)
-    p.config("tgi-fleet:salad.gateway_address", emu.gateway, path=True)
-    p.config("tgi-fleet:secrets.hf_endpoint", emu.hub, path=True)
-    if secrets:
-        p.config("tgi-fleet:salad_api_key", KEY, secret=True)
-        p.config("tgi-fleet:hf_token", GRANTED, secret=True)
 
 
 @pytest.fixture
 def local(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:  # noqa: F811
     p = make_project(tmp_path, copy_program(tmp_path), stack="local", passphrase=LOCAL_PASSPHRASE)
-    point_at(p, emulator)
+    emulator.point_at(p)
     p.config("tgi-fleet:smoke.ready_timeout_s", "60", path=True)
     yield p
     p.run("destroy", "--yes", "--skip-preview", check=False)
@@ -85,7 +73,7 @@ def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> N
 def test_salad_prod_stack_against_the_emulator(tmp_path: Path, emulator: Emulator) -> None:  # noqa: F811
     """The production stack itself, with only its base URL (and secrets) pointed at the emulator."""
     p = make_project(tmp_path, copy_program(tmp_path), stack="salad-prod")
-    point_at(p, emulator, secrets=True)
+    emulator.point_at(p, secrets=True)
     p.config("tgi-fleet:salad.organization", "local-org", path=True)
     for key, value in (("download_mb_s", "20000"), ("load_mb_s", "20000"), ("warmup_s", "5"), ("image_gb", "0")):
         p.config(f"tgi-fleet:sizing.{key}", value, path=True)

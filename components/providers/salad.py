@@ -52,9 +52,9 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, group.id).apply(readiness_source)
     outputs = {"container_group_id": group.group_id, "container_group_status": group.status,
                "access_domain": group.dns}
-    if cfg.salad.gateway_address:
+    if s.gateway_address:
         # The emulator's gateway routes by Host: reach it at its address, name the access domain in Host.
-        endpoint = pulumi.Output.from_input(f"{cfg.salad.gateway_scheme}://{cfg.salad.gateway_address}")
+        endpoint = pulumi.Output.from_input(f"{s.gateway_scheme}://{s.gateway_address}")
         plain_headers: pulumi.Output[dict[str, str]] = group.dns.apply(lambda d: {"Host": d or ""})
     else:
         endpoint = group.access_url.apply(lambda url: url or "")

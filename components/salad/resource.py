@@ -16,6 +16,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 if TYPE_CHECKING:
     from components.salad.api_models import ContainerGroup as ApiGroup
+    from components.salad.api_models import ContainerGroupPrototype
     from components.salad.client import SaladClient
 
 # httpx, the client and the generated API models load only when the engine calls create/read/update/delete:
@@ -67,16 +68,21 @@ def _outputs(props: dict[str, Any], group: ApiGroup, gpu_ids: list[str]) -> dict
     }
 
 
+def _prototype(client: SaladClient, props: dict[str, Any]) -> tuple[list[str], ContainerGroupPrototype]:
+    """The GPU class ids (resolved by name through the API) and the validated request body."""
+    from components.salad.body import to_prototype
+    from components.salad.client import resolve_gpu_class_ids
+
+    ids = resolve_gpu_class_ids(client.list_gpu_classes(), props["gpu_class_names"])
+    return ids, to_prototype(props["spec"], ids, props.get("secret_env") or {})
+
+
 class ContainerGroupProvider(ResourceProvider):
     """CRUD of one SaladCloud container group."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from components.salad.body import to_prototype
-        from components.salad.client import resolve_gpu_class_ids
-
         with _client(props) as client:
-            ids = resolve_gpu_class_ids(client.list_gpu_classes(), props["gpu_class_names"])
-            prototype = to_prototype(props["spec"], ids, props.get("secret_env") or {})
+            ids, prototype = _prototype(client, props)
             group = client.create_group(prototype)
             if not prototype.autostart_policy:
                 client.start_group(group.name)
@@ -114,12 +120,8 @@ class ContainerGroupProvider(ResourceProvider):
                           delete_before_replace=True)  # the name is the id: the old group must go first
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from components.salad.body import to_prototype
-        from components.salad.client import resolve_gpu_class_ids
-
         with _client(news) as client:
-            ids = resolve_gpu_class_ids(client.list_gpu_classes(), news["gpu_class_names"])
-            wanted = to_prototype(news["spec"], ids, news.get("secret_env") or {})
+            ids, wanted = _prototype(client, news)
             body = wanted.model_dump(mode="json", by_alias=True, exclude_none=True)
             old_env = {**olds["spec"]["container"]["environment_variables"], **(olds.get("secret_env") or {})}
             env: dict[str, Any] = dict(body["container"]["environment_variables"])

@@ -26,7 +26,6 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
-
 def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict[str, str]) -> tuple[str, str]:
     """A curl and an openai-python example; secrets as environment variables, never inlined."""
     header = "".join(f" \\\n  -H '{k}: {v}'" for k, v in plain.items())

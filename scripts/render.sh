@@ -15,7 +15,7 @@ rm -rf "$out"
 mkdir -p "$work/project/stacks"
 cp Pulumi.yaml __main__.py "$work/project/"
 ln -s "$root/.venv" "$work/project/.venv"
-.venv/bin/python - "$stack" "$out" "$work/Pulumi.render.yaml" <<'PY'
+.venv/bin/python - "$stack" "$out" "$work/project/stacks/Pulumi.render.yaml" <<'PY'
 import sys, yaml
 stack, out, dest = sys.argv[1:]
 doc = yaml.safe_load(open(f"stacks/Pulumi.{stack}.yaml"))
@@ -25,7 +25,6 @@ if config.get("tgi-fleet:provider") != "kubernetes":
 config.setdefault("tgi-fleet:kubernetes", {})["render_dir"] = out
 config.pop("encryptionsalt", None)
 yaml.safe_dump({"config": config}, open(dest, "w"))
-yaml.safe_dump({"config": config}, open(dest.replace("Pulumi.render.yaml", "project/stacks/Pulumi.render.yaml"), "w"))
 PY
 export PULUMI_BACKEND_URL="file://$work" PULUMI_CONFIG_PASSPHRASE=render
 cd "$work/project"

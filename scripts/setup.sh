@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One set-up entry point (`make setup`): the Pulumi engine, the Kubernetes provider plugin, actionlint,
-# and the project venv with the pinned Python packages. Idempotent; a second run takes seconds.
+# One set-up entry point (`make setup`): the project venv with the pinned Python packages, the Pulumi engine,
+# actionlint and the Kubernetes provider plugin (into the engine's plugin cache). Idempotent; a second run
+# takes seconds.
 #
 # Writes .venv/tgi-fleet-path: the directories scripts/pulumi puts first on PATH.
 set -euo pipefail
@@ -43,17 +44,28 @@ if [ -z "$official" ]; then
   paths+=("$(scripts/build-engine.sh engine | tail -n1)")
 fi
 
-# 3. The Kubernetes provider plugin (a binary on PATH wins, as the engine itself would use it).
-if command -v pulumi-resource-kubernetes >/dev/null 2>&1; then
-  say "using pulumi-resource-kubernetes on PATH"
-else
-  paths+=("$(scripts/build-engine.sh kubernetes | tail -n1)")
-fi
-
-# 4. actionlint for the workflow check in the test command.
+# 3. actionlint for the workflow check in the test command.
 if ! command -v actionlint >/dev/null 2>&1; then
   paths+=("$(scripts/build-engine.sh actionlint | tail -n1)")
 fi
 
 ( IFS=:; echo "${paths[*]:-}" ) >.venv/tgi-fleet-path
+
+# 4. The Kubernetes provider plugin, in the engine's plugin cache rather than on PATH: the engine warns
+#    "using pulumi-resource-kubernetes from $PATH" on every command of every stack otherwise (the Python host
+#    reports it for any program, since pulumi-kubernetes is installed). One on the user's PATH still wins.
+k8s=$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("pulumi-kubernetes"))')
+plugin_dir="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-v$k8s"
+if command -v pulumi-resource-kubernetes >/dev/null 2>&1; then
+  say "using pulumi-resource-kubernetes on PATH"
+elif [ ! -x "$plugin_dir/pulumi-resource-kubernetes" ]; then
+  bin=$(scripts/build-engine.sh kubernetes | tail -n1)
+  # The build is stamped with the version constraints.txt pins; a bump of one without the other would
+  # install a provider under the wrong version.
+  [ "$bin" = "${TGI_FLEET_CACHE:-$HOME/.cache/tgi-fleet}/kubernetes-$k8s/bin" ] \
+    || die "the built Kubernetes provider ($bin) is not pulumi-kubernetes $k8s from constraints.txt: make K8S_STAMP in scripts/build-engine.sh match it."
+  scripts/pulumi plugin install resource kubernetes "$k8s" --file "$bin/pulumi-resource-kubernetes" >/dev/null \
+    || die "could not install the built Kubernetes provider into $plugin_dir: check that it is writable and run setup again."
+fi
+
 say "ready: $(scripts/pulumi version) ($(scripts/pulumi whoami --non-interactive >/dev/null 2>&1 && echo 'backend ok' || echo 'local file backend'))"

@@ -15,6 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PULUMI = ROOT / "scripts" / "pulumi"
 PASSPHRASE = "engine-tests"
+# Where setup installs the Kubernetes provider; each test's own PULUMI_HOME links to it (state stays private).
+PLUGINS = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi") / "plugins"
 
 
 def engine_available() -> str | None:
@@ -35,6 +37,15 @@ def require_engine() -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def pulumi_home(tmp: Path) -> Path:
+    """A private PULUMI_HOME under tmp that shares setup's plugin cache (the Kubernetes provider)."""
+    home = tmp / "pulumi-home"
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "plugins").exists():
+        (home / "plugins").symlink_to(PLUGINS, target_is_directory=True)
+    return home
 
 
 @dataclass
@@ -90,11 +101,12 @@ def make_project(tmp: Path, source: Path, stack: str = "test", extra_env: dict[s
         workdir = source
     backend = tmp / "state"
     backend.mkdir(parents=True, exist_ok=True)
+    home = pulumi_home(tmp)
     env = {
         **os.environ,
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": passphrase,
-        "PULUMI_HOME": str(tmp / "pulumi-home"),
+        "PULUMI_HOME": str(home),
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
     }

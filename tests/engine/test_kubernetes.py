@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.engine.harness import ROOT, Project, copy_program, make_project
+from tests.engine.harness import ROOT, Project, copy_program, make_project, pulumi_home
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 STACKS = ("k8s-prod", "gke-prod")
@@ -58,7 +58,7 @@ def test_policy_pack_stops_a_gpu_too_small(k8s_stack: Project) -> None:
 
 def render(stack: str, out: Path) -> dict[str, dict[str, object]]:
     """scripts/render.sh (what `make render STACK=...` runs); {file name: manifest}."""
-    env = {**os.environ, "PULUMI_HOME": str(out.parent / "pulumi-home")}
+    env = {**os.environ, "PULUMI_HOME": str(pulumi_home(out.parent))}
     proc = subprocess.run([str(ROOT / "scripts" / "render.sh"), stack, str(out)], capture_output=True, text=True,
                           env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -13,17 +13,11 @@ Run: .venv/bin/python bench/dynamic_provider_floor.py [--runs 11]
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.engine.harness import Project, make_project  # noqa: E402
+from previews import EMPTY, interleaved, report, runs_arg, scratch_project
 
 PROVIDER = """\
 from pulumi.dynamic import CreateResult, Resource, ResourceProvider
@@ -47,7 +41,7 @@ def busy(seconds):
 """
 
 PROGRAMS = {
-    "empty": 'import pulumi\npulumi.export("ok", True)\n',
+    "empty": EMPTY,
     "dynamic": """\
 import pulumi
 from echo import Echo, EchoResource, busy
@@ -77,42 +71,14 @@ pulumi.export("ok", True)
 }
 
 
-def timed(project: Project) -> float:
-    start = time.perf_counter()
-    project.run("preview")
-    return time.perf_counter() - start
-
-
 def main() -> int:
     """Print each program's median preview time and its ratio to the empty program."""
-    args = _args()
+    runs = runs_arg(__doc__)
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        projects: dict[str, Project] = {}
-        for name, source in PROGRAMS.items():
-            src = tmp / f"{name}-src"
-            src.mkdir()
-            (src / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
-            (src / "__main__.py").write_text(source)
-            (src / "echo.py").write_text(PROVIDER)
-            projects[name] = make_project(tmp / name, src, stack="bench")
-        for project in projects.values():
-            timed(project)  # warm the OS caches and the plugin lookups once
-        times: dict[str, list[float]] = {name: [] for name in projects}
-        for _ in range(args.runs):
-            for name, project in projects.items():
-                times[name].append(timed(project))
-    base = statistics.median(times["empty"])
-    for name, runs in times.items():
-        median = statistics.median(runs)
-        print(f"{name:15s} median {median:.2f} s  ratio {median / base:.2f}x  ({', '.join(f'{t:.2f}' for t in runs)})")
+        projects = {name: scratch_project(Path(tmp_name), name, {"__main__.py": source, "echo.py": PROVIDER})
+                    for name, source in PROGRAMS.items()}
+        report(interleaved(projects, runs), base="empty")
     return 0
-
-
-def _args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", type=int, default=11)
-    return p.parse_args()
 
 
 if __name__ == "__main__":

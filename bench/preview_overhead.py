@@ -6,31 +6,19 @@ Run: .venv/bin/python bench/preview_overhead.py [--runs 11]
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from previews import EMPTY, interleaved, report, runs_arg, scratch_project
 
-from tests.emulator_fixture import Emulator  # noqa: E402
-from tests.engine.harness import Project, copy_program, make_project  # noqa: E402
-
-EMPTY = 'import pulumi\npulumi.export("ok", True)\n'
-
-
-def timed(project: Project) -> float:
-    start = time.perf_counter()
-    project.run("preview")
-    return time.perf_counter() - start
+from tests.emulator_fixture import Emulator
+from tests.engine.harness import copy_program, make_project
 
 
 def main() -> int:
     """Print per-run timings, medians and the ratio."""
-    args = _args()
+    runs = runs_arg(__doc__)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         emu = Emulator.on_free_ports(tmp / "emulator")
@@ -38,29 +26,13 @@ def main() -> int:
         try:
             prod = make_project(tmp / "prod", copy_program(tmp / "prod"), stack="salad-prod")
             emu.point_at(prod, secrets=True)
-            empty_src = tmp / "empty-src"
-            empty_src.mkdir()
-            (empty_src / "Pulumi.yaml").write_text("name: empty\nruntime: python\n")
-            (empty_src / "__main__.py").write_text(EMPTY)
-            empty = make_project(tmp / "empty", empty_src, stack="bench")
-            timed(prod), timed(empty)  # warm the OS caches and the plugin lookups once
-            ours, base = [], []
-            for _ in range(args.runs):
-                ours.append(timed(prod))
-                base.append(timed(empty))
+            empty = scratch_project(tmp, "empty", {"__main__.py": EMPTY})
+            times = interleaved({"salad-prod": prod, "empty": empty}, runs)
         finally:
             emu.stop()
-    m_ours, m_base = statistics.median(ours), statistics.median(base)
-    print(f"salad-prod preview: {', '.join(f'{t:.2f}' for t in ours)} s  (median {m_ours:.2f} s)")
-    print(f"empty program:      {', '.join(f'{t:.2f}' for t in base)} s  (median {m_base:.2f} s)")
-    print(f"ratio: {m_ours / m_base:.2f}x  (goal <= 1.5x)")
+    ratio = report(times, base="empty")["salad-prod"]
+    print(f"ratio: {ratio:.2f}x  (goal <= 1.5x)")
     return 0
-
-
-def _args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", type=int, default=11)
-    return p.parse_args()
 
 
 if __name__ == "__main__":

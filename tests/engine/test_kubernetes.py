@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,9 @@ def test_preview_without_a_cluster(k8s_stack: Project) -> None:
                  "tgi-fleet:index:TgiService"):
         assert kind in out.stdout, (kind, out.stdout)
     assert HF not in out.stdout and API_KEY not in out.stdout
+    if shutil.which("pulumi-resource-kubernetes") is None:
+        # Setup put the provider in the plugin cache, where the engine uses it without a warning on every command.
+        assert "from $PATH" not in out.stdout + out.stderr, out.stdout
 
 
 def test_policy_pack_stops_a_gpu_too_small(k8s_stack: Project) -> None:

@@ -29,11 +29,11 @@ def schemathesis(spec: Path, url: str, *args: str) -> subprocess.CompletedProces
     """Run the schemathesis CLI from a scratch directory (it writes a .schemathesis/ cache into its cwd)."""
     # positive_data_acceptance is off: the API may rightly refuse schema-valid requests for reasons the schema
     # cannot express (an unknown GPU class id, starting a group that is already running) with documented 400s.
-    return subprocess.run(
-        [SCHEMATHESIS, "run", str(spec), "--url", url, "-n", "15", "--generation-deterministic",
-         "--phases", "examples,coverage,fuzzing", "--exclude-checks", "positive_data_acceptance", *args],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        cwd=tempfile.mkdtemp(prefix="schemathesis-"))
+    with tempfile.TemporaryDirectory(prefix="schemathesis-") as scratch:
+        return subprocess.run(
+            [SCHEMATHESIS, "run", str(spec), "--url", url, "-n", "15", "--generation-deterministic",
+             "--phases", "examples,coverage,fuzzing", "--exclude-checks", "positive_data_acceptance", *args],
+            capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=scratch)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@
 # runs Python policy packs through the analyzer shim, which the only buildable host supports).
 #
 # Also builds actionlint (the workflow linter in the test command), which PyPI only ships as a source build.
-# Usage: scripts/build-engine.sh engine|kubernetes|actionlint
+# Usage: scripts/build-engine.sh engine|kubernetes [VERSION]|actionlint
+#   kubernetes VERSION: refuse unless the build is stamped VERSION (setup passes the pulumi-kubernetes it pins).
 # Prints the bin/ directory on its last line. Fails with one sentence on stderr.
 set -euo pipefail
 
@@ -107,6 +108,9 @@ GOMOD
 }
 
 build_kubernetes() {
+  # A bump of constraints.txt without K8S_STAMP (or back) would install a provider under the wrong version.
+  [ -z "${1:-}" ] || [ "$1" = "$K8S_STAMP" ] \
+    || die "this script builds pulumi-resource-kubernetes $K8S_STAMP but constraints.txt pins pulumi-kubernetes $1: make K8S_STAMP in scripts/build-engine.sh match it."
   local dist=$CACHE/kubernetes-$K8S_STAMP
   if [ -x "$dist/bin/pulumi-resource-kubernetes" ]; then echo "$dist/bin"; return; fi
   need_go
@@ -144,7 +148,7 @@ build_actionlint() {
 
 case "${1:-}" in
   engine) build_engine ;;
-  kubernetes) build_kubernetes ;;
+  kubernetes) build_kubernetes "${2:-}" ;;
   actionlint) build_actionlint ;;
-  *) die "usage: scripts/build-engine.sh engine|kubernetes|actionlint" ;;
+  *) die "usage: scripts/build-engine.sh engine|kubernetes [VERSION]|actionlint" ;;
 esac

@@ -1,9 +1,11 @@
 """What any program with a `pulumi.dynamic` resource pays on `pulumi preview`, next to an empty program.
 
-Three throwaway programs, previewed interleaved on their own file backends (medians, ratio to the empty one):
+Four throwaway programs, previewed interleaved on their own file backends (medians, ratio to the empty one):
 - `empty`: exports one value, like `preview_overhead.py`'s baseline;
 - `dynamic`: 0.1 s of CPU work (a stand-in for importing pydantic and building the config and plan), then one
   trivial dynamic resource on the default `pulumi-python` provider — the shape of tgi-fleet's program;
+- `frozen`: the same, with `gc.freeze()` where tgi-fleet calls it (the provider's module, the program's end), so
+  neither Python process runs full collections over the SDK's objects at exit;
 - `early-provider`: the same work and resource, but an explicit `pulumi-python` provider is registered first and
   the rest runs as an asyncio task, so the engine boots the provider process while the work runs.
 
@@ -50,6 +52,16 @@ busy(0.1)
 EchoResource(Echo(), "r", {"a": 1})
 pulumi.export("ok", True)
 """,
+    "frozen": """\
+import gc
+import pulumi
+from echo_frozen import Echo, EchoResource, busy
+
+busy(0.1)
+EchoResource(Echo(), "r", {"a": 1})
+pulumi.export("ok", True)
+gc.freeze()
+""",
     # Exports must stay synchronous: the Stack registers its outputs as soon as the program's synchronous part ends.
     "early-provider": """\
 import asyncio
@@ -75,7 +87,8 @@ def main() -> int:
     """Print each program's median preview time and its ratio to the empty program."""
     runs = runs_arg(__doc__)
     with tempfile.TemporaryDirectory() as tmp_name:
-        projects = {name: scratch_project(Path(tmp_name), name, {"__main__.py": source, "echo.py": PROVIDER})
+        modules = {"echo.py": PROVIDER, "echo_frozen.py": PROVIDER + "\n\nimport gc\n\ngc.freeze()\n"}
+        projects = {name: scratch_project(Path(tmp_name), name, {"__main__.py": source, **modules})
                     for name, source in PROGRAMS.items()}
         report(interleaved(projects, runs), base="empty")
     return 0

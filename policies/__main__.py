@@ -6,6 +6,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     PolicyPack,
     ReportViolation,
@@ -15,6 +16,7 @@ from pulumi_policy import (
 from pydantic import ValidationError
 
 from components.contract import SERVICE_TYPE, ServiceContract
+from components.shutdown import freeze_loaded_objects
 from policies.rules import RULES, Rule
 
 
@@ -44,4 +46,7 @@ def _policy(rule: Rule) -> ResourceValidationPolicy:
     )
 
 
-PolicyPack(name="tgi-fleet", policies=[_policy(r) for r in RULES])
+policies: list[Policy] = [_policy(r) for r in RULES]
+# PolicyPack serves until the engine interrupts it, and the engine waits for the analyzer to exit.
+freeze_loaded_objects()
+PolicyPack(name="tgi-fleet", policies=policies)

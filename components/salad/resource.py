@@ -14,10 +14,16 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from components.shutdown import freeze_loaded_objects
+
 if TYPE_CHECKING:
     from components.salad.api_models import ContainerGroup as ApiGroup
     from components.salad.api_models import ContainerGroupPrototype
     from components.salad.client import SaladClient
+
+# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and
+# gRPC: freezing them here spares that process's exit, which every preview and update waits for.
+freeze_loaded_objects()
 
 # httpx, the client and the generated API models load only when the engine calls create/read/update/delete:
 # a preview (here and in the dynamic-provider process) never pays for them.

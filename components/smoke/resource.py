@@ -9,6 +9,12 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from components.shutdown import freeze_loaded_objects
+
+# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and
+# gRPC: freezing them here spares that process's exit, which every preview and update waits for.
+freeze_loaded_objects()
+
 # httpx, tenacity and the readiness/chat code load when the test runs, not on every preview.
 
 OUTPUT_KEYS = ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s", "ready_replicas",

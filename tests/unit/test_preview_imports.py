@@ -37,3 +37,18 @@ def test_probe_sees_lazy_imports_once_used() -> None:
     code = PROBE.replace("print(", "from components.salad.body import to_prototype\n"
                                    "try:\n    to_prototype({}, [], {})\nexcept Exception:\n    pass\nprint(")
     assert "components.salad.api_models" in loaded_modules(code)
+
+
+def freeze_count_after(code: str) -> int:
+    out = subprocess.run([sys.executable, "-c", f"import gc\n{code}\nprint(gc.get_freeze_count())"], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def test_dynamic_provider_modules_freeze_the_sdk_for_a_quick_exit() -> None:
+    # What the dynamic-provider process does: the SDK's `python -m pulumi.dynamic` loads pulumi and gRPC, then
+    # unpickling a provider imports its module. Everything the SDK allocated must be frozen by then.
+    sdk = "import gc, pulumi.dynamic\nsdk = len(gc.get_objects())"
+    assert freeze_count_after(sdk) == 0
+    for module in ("components.salad.resource", "components.smoke.resource"):
+        assert freeze_count_after(f"{sdk}\nimport {module}\nassert gc.get_freeze_count() >= sdk > 10_000") > 0

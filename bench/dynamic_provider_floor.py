@@ -42,26 +42,20 @@ def busy(seconds):
         pass
 """
 
-PROGRAMS = {
-    "empty": EMPTY,
-    "dynamic": """\
+DYNAMIC = """\
 import pulumi
 from echo import Echo, EchoResource, busy
 
 busy(0.1)
 EchoResource(Echo(), "r", {"a": 1})
 pulumi.export("ok", True)
-""",
-    "frozen": """\
-import gc
-import pulumi
-from echo_frozen import Echo, EchoResource, busy
+"""
 
-busy(0.1)
-EchoResource(Echo(), "r", {"a": 1})
-pulumi.export("ok", True)
-gc.freeze()
-""",
+PROGRAMS = {
+    "empty": EMPTY,
+    "dynamic": DYNAMIC,
+    # The same program and provider, each with a freeze added where tgi-fleet has one.
+    "frozen": "import gc\n" + DYNAMIC.replace("from echo import", "from echo_frozen import") + "gc.freeze()\n",
     # Exports must stay synchronous: the Stack registers its outputs as soon as the program's synchronous part ends.
     "early-provider": """\
 import asyncio

@@ -22,9 +22,13 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+def fresh_python(code: str) -> str:
+    """What `code` prints when run in a new interpreter, as the engine's processes are."""
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
 def loaded_modules(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return set(json.loads(out.stdout))
+    return set(json.loads(fresh_python(code)))
 
 
 def test_preview_path_skips_http_and_api_models() -> None:
@@ -40,9 +44,7 @@ def test_probe_sees_lazy_imports_once_used() -> None:
 
 
 def freeze_count_after(code: str) -> int:
-    out = subprocess.run([sys.executable, "-c", f"import gc\n{code}\nprint(gc.get_freeze_count())"], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
-    return int(out.stdout)
+    return int(fresh_python(f"import gc\n{code}\nprint(gc.get_freeze_count())"))
 
 
 def test_dynamic_provider_modules_freeze_the_sdk_for_a_quick_exit() -> None:

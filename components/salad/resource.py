@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.shutdown import freeze_loaded_objects
+from components.shutdown import prepare_provider_process
 
 if TYPE_CHECKING:
     from components.salad.api_models import ContainerGroup as ApiGroup
     from components.salad.api_models import ContainerGroupPrototype
     from components.salad.client import SaladClient
 
-# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and
-# gRPC: freezing them here spares that process's exit, which every preview and update waits for.
-freeze_loaded_objects()
+# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and gRPC:
+# freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
+# the process if the engine is killed (it would otherwise run on, orphaned).
+prepare_provider_process()
 
 # httpx, the client and the generated API models load only when the engine calls create/read/update/delete:
 # a preview (here and in the dynamic-provider process) never pays for them.
@@ -87,13 +88,47 @@ def _prototype(client: SaladClient, props: dict[str, Any]) -> tuple[list[str], C
     return ids, to_prototype(props["spec"], ids, props.get("secret_env") or {})
 
 
+def _adopt(client: SaladClient, prototype: ContainerGroupPrototype) -> ApiGroup:
+    """Take over a group this stack created in a run that never recorded it, and bring it to the spec.
+
+    The group must carry this stack's TGI_FLEET_OWNER marker; any other group of that name stays a conflict.
+    """
+    from components.salad.body import OWNER_ENV
+    from components.salad.client import NameConflictError
+    from components.salad.patch import merge_diff, split
+
+    name, op = prototype.name, "create_container_group"
+    ours = (prototype.container.environment_variables or {}).get(OWNER_ENV)
+    existing = client.get_group(name)
+    theirs = (existing.container.environment_variables or {}).get(OWNER_ENV) if existing else None
+    where = f"{client.organization}/{client.project}"
+    if existing is None or not ours or theirs != ours:
+        raise NameConflictError(op, 409, f"a container group named {name!r} already exists in {where} and this "
+                                f"stack did not create it ({OWNER_ENV}={theirs!r}, this stack is {ours!r}). Fix: "
+                                f"choose another tgi-fleet:name, or delete that group.")
+    current = existing.model_dump(mode="json", by_alias=True, exclude_none=True)
+    patch, refused = split(merge_diff(current, _body(prototype), removals=False))
+    if refused:
+        raise NameConflictError(op, 409, f"{name!r} in {where} was created by this stack in a run that did not "
+                                f"finish, but differs in {', '.join(refused)}, which cannot be changed in place. "
+                                f"Fix: delete the group, then run `pulumi up` again.")
+    pulumi.log.info(f"adopting container group {name!r}: this stack created it in a run that did not finish"
+                    + (f"; updating {', '.join(sorted(patch))}" if patch else ""))
+    return client.patch_group(name, patch) if patch else existing
+
+
 class ContainerGroupProvider(ResourceProvider):
     """CRUD of one SaladCloud container group."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with _client(props) as client:
+            from components.salad.client import NameConflictError
+
             ids, prototype = _prototype(client, props)
-            group = client.create_group(prototype)
+            try:
+                group = client.create_group(prototype)
+            except NameConflictError:
+                group = _adopt(client, prototype)  # ours, from a run that died before it recorded the create
             if not prototype.autostart_policy:
                 client.start_group(group.name)
                 group = client.get_group(group.name) or group

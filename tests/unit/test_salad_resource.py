@@ -130,3 +130,47 @@ def test_moving_to_another_project_replaces() -> None:
     news = props()
     news["api"] = {**API, "project": "other"}
     assert ContainerGroupProvider().diff("tgi", props(), news).replaces == ["api.project"]
+
+
+class Taken(Api):
+    """The name is taken by a group whose env carries `owner` and whose replica count is `replicas`."""
+
+    def __init__(self, owner: str | None, replicas: int = 3) -> None:
+        super().__init__()
+        self.owner, self.replicas = owner, replicas
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(409, json={"type": "conflict", "title": "exists", "status": 409})
+        body = group_json()
+        body["replicas"] = self.replicas
+        if self.owner:
+            body["container"]["environment_variables"]["TGI_FLEET_OWNER"] = self.owner
+        if request.method == "PATCH":
+            self.patches.append(json.loads(request.content))
+        return httpx.Response(200, json=body) if request.method != "GET" or "gpu-classes" not in str(request.url) \
+            else super().__call__(request)
+
+    def create(self, props: dict[str, Any]) -> Any:
+        with http.use_transport(httpx.MockTransport(self)):
+            return ContainerGroupProvider().create(props)
+
+
+def owned(**overrides: Any) -> dict[str, Any]:
+    p = props(**overrides)
+    p["spec"]["container"]["environment_variables"]["TGI_FLEET_OWNER"] = "tgi-fleet/prod"
+    return p
+
+
+def test_a_group_this_stack_made_in_a_crashed_run_is_adopted_and_brought_to_spec() -> None:
+    api = Taken("tgi-fleet/prod", replicas=1)
+    result = api.create(owned(gateway={"enabled": False}))
+    assert result.id == "tgi" and api.patches and api.patches[0]["replicas"] == 3
+
+
+def test_someone_elses_group_stays_a_conflict() -> None:
+    from components.salad.client import NameConflictError
+
+    for owner in (None, "other-project/prod"):
+        with pytest.raises(NameConflictError, match="this stack did not create it"):
+            Taken(owner).create(owned(gateway={"enabled": False}))

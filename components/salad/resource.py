@@ -36,10 +36,10 @@ DELETE_WAIT_S = 120.0
 SECRET_OUTPUTS = ["api_key", "secret_env"]
 
 
-def _client(props: dict[str, Any]) -> SaladClient:
+def _client(props: dict[str, Any], max_attempts: int = 6) -> SaladClient:
     from components.salad.client import client_from
 
-    return client_from(props["api"], props["api_key"])
+    return client_from(props["api"], props["api_key"], max_attempts=max_attempts)
 
 
 def _get(d: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
@@ -72,6 +72,21 @@ def _outputs(props: dict[str, Any], group: ApiGroup, gpu_ids: list[str]) -> dict
         "creating_count": counts.creating_count,
         "secret_env_digest": secret_digest(props.get("secret_env") or {}),
     }
+
+
+def _live_status(id_: str, props: dict[str, Any]) -> str | None:
+    """'deleted', 'stopped' or another live status of the group; None when the API cannot tell us now.
+
+    A preview that cannot reach the API (a pull request's runner) still diffs the config; it only misses drift.
+    """
+    from components.errors import ApiError
+
+    try:
+        with _client(props, max_attempts=2) as client:
+            group = client.get_group(id_)
+    except ApiError:
+        return None
+    return "deleted" if group is None else str(group.current_state.status)
 
 
 def _body(prototype: ContainerGroupPrototype) -> dict[str, Any]:
@@ -161,6 +176,14 @@ class ContainerGroupProvider(ResourceProvider):
         changes = [k for k in ("spec", "gpu_class_names", "api_key") if olds.get(k) != news.get(k)]
         if olds.get("secret_env_digest") != secret_digest(news.get("secret_env") or {}):
             changes.append("secret_env")
+        if not replaces:
+            # Drift, seen live (with or without --refresh): a group stopped out of band is started again, one
+            # deleted out of band is made again. Either way the smoke test, which depends on it, re-runs.
+            live = _live_status(id_, news)
+            if live == "deleted":
+                replaces.append("status")
+            elif live == "stopped":
+                changes.append("status")
         return DiffResult(changes=bool(changes or replaces), replaces=replaces,
                           delete_before_replace=True)  # the name is the id: the old group must go first
 
@@ -178,6 +201,9 @@ class ContainerGroupProvider(ResourceProvider):
                 from components.salad.client import SaladApiError
 
                 raise SaladApiError("get_container_group", 404, f"{id_} is gone: run `pulumi refresh`, then up")
+            if group.current_state.status == "stopped":  # stopped out of band: the declared state runs
+                client.start_group(id_)
+                group = client.get_group(id_) or group
             return UpdateResult(outs=_outputs(news, group, ids))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

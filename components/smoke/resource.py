@@ -109,6 +109,17 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "curl_example": curl, "openai_example": py}
 
 
+def _healthy(props: dict[str, Any]) -> bool:
+    """Are at least min_ready replicas ready now? (True when the source cannot tell: no false alarms.)"""
+    from components.errors import ApiError
+    from components.smoke.readiness import source_from
+
+    try:
+        return source_from(props["readiness"]).count().ready >= int(props["min_ready"])
+    except (ApiError, KeyError, TypeError, ValueError):
+        return True
+
+
 class SmokeTestProvider(ResourceProvider):
     """Runs the smoke test on create and on every change of its inputs; nothing to delete."""
 
@@ -118,7 +129,12 @@ class SmokeTestProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
                 "model")
-        return DiffResult(changes=any(olds.get(k) != news.get(k) for k in keys))
+        changed = [k for k in keys if olds.get(k) != news.get(k)]
+        # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
+        # was repaired) is proven again, even when nothing in the config changed.
+        if not changed and not _healthy(news):
+            changed.append("ready_replicas")
+        return DiffResult(changes=bool(changed))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs={**news, **self._run(news)})

@@ -100,3 +100,14 @@ def test_salad_counts_only_the_current_version() -> None:
     count = src.count()
     assert (count.ready, count.total) == (1, 2)
     assert count.detail == "1 creating, 1 running; 2 of an older version"
+
+
+@pytest.mark.parametrize("status,changed", [(200, False), (503, True)])
+def test_the_smoke_test_reruns_when_the_deployment_is_unhealthy(status: int, changed: bool) -> None:
+    from components import http
+    from components.smoke.resource import SmokeTestProvider
+
+    props = {"endpoint": "http://tgi.example", "readiness": {"provider": "docker", "url": "http://tgi.example",
+                                                             "headers": {}}, "min_ready": 1, "trigger": "t"}
+    with http.use_transport(httpx.MockTransport(lambda r: httpx.Response(status))):
+        assert SmokeTestProvider().diff("smoke", props, dict(props)).changes is changed

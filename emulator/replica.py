@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
-from emulator.tgi_models import ChatRequest, GenerateRequest
+from components.tgi_api.models import ChatRequest, GenerateRequest
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -7,9 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.procs import wait_until_up
-from emulator.replica import Settings, create_app
-from emulator.tgi_models import (
+from components.tgi_api.models import (
     ChatCompletion,
     ChatCompletionChunk,
     ErrorResponse,
@@ -17,6 +15,8 @@ from emulator.tgi_models import (
     Info,
     StreamResponse,
 )
+from emulator.procs import wait_until_up
+from emulator.replica import Settings, create_app
 
 ENV = {"MODEL_ID": "mistralai/Mistral-7B-Instruct-v0.3", "MAX_TOTAL_TOKENS": "4096", "MAX_INPUT_TOKENS": "4000",
        "TGI_SIM_LOAD_S": "0", "TGI_SIM_TOKEN_MS": "0"}

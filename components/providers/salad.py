@@ -11,6 +11,7 @@ import pulumi
 from pydantic import Field
 
 from components.config import DnsName
+from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.service import ServiceOutputs, TgiService
 from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
@@ -36,6 +37,10 @@ class SaladSettings(Settings):
     request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
     priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
+    update_strategy: Literal["in-place", "blue-green"] = Field(
+        "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
+        "blue-green (a new group per container version; the old one is deleted once the new one passed the smoke "
+        "test; the endpoint moves)")
     api_key_aws_secret_id: str | None = Field(
         None, description="a Secrets Manager secret ARN or name holding the SaladCloud API key (else salad_api_key)"
     )
@@ -50,7 +55,7 @@ class SaladService(TgiService):
     """The container group, with the gateway URL and the instance API as readiness source."""
 
     def __init__(self, name: str, ctx: BuildContext[SaladSettings], opts: pulumi.ResourceOptions | None = None):
-        from components.salad.body import container_group_spec
+        from components.salad.body import container_group_spec, version_digest
         from components.salad.resource import ContainerGroup
 
         cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
@@ -63,6 +68,13 @@ class SaladService(TgiService):
         key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
         spec = container_group_spec(cfg, plan, env, priority=s.priority, country_codes=s.country_codes,
                                     owner=f"{pulumi.get_project()}/{pulumi.get_stack()}")
+        if s.update_strategy == "blue-green":
+            if len(name) > 56:
+                raise PlanError(f"tgi-fleet:name = {name!r}: the blue-green strategy appends a 7-character version "
+                                f"to the group name, and SaladCloud names have at most 63. Fix: at most 56 "
+                                f"characters, or tgi-fleet:salad.update_strategy: in-place.")
+            # One group per container version: a versioned change is a new group beside the old one.
+            spec["name"] = f"{name}-{version_digest(spec, sorted(secret_env))}"
         group = ContainerGroup(
             name,
             api=api,

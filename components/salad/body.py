@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,18 @@ def startup_probe(port: int, budget_s: int) -> dict[str, Any]:
     initial = min(MAX_INITIAL_DELAY, max(0, budget_s - period * MAX_FAILURES))
     return _http_probe(port, initial_delay_seconds=initial, period_seconds=period, timeout_seconds=10,
                        success_threshold=1, failure_threshold=MAX_FAILURES)
+
+
+def version_digest(spec: dict[str, Any], secret_env_names: list[str]) -> str:
+    """6 hex digits that change exactly when SaladCloud would make a new container version.
+
+    Image, command, env (secret values by name only), probes and the gateway make a version; replicas, the
+    display name and resources do not (SaladCloud's deployment-strategies guide).
+    """
+    c = spec["container"]
+    versioned = [c.get("image"), c.get("command"), c.get("environment_variables"), sorted(secret_env_names),
+                 *(spec.get(k) for k in ("readiness_probe", "startup_probe", "liveness_probe", "networking"))]
+    return hashlib.sha256(json.dumps(versioned, sort_keys=True).encode()).hexdigest()[:6]
 
 
 def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, priority: str = "high",

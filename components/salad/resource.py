@@ -184,8 +184,11 @@ class ContainerGroupProvider(ResourceProvider):
                 replaces.append("status")
             elif live == "stopped":
                 changes.append("status")
-        return DiffResult(changes=bool(changes or replaces), replaces=replaces,
-                          delete_before_replace=True)  # the name is the id: the old group must go first
+        # The name is the id: a replacement of the same name must delete the old group first; a new name (the
+        # blue-green strategy names each container version) makes the new group first and deletes the old one
+        # only after everything that depends on it (the smoke test) passed.
+        same_name = (olds.get("spec") or {}).get("name") == news["spec"]["name"]
+        return DiffResult(changes=bool(changes or replaces), replaces=replaces, delete_before_replace=same_name)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from components.salad.body import to_prototype

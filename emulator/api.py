@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from components.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
 from emulator.cloud import ApiProblem, Cloud
 from emulator.hub import hub_router
+from emulator.routes import allowed_methods
 from emulator.store import Group
 
 M = TypeVar("M", bound=BaseModel)
@@ -257,13 +258,7 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         """405s list every method the path supports (one route per method would list only one)."""
         response: Response = await call_next(request)
         if response.status_code == 405:
-            methods = set()
-            for route in app.routes:
-                for method in getattr(route, "methods", None) or ():
-                    match, _ = route.matches({**request.scope, "method": method})
-                    if match.name == "FULL":
-                        methods.add(method)
-            response.headers["Allow"] = ", ".join(sorted(methods - {"HEAD"}))
+            response.headers["Allow"] = allowed_methods(app.routes, request.scope)
         return response
 
     # -- not SaladCloud: the emulator's own controls ---------------------------------------------------------

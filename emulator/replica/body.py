@@ -16,6 +16,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from components.tgi_api.models import CompletionRequest
+from emulator.specwalk import SpecSchemas
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -66,7 +67,7 @@ async def read_json(request: Request, limit: int) -> Any:
 def typed(raw: Any, model: type[M]) -> M:
     """Typed like TGI's serde structs: a wrong type, a null for a non-Option field, an integer out of
     its Rust type: a 422, never coerced."""
-    mismatch = serde_mismatch(raw, {"$ref": model.__name__})
+    mismatch = serde_mismatch(raw, model.__name__)
     if mismatch is not None:
         raise Rejection(422, f"Failed to deserialize the JSON body into the target type: {mismatch}")
     try:
@@ -86,18 +87,9 @@ def completion_request(raw: Any) -> CompletionRequest:
 
 
 @cache
-def _schemas() -> dict[str, Any]:
+def _spec() -> SpecSchemas:
     """TGI's component schemas (its spec says which optional fields are Options: `nullable`)."""
-    schemas: dict[str, Any] = json.loads(SPEC.read_text())["components"]["schemas"]
-    return schemas
-
-
-def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = _schemas()[schema["$ref"].rsplit("/", 1)[-1]]
-    if len(schema.get("allOf", ())) == 1:
-        return {**_resolve(schema["allOf"][0]), **{k: v for k, v in schema.items() if k != "allOf"}}
-    return schema
+    return SpecSchemas(json.loads(SPEC.read_text())["components"]["schemas"])
 
 
 def rust_range(schema: dict[str, Any]) -> tuple[int, int] | None:
@@ -110,25 +102,14 @@ def rust_range(schema: dict[str, Any]) -> tuple[int, int] | None:
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
-def serde_mismatch(value: Any, schema: dict[str, Any], path: str = "") -> str | None:
-    """Where serde would refuse a value the pydantic models let through, and why: a null for a field that is not
-    an Option, or an integer outside its Rust type (untagged unions are not looked into)."""
-    schema = _resolve(schema)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            prop = (schema.get("properties") or {}).get(key)
-            if prop is None:
-                continue
-            where = f"{path}.{key}" if path else key
-            if item is None:
-                if not prop.get("nullable") and not _resolve(prop).get("nullable"):
-                    return f"{where}: invalid type: null"
-            elif (found := serde_mismatch(item, prop, where)) is not None:
-                return found
-    elif isinstance(value, list) and "items" in schema:
-        for i, item in enumerate(value):
-            if item is not None and (found := serde_mismatch(item, schema["items"], f"{path}[{i}]")):
-                return found
-    elif isinstance(value, int) and (bounds := rust_range(schema)) and not bounds[0] <= value <= bounds[1]:
-        return f"{path}: invalid value: integer `{value}`, out of range"
+def _out_of_range(value: Any, schema: dict[str, Any]) -> str | None:
+    bounds = rust_range(schema)
+    if isinstance(value, int) and bounds and not bounds[0] <= value <= bounds[1]:
+        return f"invalid value: integer `{value}`, out of range"
     return None
+
+
+def serde_mismatch(value: Any, model: str) -> str | None:
+    """Where serde would refuse a body the pydantic models let through, and why: a null for a field that is not an
+    Option, or an integer outside its Rust type."""
+    return _spec().mismatch(value, {"$ref": model}, leaf=_out_of_range)

@@ -164,8 +164,12 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     async def create_container_group(request: Request, org: str, project: str) -> Response:
         fault = await gate(request, "create_container_group")
         check_scope(org, project)
-        proto, _ = await strict_body(request, ContainerGroupPrototype)
-        group = cloud.create(org, project, proto)
+        proto, raw = await strict_body(request, ContainerGroupPrototype)
+        # The Portal's recipes send a `readme`, which GET returns; the prototype schema leaves it out.
+        readme = raw.get("readme") if isinstance(raw, dict) else None
+        if readme is not None and not (isinstance(readme, str) and 2 <= len(readme) <= 65000):
+            raise ApiProblem(400, "invalid request body: readme: a string of 2 to 65,000 characters")
+        group = cloud.create(org, project, proto, readme)
         location = f"/api/public/organizations/{org}/projects/{project}/containers/{group.name}"
         return await finish(fault, "create_container_group",
                             JSONResponse(group.api(), status_code=201, headers={"Location": location}))

@@ -63,7 +63,7 @@ class Cloud:
             raise ApiProblem(404, f"container group {name!r} not found in project {project!r}")
         return group
 
-    def create(self, org: str, project: str, proto: ContainerGroupPrototype) -> Group:
+    def create(self, org: str, project: str, proto: ContainerGroupPrototype, readme: str | None = None) -> Group:
         """POST containers."""
         if (org, project, proto.name) in self.groups:
             raise ApiProblem(409, f"a container group named {proto.name!r} already exists")
@@ -87,6 +87,7 @@ class Cloud:
                               **container["resources"]},
                 "hash": "sha256:" + uuid.uuid4().hex + uuid.uuid4().hex, "size": 10_000_000_000,
             },
+            **({"readme": readme} if readme is not None else {}),
             "country_codes": body.get("country_codes") or [], "priority": priority,
             "pending_change": False, "version": 1, "create_time": stamp, "update_time": stamp,
             "scaling-actions": [], "scheduled-scaling-enabled": False,

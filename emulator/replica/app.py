@@ -44,12 +44,12 @@ def compact(data: Any) -> str:
 
 
 def sse(events: AsyncIterator[Any], headers: dict[str, str], done: bool = False) -> StreamingResponse:
-    """axum's Sse: `data:{json}` events (and OpenAI's closing `data:[DONE]`)."""
+    """axum's Sse: `data: {json}` events (and OpenAI's closing `data: [DONE]`, which huggingface_hub matches)."""
     async def body() -> AsyncIterator[str]:
         async for event in events:
-            yield f"data:{compact(event)}\n\n"
+            yield f"data: {compact(event)}\n\n"
         if done:
-            yield "data:[DONE]\n\n"
+            yield "data: [DONE]\n\n"
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
 

@@ -85,8 +85,10 @@ async def _serve(args: argparse.Namespace) -> None:
     servers = [
         uvicorn.Server(uvicorn.Config(create_app(cloud, args.api_key, args.rate_limit), host=args.host,
                                       port=args.port, log_level="warning")),
+        # The gateway passes the replica's own date (and no server name): it adds neither of its own.
         uvicorn.Server(uvicorn.Config(create_gateway(cloud, args.api_key), host=args.host,
-                                      port=args.gateway_port, log_level="warning")),
+                                      port=args.gateway_port, log_level="warning", server_header=False,
+                                      date_header=False)),
     ]
     loop = asyncio.get_running_loop()
 

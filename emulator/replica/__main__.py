@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     args = p.parse_args(argv)
     app = create_app(Settings.from_env(dict(os.environ)))
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    # TGI's router (axum on hyper) sends a date and no server name.
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", server_header=False)
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from emulator.gpus import GpuClasses
+from emulator.logship import LogShipping
 from emulator.store import Group, Instance, Node, Store
 from emulator.supervisor import CapacityError, ReplicaSpec, SpawnError, Supervisor, port_open
 
@@ -44,6 +45,7 @@ class Lifecycle:
 
     def __init__(self, store: Store, supervisor: Supervisor, timings: Timings, gpus: GpuClasses) -> None:
         self.store, self.supervisor, self.t, self.gpus = store, supervisor, timings, gpus
+        self.shipping = LogShipping()
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         self._task: asyncio.Task[None] | None = None
 
@@ -177,7 +179,8 @@ class Lifecycle:
         env = group.doc["container"].get("environment_variables") or {}
         spec = ReplicaSpec(env=env, gpu_vram_bytes=inst.gpu_vram_bytes, label=f"{group.name}/{inst.id[:8]}")
         try:
-            inst.process = await self.supervisor.spawn(spec)
+            inst.process = await self.supervisor.spawn(
+                spec, on_line=lambda _, stream, text: self.shipping.line(group, inst, stream, text))
         except CapacityError as exc:  # no node free here: the instance waits, as it would for capacity
             print(f"emulator: {spec.label}: {exc}", file=sys.stderr, flush=True)
             inst.phase_until = now + self.t.restart_backoff_s
@@ -289,6 +292,7 @@ class Lifecycle:
             for inst in g.instances:
                 self.kill(inst)
         await self.http.aclose()
+        await self.shipping.shutdown()
 
 
 def _without_placement(section: Any) -> Any:

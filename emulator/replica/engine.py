@@ -169,11 +169,15 @@ class Replica:
         return Generation(prompt, n_in, out, "length" if limit <= natural else "eos_token", seed)
 
     def _record(self, gen: Generation, started: float) -> None:
+        seconds = time.perf_counter() - started
+        # TGI's router logs every request it served.
+        print(f"INFO text_generation_router::server: Success total_time=\"{seconds * 1000:.1f}ms\" "
+              f"input_length={gen.n_in} generated_tokens={len(gen.tokens)}", flush=True)
         m = self.metrics
         m["tgi_request_success"] += 1
         m["tgi_request_generated_tokens_sum"] += len(gen.tokens)
         m["tgi_request_input_length_sum"] += gen.n_in
-        m["tgi_request_duration_sum"] += time.perf_counter() - started
+        m["tgi_request_duration_sum"] += seconds
 
     async def run(self, gen: Generation) -> float:
         """A non-streamed generation: every token's time, counted in flight, then recorded; its seconds."""

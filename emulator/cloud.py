@@ -6,8 +6,6 @@ replica processes (supervisor.py).
 from __future__ import annotations
 
 import copy
-import json
-import re
 import time
 import uuid
 from pathlib import Path
@@ -16,12 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype
+from emulator.gpus import GpuClasses
 from emulator.lifecycle import Lifecycle, Timings
 from emulator.store import Group, Instance, Store, now_iso
 from emulator.supervisor import Supervisor
-
-GPU_CLASSES = Path(__file__).with_name("data") / "gpu-classes.json"
-_VRAM = re.compile(r"\((\d+)\s*GB", re.IGNORECASE)
 
 
 class ApiProblem(Exception):
@@ -32,24 +28,22 @@ class ApiProblem(Exception):
         self.status, self.detail, self.headers = status, detail, headers or {}
 
 
-def vram_of(class_name: str) -> int | None:
-    """The VRAM in a GPU class name such as 'RTX 4090 (24 GB)' (the API has no VRAM field)."""
-    m = _VRAM.search(class_name)
-    return int(m.group(1)) * 1024**3 if m else None
-
-
 class Cloud:
     """All organizations' groups, the reconciler that drives instances, and persistence."""
 
     def __init__(self, state_path: Path | None, timings: Timings, gateway_domain: str = "salad.localhost",
-                 replica_quota: int = 20, supervisor: Supervisor | None = None) -> None:
+                 replica_quota: int = 20, supervisor: Supervisor | None = None, organization: str = "local-org",
+                 projects: tuple[str, ...] = ("default",)) -> None:
         self.t, self.domain = timings, gateway_domain
+        # The organization the API key belongs to, and its projects: the emulator hosts no other.
+        self.organization, self.projects = organization, projects
         # Every replica is a real process on this machine: the organization quota bounds them.
         self.replica_quota = replica_quota
-        self.gpu_classes: list[dict[str, Any]] = json.loads(GPU_CLASSES.read_text())["items"]
+        self.gpus = GpuClasses()
+        self.gpu_classes = self.gpus.items
         self.store = Store(state_path)
         self.supervisor = supervisor or Supervisor(timings.replica_defaults(), max_processes=replica_quota)
-        self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.vram_of_class)
+        self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.gpus)
 
     @property
     def groups(self) -> dict[tuple[str, str, str], Group]:
@@ -59,20 +53,17 @@ class Cloud:
         """Persist the groups."""
         self.store.save()
 
-    def vram_of_class(self, class_id: str) -> int | None:
-        """The VRAM of a GPU class id, read from its name."""
-        names = {c["id"]: c["name"] for c in self.gpu_classes}
-        return vram_of(names.get(class_id, ""))
-
     # -- API operations -----------------------------------------------------------------------------------
     def get(self, org: str, project: str, name: str) -> Group:
-        """A group or a 404 problem (a name that no group can have included)."""
+        """A group or a 404 problem (in an organization or project the emulator does not host included)."""
+        if org != self.organization or project not in self.projects:
+            raise ApiProblem(404, f"organization {org!r} has no project {project!r}")
         group = self.groups.get((org, project, name))
         if group is None or group.deleting:
             raise ApiProblem(404, f"container group {name!r} not found in project {project!r}")
         return group
 
-    def create(self, org: str, project: str, proto: ContainerGroupPrototype) -> Group:
+    def create(self, org: str, project: str, proto: ContainerGroupPrototype, readme: str | None = None) -> Group:
         """POST containers."""
         if (org, project, proto.name) in self.groups:
             raise ApiProblem(409, f"a container group named {proto.name!r} already exists")
@@ -96,6 +87,7 @@ class Cloud:
                               **container["resources"]},
                 "hash": "sha256:" + uuid.uuid4().hex + uuid.uuid4().hex, "size": 10_000_000_000,
             },
+            **({"readme": readme} if readme is not None else {}),
             "country_codes": body.get("country_codes") or [], "priority": priority,
             "pending_change": False, "version": 1, "create_time": stamp, "update_time": stamp,
             "scaling-actions": [], "scheduled-scaling-enabled": False,

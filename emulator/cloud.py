@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import copy
 import time
+import typing
 import uuid
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype
+from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype, ContainerLogging
 from emulator.gpus import GpuClasses
 from emulator.lifecycle import Lifecycle, Timings
 from emulator.store import Group, Instance, Store, now_iso
@@ -95,6 +96,8 @@ class Cloud:
                               "finish_time": stamp, "instance_status_counts": dict.fromkeys(
                                   ("allocating_count", "creating_count", "running_count", "stopping_count"), 0)},
         }
+        if container.get("logging"):
+            _serve_nulls(container["logging"])
         if "networking" in body:
             label = f"{proto.name[:54].rstrip('-')}-{doc['id'][:8]}"  # a DNS label is at most 63 characters
             doc["networking"] = {**body["networking"], "dns": f"{label}.{self.domain}"}
@@ -213,3 +216,12 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> None:
             merge_patch(target[key], value)
         else:
             target[key] = value
+
+
+def _serve_nulls(logging: dict[str, Any]) -> None:
+    """A log destination as the API serves it: fields the response requires but a request may omit are null."""
+    for kind, dest in logging.items():
+        model = next(a for a in typing.get_args(ContainerLogging.model_fields[kind].annotation) if a is not type(None))
+        for name, field in model.model_fields.items():
+            if field.is_required() and name not in dest:
+                dest[name] = None

@@ -122,7 +122,8 @@ class SaladService(TgiService):
             plain_headers=plain_headers,
             auth_hint={"header": GATEWAY_AUTH_HEADER, "env": "SALAD_API_KEY", "value_hint": "$SALAD_API_KEY"}
             if cfg.gateway.auth else None,
-            extras={"container_group_id": group.group_id, "container_group_status": group.status,
+            # The status the create/update call answered; the stack output `status` is read after the smoke test.
+            extras={"container_group_id": group.group_id, "container_group_status_at_deploy": group.status,
                     "access_domain": group.dns},
         ))
 

@@ -64,6 +64,7 @@ def deploy() -> None:
             trigger=out.trigger,
             auth_hint=out.auth_hint,
             plain_headers=out.plain_headers,
+            tgi_routes=out.tgi_routes,
             opts=pulumi.ResourceOptions(parent=service),
         )
         pulumi.export("smoke", {k: getattr(test, k) for k in

@@ -21,6 +21,7 @@ class ServiceOutputs:
     status: pulumi.Input[str]  # the deployment's state as the provider reports it
     plain_headers: pulumi.Output[dict[str, str]] = field(default_factory=lambda: pulumi.Output.from_input({}))
     auth_hint: dict[str, str] | None = None  # header name + env var for copy-paste examples
+    tgi_routes: bool = True  # the endpoint serves TGI's own routes too (/generate): the smoke stage checks them
     extras: dict[str, Any] = field(default_factory=dict)  # provider-specific stack outputs
 
 

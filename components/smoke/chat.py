@@ -8,65 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from httpx_sse import SSEError, connect_sse
+from pydantic import ValidationError
 
-
-class Usage(BaseModel):
-    """Token counts TGI reports."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-class Message(BaseModel):
-    """An answer message."""
-
-    role: str
-    content: str | None = None
-
-
-class Choice(BaseModel):
-    """A non-streamed choice."""
-
-    index: int
-    message: Message
-    finish_reason: str | None = None
-
-
-class ChatCompletion(BaseModel):
-    """TGI's ChatCompletion (docs/openapi.json)."""
-
-    id: str
-    created: int
-    model: str
-    choices: list[Choice]
-    usage: Usage | None = None
-
-
-class Delta(BaseModel):
-    """A streamed delta."""
-
-    role: str | None = None
-    content: str | None = None
-
-
-class ChunkChoice(BaseModel):
-    """A streamed choice."""
-
-    index: int
-    delta: Delta
-    finish_reason: str | None = None
-
-
-class ChatCompletionChunk(BaseModel):
-    """TGI's ChatCompletionChunk."""
-
-    id: str
-    created: int
-    model: str
-    choices: list[ChunkChoice]
-    usage: Usage | None = None
+from components.tgi_api.models import ChatCompletion, ChatCompletionChunk, ErrorResponse, GenerateResponse, Usage
 
 
 class SmokeFailure(AssertionError):
@@ -85,7 +30,7 @@ class Measurement:
 
 
 def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str]) -> Measurement:
-    """One chat completion; validates the answer's shape and token counts."""
+    """One chat completion; validates the answer against TGI's own models (contracts/tgi) and its token counts."""
     start = time.perf_counter()
     if not body.get("stream"):
         r = client.post(url, json=body, headers=headers)
@@ -94,49 +39,76 @@ def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str
         try:
             answer = ChatCompletion.model_validate(r.json())
         except (ValueError, ValidationError) as exc:
-            raise SmokeFailure(f"{url}: the answer is not a chat completion: {exc}") from None
-        if not answer.choices or not (answer.choices[0].message.content or "").strip():
+            raise SmokeFailure(f"{url}: the answer is not a chat completion: {_brief(exc)}") from None
+        message = answer.choices[0].message if answer.choices else None
+        text = getattr(message, "content", None) or ""
+        if not text.strip():
             raise SmokeFailure(f"{url}: the answer has no content: {r.text[:200]}")
-        if answer.usage is None:
-            raise SmokeFailure(f"{url}: the answer has no usage block")
-        _check_tokens(answer.usage.completion_tokens, body, url)
-        if answer.usage.total_tokens != answer.usage.prompt_tokens + answer.usage.completion_tokens:
-            raise SmokeFailure(f"{url}: usage does not add up: {answer.usage}")
-        return Measurement(False, elapsed, elapsed, answer.usage.completion_tokens, answer.choices[0].message.content
-                           or "")
+        _check_usage(answer.usage, body, url)
+        return Measurement(False, elapsed, elapsed, answer.usage.completion_tokens, text)
     ttft: float | None = None
     parts: list[str] = []
-    chunks = 0
     usage: Usage | None = None
-    with client.stream("POST", url, json=body, headers=headers) as r:
-        if r.status_code != 200:
-            r.read()
-            _check_status(r, url)
-        if not r.headers.get("content-type", "").startswith("text/event-stream"):
-            raise SmokeFailure(f"{url}: stream=true answered {r.headers.get('content-type')!r}, not SSE")
-        for line in r.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            data = line[5:].strip()
-            if data == "[DONE]":
-                break
-            try:
-                chunk = ChatCompletionChunk.model_validate(json.loads(data))
-            except (ValueError, ValidationError) as exc:
-                raise SmokeFailure(f"{url}: a stream event is not a chat completion chunk: {exc}") from None
-            usage = chunk.usage or usage
-            for choice in chunk.choices:
-                if choice.delta.content:
-                    if ttft is None:
-                        ttft = (time.perf_counter() - start) * 1000
-                    parts.append(choice.delta.content)
-                    chunks += 1
+    with connect_sse(client, "POST", url, json=body, headers=headers) as events:
+        if events.response.status_code != 200:
+            events.response.read()
+            _check_status(events.response, url)
+        try:
+            for event in events.iter_sse():
+                if event.data == "[DONE]":
+                    break
+                chunk = _chunk(event.data, url)
+                usage = chunk.usage or usage
+                for choice in chunk.choices:
+                    content = getattr(choice.delta, "content", None)
+                    if content:
+                        ttft = ttft if ttft is not None else (time.perf_counter() - start) * 1000
+                        parts.append(content)
+        except SSEError as exc:
+            raise SmokeFailure(f"{url}: stream=true did not answer with server-sent events: {exc}") from None
     elapsed = (time.perf_counter() - start) * 1000
     if ttft is None:
         raise SmokeFailure(f"{url}: the stream carried no content")
-    tokens = usage.completion_tokens if usage else chunks
+    tokens = usage.completion_tokens if usage else len(parts)
     _check_tokens(tokens, body, url)
     return Measurement(True, ttft, elapsed, tokens, "".join(parts))
+
+
+def _chunk(data: str, url: str) -> ChatCompletionChunk:
+    """A stream event as a chunk; TGI reports a failure met while streaming as an error event inside the 200."""
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        raise SmokeFailure(f"{url}: a stream event is not JSON: {data[:200]}") from None
+    if isinstance(payload, dict) and "error" in payload:
+        try:
+            error = ErrorResponse.model_validate(payload)
+            raise SmokeFailure(f"{url}: the stream ended with TGI's error ({error.error_type}): {error.error}")
+        except ValidationError:
+            raise SmokeFailure(f"{url}: the stream ended with an error: {data[:300]}") from None
+    try:
+        return ChatCompletionChunk.model_validate(payload)
+    except ValidationError as exc:
+        raise SmokeFailure(f"{url}: a stream event is not a chat completion chunk: {_brief(exc)}") from None
+
+
+def generate(client: httpx.Client, url: str, prompt: str, max_new_tokens: int, headers: dict[str, str],
+             **parameters: Any) -> Measurement:
+    """One call of TGI's own /generate route (GenerateResponse with details): text and a token count in bounds."""
+    body = {"inputs": prompt, "parameters": {"max_new_tokens": max_new_tokens, "details": True, **parameters}}
+    start = time.perf_counter()
+    r = client.post(url, json=body, headers=headers)
+    elapsed = (time.perf_counter() - start) * 1000
+    _check_status(r, url)
+    try:
+        answer = GenerateResponse.model_validate(r.json())
+    except (ValueError, ValidationError) as exc:
+        raise SmokeFailure(f"{url}: the answer is not TGI's GenerateResponse: {_brief(exc)}") from None
+    if not answer.generated_text.strip():
+        raise SmokeFailure(f"{url}: generated_text is empty")
+    tokens = answer.details.generated_tokens if answer.details else 1
+    _check_tokens(tokens, {"max_tokens": max_new_tokens}, url)
+    return Measurement(False, elapsed, elapsed, tokens, answer.generated_text)
 
 
 def _check_status(r: httpx.Response, url: str) -> None:
@@ -144,6 +116,19 @@ def _check_status(r: httpx.Response, url: str) -> None:
         return
     hint = " (the gateway wants its auth header)" if r.status_code in (401, 403) else ""
     raise SmokeFailure(f"{url}: HTTP {r.status_code}{hint}: {r.text[:300]}")
+
+
+def _brief(exc: Exception) -> str:
+    """A validation error on one line: each field's path and what is wrong with it."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+    return str(exc)
+
+
+def _check_usage(usage: Usage, body: dict[str, Any], url: str) -> None:
+    _check_tokens(usage.completion_tokens, body, url)
+    if usage.total_tokens != usage.prompt_tokens + usage.completion_tokens:
+        raise SmokeFailure(f"{url}: usage does not add up: {usage}")
 
 
 def _check_tokens(tokens: int, body: dict[str, Any], url: str) -> None:

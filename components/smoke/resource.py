@@ -57,11 +57,12 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
     from components import http
-    from components.smoke.chat import Measurement, SmokeFailure, chat, percentile
+    from components.smoke.chat import Measurement, SmokeFailure, chat, generate, percentile
     from components.smoke.readiness import source_from, status_of, wait_ready
 
-    chat_retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
-                          wait=wait_exponential(multiplier=0.5, max=4), reraise=True)(chat)
+    retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
+                     wait=wait_exponential(multiplier=0.5, max=4), reraise=True)
+    chat_retrying, generate_retrying = retrying(chat), retrying(generate)
     knobs = props["knobs"]
     log = pulumi.log.info
     source = source_from(props["readiness"])
@@ -86,6 +87,12 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
                 if first_request_ms is None:
                     first_request_ms = (time.monotonic() - ready_at) * 1000
                 results.append(chat_retrying(client, url, body, headers))
+        if props.get("tgi_routes", True):
+            # TGI's own route as well (the TGI containers' guide tests both chat and generate).
+            sampling = {"temperature": knobs["temperature"], "top_p": knobs["top_p"]} if knobs["temperature"] else {}
+            generated = generate_retrying(client, f"{endpoint}/generate", knobs["prompts"][0], int(knobs["max_tokens"]),
+                                          headers, **sampling, **({"stop": knobs["stop"]} if knobs.get("stop") else {}))
+            log(f"smoke: /generate OK via {endpoint}: {generated.completion_tokens} tokens")
     streamed = [m for m in results if m.stream]
     ttft = [m.ttft_ms for m in streamed]
     latency = [m.latency_ms for m in results]
@@ -130,7 +137,7 @@ class SmokeTestProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
-                "model")
+                "model", "tgi_routes")
         changed = [k for k in keys if olds.get(k) != news.get(k)]
         # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
         # was repaired) is proven again, even when nothing in the config changed.
@@ -194,11 +201,13 @@ class SmokeTest(Resource):
         trigger: pulumi.Input[str],
         auth_hint: dict[str, str] | None,
         plain_headers: pulumi.Input[dict[str, str]] | None = None,
+        tgi_routes: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
                  "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
-                 "auth_hint": auth_hint, "plain_headers": plain_headers or {}, **dict.fromkeys(OUTPUT_KEYS)}
+                 "auth_hint": auth_hint, "plain_headers": plain_headers or {}, "tgi_routes": tgi_routes,
+                 **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))
         super().__init__(SmokeTestProvider(), name, props, opts)

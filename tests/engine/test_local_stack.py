@@ -28,6 +28,7 @@ def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> N
 
     up = local.run("up", "--yes", "--skip-preview")
     assert "smoke: 4 chat completions OK" in up.stdout, up.stdout
+    assert "smoke: /generate OK" in up.stdout  # TGI's own route too
     out = local.outputs()
     assert out["endpoint"] == f"http://{emulator.gateway}"
     # Read after the wait: all replicas are running (the create itself answered "deploying").

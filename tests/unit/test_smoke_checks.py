@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
-from components.smoke.chat import SmokeFailure, chat, percentile
+from components.smoke.chat import SmokeFailure, chat, generate, percentile
 from components.smoke.readiness import NotReadyError, ReadyCount, wait_ready
 from components.smoke.resource import examples
 
 URL = "http://svc/v1/chat/completions"
-GOOD = {"id": "x", "created": 1, "model": "m", "choices": [{"index": 0, "message": {"role": "assistant",
-        "content": "hi there"}, "finish_reason": "length"}],
+GOOD = {"id": "x", "created": 1, "model": "m", "system_fingerprint": "3.3.0-sha-abc",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi there"}, "finish_reason": "length"}],
         "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
 
 
@@ -30,8 +30,10 @@ def test_good_answer() -> None:
 
 @pytest.mark.parametrize("body,message", [
     ({"oops": 1}, "is not a chat completion"),
-    ({**GOOD, "choices": [{"index": 0, "message": {"role": "assistant", "content": ""}}]}, "has no content"),
-    ({**GOOD, "usage": None}, "has no usage block"),
+    ({**GOOD, "choices": [{"index": 0, "message": {"role": "assistant", "content": ""}, "finish_reason": "length"}]},
+     "has no content"),
+    ({**GOOD, "usage": None}, "is not a chat completion.*usage"),
+    ({k: v for k, v in GOOD.items() if k != "system_fingerprint"}, "is not a chat completion.*system_fingerprint"),
     ({**GOOD, "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 9}}, "usage does not add up"),
     ({**GOOD, "usage": {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}}, "9 completion tokens"),
 ])
@@ -46,14 +48,40 @@ def test_auth_failure_hint() -> None:
 
 
 def test_stream() -> None:
-    chunk = {"id": "x", "created": 1, "model": "m", "choices": [{"index": 0, "delta": {"content": "tok"}}]}
+    chunk = {"id": "x", "created": 1, "model": "m", "system_fingerprint": "f",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "tok"}}]}
     body = f"data: {json.dumps(chunk)}\n\ndata: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
     m = run(httpx.Response(200, text=body, headers={"content-type": "text/event-stream"}), stream=True)
     assert m.stream and m.completion_tokens == 2 and m.text == "toktok" and m.ttft_ms <= m.latency_ms
-    with pytest.raises(SmokeFailure, match="not SSE"):
+    with pytest.raises(SmokeFailure, match="did not answer with server-sent events"):
         run(httpx.Response(200, json=GOOD), stream=True)
     with pytest.raises(SmokeFailure, match="carried no content"):
         run(httpx.Response(200, text="data: [DONE]\n\n", headers={"content-type": "text/event-stream"}), stream=True)
+
+
+def test_an_error_event_inside_the_stream_is_reported_as_such() -> None:
+    error = {"error": "Request failed during generation: Server error: CUDA out of memory", "error_type": "generation"}
+    body = f"data: {json.dumps(error)}\n\n"
+    with pytest.raises(SmokeFailure, match=r"the stream ended with TGI's error \(generation\): Request failed during "
+                                           r"generation: Server error: CUDA out of memory"):
+        run(httpx.Response(200, text=body, headers={"content-type": "text/event-stream"}), stream=True)
+
+
+def generate_with(response: httpx.Response) -> Any:
+    with httpx.Client(transport=httpx.MockTransport(lambda r: response)) as c:
+        return generate(c, "http://svc/generate", "hi", 4, {})
+
+
+def test_generate_route() -> None:
+    details = {"finish_reason": "length", "generated_tokens": 4, "prefill": [], "tokens": []}
+    m = generate_with(httpx.Response(200, json={"generated_text": "a b c d", "details": details}))
+    assert m.completion_tokens == 4 and m.text == "a b c d"
+    with pytest.raises(SmokeFailure, match="is not TGI's GenerateResponse"):
+        generate_with(httpx.Response(200, json=[{"generated_text": "x"}]))  # POST /'s shape, not /generate's
+    with pytest.raises(SmokeFailure, match="generated_text is empty"):
+        generate_with(httpx.Response(200, json={"generated_text": " "}))
+    with pytest.raises(SmokeFailure, match="9 completion tokens for max_tokens=4"):
+        generate_with(httpx.Response(200, json={"generated_text": "x", "details": {**details, "generated_tokens": 9}}))
 
 
 def test_percentile() -> None:

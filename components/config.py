@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 
 from components.errors import UserError
+from components.image import PIN_EXAMPLE, pin_problem
 from components.sizing.memory import Dtype, Quantize
 from components.sizing.recommend import Bandwidth
 
@@ -64,6 +65,18 @@ class Serving(_Section):
     )
     num_shard: Literal[1, 2, 4, 8] | None = Field(None, description="1, 2, 4 or 8 (GPUs per replica)")
     max_concurrent_requests: PositiveInt = Field(128, description="a positive integer (TGI default 128)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Serving:
+        # TGI refuses to start otherwise; the model's context is checked with the plan (it needs the model).
+        given, total, prefill = self.max_input_tokens, self.max_total_tokens, self.max_batch_prefill_tokens
+        if given is not None and total is not None and given >= total:
+            raise ValueError(f"tgi-fleet:serving.max_input_tokens ({given}) must be < serving.max_total_tokens "
+                             f"({total}). Fix: lower max_input_tokens or raise max_total_tokens")
+        if given is not None and prefill is not None and prefill < given:
+            raise ValueError(f"tgi-fleet:serving.max_batch_prefill_tokens ({prefill}) must be >= "
+                             f"serving.max_input_tokens ({given}). Fix: raise max_batch_prefill_tokens")
+        return self
 
 
 class GpuRequest(_Section):
@@ -143,6 +156,15 @@ class Smoke(_Section):
     endpoint: str | None = Field(None, description="override the URL the smoke test calls")
 
 
+class Sizing(Bandwidth):
+    """The startup-budget assumptions, and the one override of the fit check."""
+
+    allow_unfit: bool = Field(
+        False, description="true: deploy a plan the sizing says does not fit the GPU (logged as a warning; "
+        "the policy pack still checks it)"
+    )
+
+
 class Salad(_Section):
     """SaladCloud API target."""
 
@@ -214,7 +236,7 @@ class FleetConfig(BaseModel):
     )
     secrets: Secrets = Secrets()
     smoke: Smoke = Smoke()
-    sizing: Bandwidth = Bandwidth()
+    sizing: Sizing = Sizing()
     salad: Salad = Salad()
     kubernetes: Kubernetes = Kubernetes()
     docker: Docker = Docker()
@@ -232,6 +254,15 @@ class FleetConfig(BaseModel):
             raise ValueError("must match ^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
         return v
 
+    @field_validator("image")
+    @classmethod
+    def _pinned(cls, v: str) -> str:
+        problem = pin_problem(v)
+        if problem:
+            raise ValueError(f"the image is not pinned: {problem}. Fix: a fixed tag (e.g. {PIN_EXAMPLE}) or "
+                             f"an @sha256: digest")
+        return v
+
     @property
     def interruptible(self) -> bool:
         return self.provider in INTERRUPTIBLE_PROVIDERS
@@ -245,9 +276,14 @@ class FleetConfig(BaseModel):
     def _cross_checks(self) -> FleetConfig:
         s = self.serving
         if s.num_shard and s.num_shard > self.gpu.count and not self.gpu.classes:
-            raise ValueError(f"serving.num_shard ({s.num_shard}) needs gpu.count >= {s.num_shard}")
+            raise ValueError(f"tgi-fleet:serving.num_shard ({s.num_shard}) needs gpu.count >= {s.num_shard}")
         if not self.gpu.classes and self.gpu.min_vram_gb is None and self.gpu.name is None:
-            raise ValueError("gpu: set gpu.classes, gpu.min_vram_gb or gpu.name")
+            raise ValueError("tgi-fleet:gpu: set gpu.classes, gpu.min_vram_gb or gpu.name")
+        ready = self.smoke.min_ready_replicas
+        if ready is not None and ready > self.replicas:
+            raise ValueError(f"tgi-fleet:smoke.min_ready_replicas ({ready}) is more than tgi-fleet:replicas "
+                             f"({self.replicas}): the smoke stage would wait for replicas that never exist. "
+                             f"Fix: lower smoke.min_ready_replicas or raise replicas")
         return self
 
 
@@ -280,6 +316,11 @@ def format_errors(exc: ValidationError, secret_keys: frozenset[str] = frozenset(
             close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1)
             hint = f"Fix: remove it{f' (did you mean {close[0]!r}?)' if close else ''}."
             lines.append(f"{NAMESPACE}:{key}: unknown key. {hint}")
+            continue
+        # A section-level check (a dict input) names its keys in the message; the whole section, or at the top
+        # the whole config with its secrets, is never echoed.
+        if isinstance(err.get("input"), dict) and err["type"] == "value_error":
+            lines.append(f"{msg}." if msg.startswith(f"{NAMESPACE}:") else f"{NAMESPACE}:{key}: {msg}.")
             continue
         fix = _describe(FleetConfig, loc)
         shown = "" if err["type"] == "missing" else f" = {value}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components.config import from_pulumi
-from components.plan import build_plan
+from components.plan import build_plan, check_fit
 from components.providers import builder_for
 from components.secrets import check_model_access, hf_token
 from components.sizing.report import explain
@@ -19,6 +19,9 @@ def deploy() -> None:
     pulumi.log.info(explain(plan))
     if plan.filled:
         pulumi.log.info(f"filled by the sizing recommender (not in the stack config): {', '.join(plan.filled)}")
+    unfit = check_fit(cfg, plan)  # raises before any resource exists, unless the stack overrides it
+    if unfit:
+        pulumi.log.warn(unfit)
     if cfg.secrets.check_model_access and not pulumi.runtime.is_dry_run() and not cfg.renders_only:
         # Before any GPU is rented: a gated model would otherwise fail only after the replicas are paid for.
         check_model_access(cfg, hf_token(cfg))

@@ -193,6 +193,12 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     ):
         api.add_api_route(P + "/containers/{name}" + path, group_action(op, action), methods=[method])
 
+    @api.get(P + "/containers/{name}/system-logs")
+    async def get_system_logs(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "get_system_logs")
+        group = cloud.get(org, project, name)
+        return await finish(fault, "get_system_logs", JSONResponse({"items": group.events}))
+
     @api.get(P + "/containers/{name}/instances")
     async def list_container_group_instances(request: Request, org: str, project: str, name: str) -> Response:
         fault = await gate(request, "list_container_group_instances")

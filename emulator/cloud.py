@@ -26,6 +26,7 @@ from emulator.procs import free_port
 
 GPU_CLASSES = Path(__file__).with_name("data") / "gpu-classes.json"
 _VRAM = re.compile(r"\((\d+)\s*GB", re.IGNORECASE)
+SYSTEM_LOG_MAX = 50  # SystemLogList.items maxItems
 
 
 def now_iso() -> str:
@@ -68,6 +69,7 @@ class Instance:
     connections: int = 0
     gpu_vram_bytes: int | None = None
     ready_at: float | None = None  # wall clock when the readiness probe last turned it ready (benchmarks)
+    last_line: str = ""  # the container's last stderr line: the reason of its exit, as a container log shows it
 
     def api(self) -> dict[str, Any]:
         """The ContainerGroupInstance JSON."""
@@ -95,6 +97,7 @@ class Group:
     deleting: bool = False
     rr: int = 0
     first_request_at: float | None = None  # wall clock of the gateway's first proxied request (benchmarks)
+    events: list[dict[str, Any]] = field(default_factory=list)  # the API's system logs, newest last
 
     @property
     def name(self) -> str:
@@ -109,6 +112,18 @@ class Group:
                 counts[key] += 1
         self.doc["current_state"]["instance_status_counts"] = counts
         return self.doc
+
+
+    def log_event(self, inst: Instance, name: str) -> None:
+        """Append a SystemLog item (the API returns at most 50)."""
+        res = self.doc["container"]["resources"]
+        self.events.append({
+            "event_name": name[:255], "event_time": now_iso(), "instance_id": inst.id, "machine_id": inst.machine_id,
+            "resource_cpu": res.get("cpu"), "resource_gpu_class": ",".join(res.get("gpu_classes") or []),
+            "resource_memory": res.get("memory"), "resource_storage_amount": res.get("storage_amount"),
+            "version": str(inst.version),
+        })
+        del self.events[:-SYSTEM_LOG_MAX]
 
 
 class ApiProblem(Exception):
@@ -380,6 +395,9 @@ class Cloud:
 
     def _on_exit(self, group: Group, inst: Instance, code: int, now: float) -> None:
         inst.process = None
+        # Event names are the emulator's own (the spec does not list SaladCloud's): the exit code and the
+        # container's last stderr line, which is what a crash-looping TGI replica tells its operator.
+        group.log_event(inst, f"Container exited with code {code}" + (f": {inst.last_line}" if inst.last_line else ""))
         inst.ready = inst.started = False
         policy = group.doc.get("restart_policy", "always")
         if policy == "always" or (policy == "on_failure" and code != 0):
@@ -398,10 +416,14 @@ class Cloud:
         if inst.gpu_vram_bytes:
             env["TGI_SIM_GPU_VRAM_BYTES"] = str(inst.gpu_vram_bytes)
         inst.port = port
-        # The replica's stdout/stderr (load messages, CUDA OOM) go to the emulator's log like container logs.
+        inst.last_line = ""
+        # The replica's stdout and stderr (load messages, CUDA OOM) go to the emulator's log like container logs;
+        # stderr passes through here so that its last line can explain an exit.
         inst.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "emulator.replica", "--port", str(port), env=env, start_new_session=True,
-            preexec_fn=_die_with_parent)
+            preexec_fn=_die_with_parent, stderr=asyncio.subprocess.PIPE)
+        group.log_event(inst, "Container started")
+        asyncio.get_running_loop().create_task(_relay_stderr(inst, inst.process))
 
     def _kill(self, inst: Instance) -> None:
         proc = inst.process
@@ -486,6 +508,17 @@ class Cloud:
             for inst in g.instances:
                 self._kill(inst)
         await self.http.aclose()
+
+
+async def _relay_stderr(inst: Instance, proc: asyncio.subprocess.Process) -> None:
+    """Copy a replica's stderr to the emulator's, keeping the last non-empty line on its instance."""
+    assert proc.stderr is not None
+    async for raw in proc.stderr:
+        sys.stderr.buffer.write(raw)
+        sys.stderr.flush()
+        line = raw.decode(errors="replace").strip()
+        if line and inst.process is proc:
+            inst.last_line = line
 
 
 def _die_with_parent() -> None:

@@ -26,21 +26,48 @@ class ReadinessSource(Protocol):
 
     def count(self) -> ReadyCount: ...
 
+    def crashes(self) -> str | None:
+        """Evidence that the replicas' containers keep exiting, or None."""
+        ...
+
 
 class SaladInstances:
-    """SaladCloud: an instance serves when state == running and ready == true."""
+    """SaladCloud: an instance serves when state == running and ready == true.
+
+    An instance whose container exits goes back to `creating` on its node: seen between two polls as
+    running -> creating, or as creating again with a newer update_time. Those restarts, and the group's
+    latest system events, tell a crash loop (CUDA out of memory, a bad launcher argument) from a slow download.
+    """
 
     def __init__(self, client: SaladClient, group: str) -> None:
         self.client, self.group = client, group
+        self.seen: dict[str, tuple[str, str]] = {}  # instance id -> (state, update_time) at the last poll
+        self.restarts = 0
 
     def count(self) -> ReadyCount:
         instances = self.client.list_instances(self.group)
         states: dict[str, int] = {}
         for inst in instances:
             states[inst.state] = states.get(inst.state, 0) + 1
+            now = (inst.state, str(inst.update_time))
+            before = self.seen.get(str(inst.id))
+            if before and inst.state == "creating" and before[0] in ("creating", "running") and before != now:
+                self.restarts += 1
+            self.seen[str(inst.id)] = now
         ready = sum(1 for i in instances if i.state == "running" and i.ready)
         detail = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "no instances yet"
         return ReadyCount(ready, len(instances), detail)
+
+    def crashes(self) -> str | None:
+        if not self.restarts:
+            return None
+        try:
+            events = [e.event_name for e in self.client.system_logs(self.group)]
+        except SaladApiError:
+            events = []
+        exits = [e for e in events if "exit" in e.lower() or "crash" in e.lower()] or events
+        latest = f"; latest system event: {exits[-1]!r}" if exits else ""
+        return f"the replicas' containers keep exiting ({self.restarts} restart(s) seen{latest})"
 
 
 class HttpHealth:
@@ -56,6 +83,9 @@ class HttpHealth:
             return ReadyCount(0, 1, f"{self.url}: {type(exc).__name__}")
         return ReadyCount(int(r.status_code == 200), 1, f"{self.url}: HTTP {r.status_code}")
 
+    def crashes(self) -> str | None:
+        return None  # one endpoint: its restarts are the platform's to report (kubectl describe, docker ps)
+
 
 def source_from(spec: dict[str, Any]) -> ReadinessSource:
     """Build a source from its plain description (the smoke resource's `readiness` input)."""
@@ -68,6 +98,18 @@ def source_from(spec: dict[str, Any]) -> ReadinessSource:
 
 class NotReadyError(TimeoutError):
     """Replicas did not become ready in time."""
+
+
+def not_ready_message(source: ReadinessSource, last: ReadyCount, minimum: int, timeout_s: float) -> str:
+    """Why the wait ended: crashing replicas (and what to fix), or replicas still on their way."""
+    head = f"only {last.ready} of the {minimum} required replicas became ready within {timeout_s:.0f} s ({last.detail})"
+    crashes = source.crashes()
+    if crashes:
+        return (f"{head}: {crashes}. They crash while starting, not downloading: a GPU too small for the plan runs "
+                f"out of memory (CUDA out of memory; see the sizing verdict, which tgi-fleet:sizing.allow_unfit "
+                f"overrides), or a launcher setting is wrong. Check the instances' logs.")
+    return (f"{head}. Check the instances' logs; raise tgi-fleet:smoke.ready_timeout_s if the model is still "
+            f"downloading.")
 
 
 def wait_ready(
@@ -97,9 +139,5 @@ def wait_ready(
                 f"{now - start:.0f}/{timeout_s:.0f} s")
             last_report = now
         if now - start > timeout_s:
-            raise NotReadyError(
-                f"only {last.ready} of the {minimum} required replicas became ready within {timeout_s:.0f} s "
-                f"({last.detail}). Check the instances' logs; raise tgi-fleet:smoke.ready_timeout_s if the model "
-                f"is still downloading."
-            )
+            raise NotReadyError(not_ready_message(source, last, minimum, timeout_s))
         time.sleep(poll_s)

@@ -93,6 +93,9 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     secret_keys = ([HF_TOKEN_ENV] if cfg.secrets.hf_token_source != "none" else []) + (
         [API_KEY_ENV] if cfg.gateway.auth else [])
     render = cfg.renders_only
+    # Read the secrets before anything is registered: a missing one must not leave a namespace behind.
+    api_key = required_api_key(cfg) if cfg.gateway.auth and not render else None
+    token = hf_token(cfg) if secret_keys and not render else None
     if render and secret_keys and not kc.existing_secret:
         raise PlanError("tgi-fleet:kubernetes.existing_secret is not set: render mode writes plain-text files, so "
                         "it never renders the token. Fix: name a Secret (keys HF_TOKEN, API_KEY) that your GitOps "
@@ -113,11 +116,10 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     secret_name = kc.existing_secret or f"{cfg.name}-secrets"
     if secret_keys and not render:
         data: dict[str, pulumi.Input[str]] = {}
-        token = hf_token(cfg)
         if token:
             data[HF_TOKEN_ENV] = pulumi.Output.secret(token)
-        if cfg.gateway.auth:
-            data[API_KEY_ENV] = pulumi.Output.secret(required_api_key(cfg))
+        if api_key:
+            data[API_KEY_ENV] = pulumi.Output.secret(api_key)
         depends.append(k8s.core.v1.Secret(f"{cfg.name}-secrets", metadata={**meta, "name": secret_name},
                                           string_data=data, type="Opaque",
                                           opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(

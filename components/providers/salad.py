@@ -24,6 +24,7 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     """The container group under a TgiService, with the gateway URL and the instance API as readiness source."""
     env = launcher_env(cfg, plan)
     token = hf_token(cfg)
+    key = pulumi.Output.secret(salad_api_key(cfg))  # both read before anything is registered
     secret_env = {HF_TOKEN_ENV: token} if token else {}
     contract = service_contract(cfg, plan, plain_env=env, secret_env=sorted(secret_env))
     service = TgiService(cfg.name, contract)
@@ -31,7 +32,6 @@ def build(cfg: FleetConfig, plan: Plan) -> Deployment:
     s = cfg.salad
     api: dict[str, Any] = {"base_url": s.base_url, "organization": s.organization, "project": s.project,
                            "gateway_scheme": s.gateway_scheme, "timeout_s": s.request_timeout_s}
-    key = pulumi.Output.secret(salad_api_key(cfg))
     spec = container_group_spec(cfg, plan, env)
     group = ContainerGroup(
         cfg.name,

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from components.salad.resource import secret_digest
 from tests.emulator_fixture import GRANTED, KEY, Emulator, emulator  # noqa: F401 - fixture
 from tests.engine.harness import ROOT, Project, copy_program, make_project
 from tests.moto_fixture import AWS_ENV, Moto, moto_server  # noqa: F401 - fixture
@@ -58,6 +59,7 @@ def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> N
     # Secrets stay secret in state and outputs.
     exported = local.export()
     assert KEY not in exported and GRANTED not in exported
+    assert secret_digest({"HF_TOKEN": GRANTED}) not in exported, "the token's digest is a secret too"
     plain_outputs = local.run("stack", "output", "--json", "--stack", "local").stdout
     assert KEY not in plain_outputs and GRANTED not in plain_outputs
 
@@ -205,13 +207,30 @@ def test_gated_model_without_access_fails_before_any_gpu(local: Project, emulato
     assert emulator.status()["groups"] == [], "no GPU may be rented before the access check passes"
 
 
-def test_a_bypassed_vram_policy_fails_like_the_real_thing(local: Project, emulator: Emulator) -> None:  # noqa: F811
-    """No policy pack: the replicas hit CUDA OOM, never become ready, and the smoke stage fails the update."""
+def test_a_plan_that_does_not_fit_creates_nothing(local: Project, emulator: Emulator) -> None:  # noqa: F811
+    """`make up` without the pack: the program itself refuses the plan before any resource exists."""
     local.config("tgi-fleet:gpu", json.dumps({"classes": ["RTX 3060 (12 GB)"]}))
+    out = local.run("up", "--yes", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "tgi-fleet:gpu: sizing verdict DOES NOT FIT" in text, text
+    assert "needs 15.46 GiB per GPU" in text and "RTX 3060 (12 GB) has 12.00 GiB" in text
+    assert "Fix: pick a GPU class with >= 16 GB" in text and "tgi-fleet:sizing.allow_unfit: true" in text
+    assert "Traceback" not in text
+    assert emulator.status()["groups"] == [] and emulator.status()["processes"] == []
+    assert not json.loads(local.export())["deployment"].get("resources"), "nothing may be created, not even a stack"
+
+
+def test_an_overridden_sizing_fails_like_the_real_thing(local: Project, emulator: Emulator) -> None:  # noqa: F811
+    """sizing.allow_unfit: the replicas hit CUDA OOM and crash-loop; the smoke stage says so and fails the update."""
+    local.config("tgi-fleet:gpu", json.dumps({"classes": ["RTX 3060 (12 GB)"]}))
+    local.config("tgi-fleet:sizing.allow_unfit", "true", path=True)
     local.config("tgi-fleet:smoke.ready_timeout_s", "8", path=True)
     out = local.run("up", "--yes", "--skip-preview", check=False)
     text = out.stdout + out.stderr
+    assert "warning: tgi-fleet:gpu: sizing verdict DOES NOT FIT" in text and "allow_unfit is set" in text, text
     assert out.returncode != 0 and "smoke test failed: only 0 of the 3 required replicas became ready" in text
+    assert "the replicas' containers keep exiting" in text and "CUDA out of memory" in text, text
+    assert "still downloading" not in text
     assert "CUDA out of memory" in (emulator.state_dir / "emulator.log").read_text()
     local.run("destroy", "--yes", "--skip-preview")
     assert emulator.wait_empty() == {"groups": [], "processes": []}

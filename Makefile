@@ -2,6 +2,8 @@
 STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
+# Every preview and up runs the policy pack (POLICY_CONFIG=file.json passes its thresholds).
+POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
 .PHONY: setup demo demo-down test lint preview up destroy refresh render emulator
 
@@ -29,7 +31,7 @@ preview: setup
 
 up: setup
 	@$(PULUMI) stack select $(STACK) --create >/dev/null
-	$(PULUMI) up --stack $(STACK) $(ARGS)
+	$(PULUMI) up --stack $(STACK) $(POLICY_PACK) $(ARGS)
 
 refresh: setup
 	$(PULUMI) refresh --stack $(STACK) $(ARGS)
@@ -39,7 +41,7 @@ destroy: setup
 
 # GitOps: write the Kubernetes manifests of STACK (k8s-prod, gke-prod) to rendered/STACK instead of applying.
 render: setup
-	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod)
+	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod) $(ARGS)
 
 emulator: setup
 	$(PY) -m emulator serve

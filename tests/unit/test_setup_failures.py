@@ -22,7 +22,7 @@ def path_without_go(tmp: Path) -> str:
     """A PATH holding this machine's usual tools but no Go, wherever Go is installed (/usr/bin included)."""
     bin_dir = tmp / "bin-without-go"
     bin_dir.mkdir()
-    for d in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/bin", "/bin"]:
+    for d in [*os.environ.get("PATH", "").split(os.pathsep), "/usr/bin", "/bin"]:
         for tool in Path(d).glob("*") if os.path.isdir(d) else ():
             if tool.name not in ("go", "gofmt") and not (bin_dir / tool.name).exists() and os.access(tool, os.X_OK):
                 (bin_dir / tool.name).symlink_to(tool)

@@ -157,3 +157,14 @@ def test_gpu_class_names_resolve_loosely() -> None:
     assert resolve_gpu_class_ids(classes, ["rtx 5080  (16 gb)"]) == ["8065b30b-4a27-434c-8610-222e8df8fad7"]
     with pytest.raises(SaladApiError, match=r"\['RTX 4090 \(24 GB\)'\] are not offered.*RTX 5080"):
         resolve_gpu_class_ids(classes, ["RTX 4090 (24 GB)"])
+
+
+def test_a_changed_secret_env_is_seen_through_its_secret_digest() -> None:
+    from components.salad.resource import SECRET_OUTPUTS, ContainerGroupProvider, secret_digest
+
+    assert "secret_env_digest" in SECRET_OUTPUTS  # never in plain state: it is a hash of the HF token
+    spec = {"container": {"environment_variables": {}}}
+    olds = {"spec": spec, "gpu_class_names": [], "api_key": "k", "secret_env_digest": secret_digest({"HF_TOKEN": "a"})}
+    news = {"spec": spec, "gpu_class_names": [], "api_key": "k", "secret_env": {"HF_TOKEN": "a"}}
+    assert not ContainerGroupProvider().diff("g", olds, news).changes
+    assert ContainerGroupProvider().diff("g", olds, {**news, "secret_env": {"HF_TOKEN": "b"}}).changes

@@ -62,9 +62,10 @@ class SaladInstances:
         if not self.restarts:
             return None
         try:
-            events = [e.event_name for e in self.client.system_logs(self.group)]
-        except SaladApiError:
-            events = []
+            logs = sorted(self.client.system_logs(self.group), key=lambda e: e.event_time)
+        except (SaladApiError, httpx.HTTPError):
+            logs = []  # the restarts alone say enough
+        events = [e.event_name for e in logs]
         exits = [e for e in events if "exit" in e.lower() or "crash" in e.lower()] or events
         latest = f"; latest system event: {exits[-1]!r}" if exits else ""
         return f"the replicas' containers keep exiting ({self.restarts} restart(s) seen{latest})"

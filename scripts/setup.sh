@@ -33,7 +33,31 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# 1. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
+# 1. The Pulumi engine: an official CLI on PATH wins; otherwise build it (scripts/build-engine.sh). A build runs in
+#    the background while pip installs the Python packages: Go compiling is CPU-bound, pip mostly downloads, and
+#    on a first run the two together are most of the wait.
+paths=()
+official=$(command -v pulumi || true)
+if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ]; then
+  v=$("$official" version 2>/dev/null | sed 's/^v//')
+  dir=$(dirname "$(readlink -f "$official")")
+  if version_ge "${v:-0}" "$MIN_PULUMI" && { [ -x "$dir/pulumi-language-python" ] || command -v pulumi-language-python >/dev/null; }; then
+    say "using the pulumi CLI on PATH ($official, v$v)"
+  else
+    official=""
+  fi
+fi
+engine_pid="" engine_out=""
+if [ -z "$official" ]; then
+  engine_out=$(mktemp)
+  set -m  # its own process group, so that a failed setup stops the Go compilers too
+  scripts/build-engine.sh engine >"$engine_out" &
+  engine_pid=$!
+  set +m
+  trap 'kill -- -"$engine_pid" 2>/dev/null; rm -f "$engine_out"' EXIT
+fi
+
+# 2. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
 python=${PYTHON:-python3}
 command -v "$python" >/dev/null 2>&1 || die "python3 is not on PATH: install Python >= 3.10 and run setup again."
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python >= 3.10 is needed, found $("$python" --version 2>&1)."
@@ -54,20 +78,11 @@ fi
 .venv/bin/python -m compileall -q components policies emulator \
   || die "could not byte-compile components/, policies/ or emulator/: fix the error printed above and run setup again."
 
-# 2. The Pulumi engine: an official CLI on PATH wins; otherwise build it (scripts/build-engine.sh).
-paths=()
-official=$(command -v pulumi || true)
-if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ]; then
-  v=$("$official" version 2>/dev/null | sed 's/^v//')
-  dir=$(dirname "$(readlink -f "$official")")
-  if version_ge "${v:-0}" "$MIN_PULUMI" && { [ -x "$dir/pulumi-language-python" ] || command -v pulumi-language-python >/dev/null; }; then
-    say "using the pulumi CLI on PATH ($official, v$v)"
-  else
-    official=""
-  fi
-fi
-if [ -z "$official" ]; then
-  paths+=("$(scripts/build-engine.sh engine | tail -n1)")
+if [ -n "$engine_pid" ]; then
+  wait "$engine_pid" || exit 1  # build-engine.sh has said why, in one sentence
+  paths+=("$(tail -n1 "$engine_out")")
+  trap - EXIT
+  rm -f "$engine_out"
 fi
 
 # 3. actionlint for the workflow check of `make lint` (and so `make test`): built only when asked for, kept on

@@ -77,3 +77,13 @@ def test_a_kubernetes_stack_or_the_tests_build_the_provider_and_say_so(checkout:
 def test_lint_builds_actionlint_only(checkout: Path) -> None:
     out, built = setup(checkout, "actionlint")
     assert "rhysd/actionlint" in built and "pulumi-kubernetes" not in built, (built, out.stderr)
+
+
+def test_the_engine_builds_beside_pip_and_its_failure_fails_setup(checkout: Path) -> None:
+    """No pulumi on PATH: setup builds the engine (in the background, while pip installs) and stops on its error."""
+    (checkout.parent / "tools" / "pulumi").unlink()
+    out, built = setup(checkout)
+    assert out.returncode == 1, out.stderr
+    assert "go mod tidy" in built and "pulumi-kubernetes" not in built, built
+    assert out.stderr.strip().splitlines()[-1].startswith("setup: '[1/4] resolving CLI modules' failed"), out.stderr
+    assert not (checkout / ".venv" / "tgi-fleet-path").exists()

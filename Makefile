@@ -2,9 +2,13 @@
 STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
+# Every preview and up runs the policy pack (POLICY_CONFIG=file.json passes its thresholds).
+POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
-.PHONY: setup demo demo-down test lint preview up recover destroy refresh render emulator
+.PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render emulator
 
+# Setup builds what the task needs: the engine for everything (all `make demo` waits for), actionlint for lint,
+# the Kubernetes provider plugin for Kubernetes stacks and for the tests.
 setup:
 	@scripts/setup.sh
 
@@ -15,35 +19,47 @@ demo: setup
 demo-down: setup
 	@scripts/demo.sh down
 
-lint: setup
+lint:
+	@scripts/setup.sh actionlint
+	@$(MAKE) --no-print-directory checks
+
+test:
+	@scripts/setup.sh actionlint kubernetes
+	@$(MAKE) --no-print-directory checks
+	$(PY) -m pytest -q
+
+checks:
 	.venv/bin/ruff check .
 	.venv/bin/mypy components policies
 	$(PATH_WITH_TOOLS) actionlint .github/workflows/*.yml
 
-test: setup lint
-	$(PY) -m pytest -q
-
 # The same preview + policy report the pull-request workflow posts.
-preview: setup
+preview:
+	@scripts/setup.sh --stack $(STACK)
 	@scripts/preview.sh $(STACK)
 
-up: setup
+up:
+	@scripts/setup.sh --stack $(STACK)
 	@$(PULUMI) stack select $(STACK) --create >/dev/null
-	$(PULUMI) up --stack $(STACK) $(ARGS)
+	$(PULUMI) up --stack $(STACK) $(POLICY_PACK) $(ARGS)
 
 # After a crash during `make up`: release the dead run's lock, then up again (adopts what the dead run made).
-recover: setup
-	@scripts/recover.sh $(STACK) $(ARGS)
+recover:
+	@scripts/setup.sh --stack $(STACK)
+	@scripts/recover.sh $(STACK) $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG)) $(ARGS)
 
-refresh: setup
+refresh:
+	@scripts/setup.sh --stack $(STACK)
 	$(PULUMI) refresh --stack $(STACK) $(ARGS)
 
-destroy: setup
+destroy:
+	@scripts/setup.sh --stack $(STACK)
 	$(PULUMI) destroy --stack $(STACK) $(ARGS)
 
 # Render mode: write what STACK would deploy (Kubernetes manifests, ...) to rendered/STACK instead of deploying.
-render: setup
-	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod)
+render:
+	@scripts/setup.sh --stack $(or $(filter-out local,$(STACK)),k8s-prod)
+	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod) $(ARGS)
 
 emulator: setup
 	$(PY) -m emulator serve

@@ -4,8 +4,9 @@ import pulumi
 
 from components.deploy import deploy
 from components.errors import UserError
-from components.shutdown import freeze_loaded_objects
+from components.shutdown import exit_quietly_when_the_engine_stops, freeze_loaded_objects
 
+exit_quietly_when_the_engine_stops()
 try:
     deploy()
 except UserError as exc:

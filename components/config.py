@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from components.errors import UserError
+from components.image import PIN_EXAMPLE, pin_problem
 from components.providers import registry
 from components.providers.base import Settings
 from components.sizing.memory import Dtype, Quantize
@@ -84,6 +85,18 @@ class Serving(_Section):
     )
     num_shard: Literal[1, 2, 4, 8] | None = Field(None, description="1, 2, 4 or 8 (GPUs per replica)")
     max_concurrent_requests: PositiveInt = Field(128, description="a positive integer (TGI default 128)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Serving:
+        # TGI refuses to start otherwise; the model's context is checked with the plan (it needs the model).
+        given, total, prefill = self.max_input_tokens, self.max_total_tokens, self.max_batch_prefill_tokens
+        if given is not None and total is not None and given >= total:
+            raise ValueError(f"tgi-fleet:serving.max_input_tokens ({given}) must be < serving.max_total_tokens "
+                             f"({total}). Fix: lower max_input_tokens or raise max_total_tokens")
+        if given is not None and prefill is not None and prefill < given:
+            raise ValueError(f"tgi-fleet:serving.max_batch_prefill_tokens ({prefill}) must be >= "
+                             f"serving.max_input_tokens ({given}). Fix: raise max_batch_prefill_tokens")
+        return self
 
 
 class GpuRequest(_Section):
@@ -160,6 +173,15 @@ class Smoke(_Section):
     endpoint: str | None = Field(None, description="override the URL the smoke test calls")
 
 
+class Sizing(Bandwidth):
+    """The startup-budget assumptions, and the one override of the fit check."""
+
+    allow_unfit: bool = Field(
+        False, description="true: deploy a plan the sizing says does not fit the GPU (logged as a warning; "
+        "the policy pack still checks it)"
+    )
+
+
 class FleetConfig(BaseModel):
     """The whole stack config, validated."""
 
@@ -183,7 +205,7 @@ class FleetConfig(BaseModel):
     )
     secrets: Secrets = Secrets()
     smoke: Smoke = Smoke()
-    sizing: Bandwidth = Bandwidth()
+    sizing: Sizing = Sizing()
     settings: SerializeAsAny[Settings] = Field(default_factory=Settings, description="the provider's section")
     # Secret values: read from the raw map, never echoed in errors.
     hf_token: str | None = Field(None, repr=False, description="set with `pulumi config set --secret hf_token`")
@@ -197,13 +219,27 @@ class FleetConfig(BaseModel):
             raise ValueError(registry.unknown_message(v))
         return v
 
+    @field_validator("image")
+    @classmethod
+    def _pinned(cls, v: str) -> str:
+        problem = pin_problem(v)
+        if problem:
+            raise ValueError(f"the image is not pinned: {problem}. Fix: a fixed tag (e.g. {PIN_EXAMPLE}) or "
+                             f"an @sha256: digest")
+        return v
+
     @model_validator(mode="after")
     def _cross_checks(self) -> FleetConfig:
         s = self.serving
         if s.num_shard and s.num_shard > self.gpu.count and not self.gpu.classes:
-            raise ValueError(f"serving.num_shard ({s.num_shard}) needs gpu.count >= {s.num_shard}")
+            raise ValueError(f"tgi-fleet:serving.num_shard ({s.num_shard}) needs gpu.count >= {s.num_shard}")
         if not self.gpu.classes and self.gpu.min_vram_gb is None and self.gpu.name is None:
-            raise ValueError("gpu: set gpu.classes, gpu.min_vram_gb or gpu.name")
+            raise ValueError("tgi-fleet:gpu: set gpu.classes, gpu.min_vram_gb or gpu.name")
+        ready = self.smoke.min_ready_replicas
+        if ready is not None and ready > self.replicas:
+            raise ValueError(f"tgi-fleet:smoke.min_ready_replicas ({ready}) is more than tgi-fleet:replicas "
+                             f"({self.replicas}): the smoke stage would wait for replicas that never exist. "
+                             f"Fix: lower smoke.min_ready_replicas or raise replicas")
         return self
 
 
@@ -243,6 +279,11 @@ def format_errors(exc: ValidationError, model: type[BaseModel] = FleetConfig, pr
             close = difflib.get_close_matches(str(loc[-1]), known + list(top_keys if not loc[:-1] else ()), n=1)
             hint = f"Fix: remove it{f' (did you mean {close[0]!r}?)' if close else ''}."
             lines.append(f"{NAMESPACE}:{key}: unknown key. {hint}")
+            continue
+        # A section-level check (a dict input) names its keys in the message; the whole section, or at the top
+        # the whole config with its secrets, is never echoed.
+        if isinstance(err.get("input"), dict) and err["type"] == "value_error":
+            lines.append(f"{msg}." if msg.startswith(f"{NAMESPACE}:") else f"{NAMESPACE}:{key}: {msg}.")
             continue
         fix = _walk(model, loc)[1]
         shown = "" if err["type"] == "missing" else f" = {value}"

@@ -44,6 +44,7 @@ class ServiceContract(BaseModel):
     plain_env: dict[str, str]
     secret_env: list[str]
     hourly_cost: float | None = None
+    allow_unfit: bool = False  # tgi-fleet:sizing.allow_unfit: the program deploys a plan that does not fit
 
     def props(self) -> dict[str, Any]:
         """The component inputs CrossGuard sees."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components.config import from_pulumi
-from components.plan import PlanError, build_plan
+from components.plan import PlanError, build_plan, check_fit
 from components.providers import registry
 from components.providers.base import BuildContext
 from components.secrets import check_model_access, resolve
@@ -27,6 +27,9 @@ def deploy() -> None:
     pulumi.log.info(explain(plan))
     if plan.filled:
         pulumi.log.info(f"filled by the sizing recommender (not in the stack config): {', '.join(plan.filled)}")
+    unfit = check_fit(cfg, plan)  # raises before any resource exists, unless the stack overrides it
+    if unfit:
+        pulumi.log.warn(unfit)
     if cfg.secrets.check_model_access and not pulumi.runtime.is_dry_run() and not provider.renders_only(cfg.settings):
         # Before any GPU is rented: a gated model would otherwise fail only after the replicas are paid for.
         check_model_access(cfg, secrets.hf_token)

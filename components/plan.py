@@ -7,7 +7,8 @@ from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
 from components.errors import UserError
 from components.providers import registry
-from components.sizing.recommend import Plan, PlanInputs, recommend
+from components.sizing.fit import fixes
+from components.sizing.recommend import Plan, PlanInputs, SizingError, check_limits, gib, recommend
 
 
 class PlanError(UserError, ValueError):
@@ -66,22 +67,62 @@ def model_arch(cfg: FleetConfig, hf_token: str | None = None) -> ModelArch:
 
 
 def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: str | None = None) -> Plan:
-    """The sizing plan for this stack (hf_token: the resolved token, for models read from the Hub)."""
+    """The sizing plan for this stack; PlanError when its token limits cannot work for the model.
+
+    hf_token: the resolved token, for models read from the Hub.
+    """
     catalog = catalog or load_catalog()
     s = cfg.serving
-    return recommend(
-        PlanInputs(
-            model_id=cfg.model.id,
-            arch=model_arch(cfg, hf_token),
-            dtype=cfg.model.dtype,
-            quantize=cfg.model.quantize,
-            max_input_tokens=s.max_input_tokens,
-            max_total_tokens=s.max_total_tokens,
-            max_batch_prefill_tokens=s.max_batch_prefill_tokens,
-            num_shard=s.num_shard,
-            gpu_classes=resolve_gpu_classes(cfg, catalog),
-            replicas=cfg.replicas,
-            bandwidth=cfg.sizing,
-        ),
-        catalog,
+    arch = model_arch(cfg, hf_token)
+    context = arch.max_position_embeddings
+    for key, value in (("max_total_tokens", s.max_total_tokens), ("max_input_tokens", s.max_input_tokens)):
+        if value is not None and value > context:
+            raise PlanError(f"tgi-fleet:serving.{key} = {value}: beyond the context of {cfg.model.id} ({context} "
+                            f"tokens). Fix: set serving.{key} <= {context}.")
+    try:
+        plan = recommend(
+            PlanInputs(
+                model_id=cfg.model.id,
+                arch=arch,
+                dtype=cfg.model.dtype,
+                quantize=cfg.model.quantize,
+                max_input_tokens=s.max_input_tokens,
+                max_total_tokens=s.max_total_tokens,
+                max_batch_prefill_tokens=s.max_batch_prefill_tokens,
+                num_shard=s.num_shard,
+                gpu_classes=resolve_gpu_classes(cfg, catalog),
+                replicas=cfg.replicas,
+                bandwidth=cfg.sizing,
+            ),
+            catalog,
+        )
+    except SizingError as exc:
+        raise PlanError(f"tgi-fleet:serving: {exc}. Fix: set the serving limits explicitly.") from None
+    problems = check_limits(plan.max_input_tokens, plan.max_total_tokens, plan.max_batch_prefill_tokens, context)
+    if problems:
+        raise PlanError(f"tgi-fleet:serving: {'; '.join(problems)}. Fix: adjust tgi-fleet:serving.")
+    return plan
+
+
+def check_fit(cfg: FleetConfig, plan: Plan) -> str | None:
+    """None when the plan fits its GPU. Otherwise the sizing verdict with its numbers and fixes: raised as a
+    PlanError, or returned (for a warning) when the stack sets tgi-fleet:sizing.allow_unfit."""
+    gpu = plan.gpu
+    if plan.fits or gpu is None:
+        return None
+    m = plan.memory
+    found = fixes(plan.arch, plan.dtype, plan.quantize, plan.max_total_tokens, plan.max_batch_prefill_tokens,
+                  plan.num_shard, gpu.gpu.vram_bytes, gpu.count)
+    verdict = (
+        f"tgi-fleet:gpu: sizing verdict DOES NOT FIT: {plan.model_id} "
+        f"{plan.quantize if plan.quantize != 'none' else plan.dtype} at {plan.max_total_tokens} tokens "
+        f"(num_shard {plan.num_shard}) needs {gib(m.min_vram_bytes)} per GPU (weights "
+        f"{gib(m.weights_bytes_per_shard)}, KV cache {gib(m.kv_cache_bytes)}, prefill workspace "
+        f"{gib(m.prefill_workspace_bytes)}, CUDA context + allocator {gib(m.overhead_bytes)}); {gpu.name} has "
+        f"{gib(gpu.gpu.vram_bytes)}. Fix: {' or '.join(found)}"
     )
+    if cfg.sizing.allow_unfit:
+        return f"{verdict}. tgi-fleet:sizing.allow_unfit is set: deploying it anyway; its replicas will run out of " \
+               f"GPU memory."
+    raise PlanError(f"{verdict} (tgi-fleet:gpu, tgi-fleet:serving, tgi-fleet:model.quantize); nothing was "
+                    f"created or changed. To deploy it anyway, set tgi-fleet:sizing.allow_unfit: true.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import socket
 import sys
 import threading
@@ -68,3 +69,20 @@ def prepare_provider_process(argv: list[str] | None = None, every_s: float = WAT
         return False
     threading.Thread(target=_watch, args=(address, every_s), name="tgi-fleet-engine-watch", daemon=True).start()
     return True
+
+
+def exit_quietly_when_the_engine_stops() -> None:
+    """Exit at once, without a traceback, when the engine interrupts the program.
+
+    The engine ends a run early (a mandatory policy fails the preview, a resource fails) by closing the language
+    host: it sends SIGINT to the host's process group, which holds this program. The program is then usually still
+    waiting for the engine's answer to its last registration, in the asyncio loop of pulumi-language-python-exec;
+    Python's default turns the signal into a KeyboardInterrupt traceback, which the engine prints under its own
+    reason. The engine has said why it stopped: the program has nothing to add.
+    """
+    def stop(signum: int, frame: object) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)

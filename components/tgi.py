@@ -87,5 +87,6 @@ def service_contract(
         plain_env=plain_env,
         secret_env=secret_env,
         hourly_cost=plan.hourly_cost,
+        allow_unfit=cfg.sizing.allow_unfit,
     )
 

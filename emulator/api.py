@@ -94,6 +94,7 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     app = FastAPI(title="SaladCloud API emulator (tgi-fleet)", version="0.9.0-alpha.17-emulated")
     faults = Faults([])
     limiter = RateLimiter(rate_limit)
+    calls: deque[dict[str, Any]] = deque(maxlen=1000)
     api = APIRouter(prefix="/api/public")
 
     def authenticate(request: Request) -> None:
@@ -106,6 +107,8 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         if wait is not None:
             raise ApiProblem(429, "rate limit exceeded (240 requests/minute)", {"Retry-After": str(int(wait) + 1)})
         fault = faults.take(op)
+        # When each operation arrived, and the status a fault answered it with: what a client's retries did.
+        calls.append({"op": op, "at": time.time(), "fault_status": fault.status if fault else None})
         if fault and not fault.commit_first:
             await asyncio.sleep(fault.delay_s)
             if fault.status:
@@ -302,7 +305,7 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
                                          "status": g.doc["current_state"]["status"], "deleting": g.deleting,
                                          "first_request_at": g.first_request_at}
                                         for g in cloud.groups.values()],
-                             "processes": cloud.processes()})
+                             "processes": cloud.processes(), "calls": list(calls)})
 
     app.include_router(hub_router())  # not SaladCloud: the Hugging Face Hub's auth check, on loopback
     return app

@@ -179,8 +179,9 @@ class Lifecycle:
         env = group.doc["container"].get("environment_variables") or {}
         spec = ReplicaSpec(env=env, gpu_vram_bytes=inst.gpu_vram_bytes, label=f"{group.name}/{inst.id[:8]}")
         try:
-            inst.process = await self.supervisor.spawn(
-                spec, on_line=lambda _, stream, text: self.shipping.line(group, inst, stream, text))
+            inst.last_error = ""
+            inst.process = await self.supervisor.spawn(spec, on_line=lambda _, stream, text: self._line(
+                group, inst, stream, text))
         except CapacityError as exc:  # no node free here: the instance waits, as it would for capacity
             print(f"emulator: {spec.label}: {exc}", file=sys.stderr, flush=True)
             inst.phase_until = now + self.t.restart_backoff_s
@@ -191,13 +192,20 @@ class Lifecycle:
         else:
             self._event(group, inst, "Container started")
 
+    def _line(self, group: Group, inst: Instance, stream: str, text: str) -> None:
+        if stream == "stderr" and text.strip():
+            inst.last_error = text.strip()
+        self.shipping.line(group, inst, stream, text)
+
     def _event(self, group: Group, inst: Instance, event: str) -> None:
         gpu = inst.node.gpu_class if inst.node else None
         group.log_event(event, inst, self.gpus.names.get(gpu, "") if gpu else "")
 
     def _on_exit(self, group: Group, inst: Instance, code: int, now: float) -> None:
         if inst.process is not None:
-            self._event(group, inst, f"Container exited with status {code}")
+            # With the container's last stderr line: what tells a crash loop (CUDA out of memory) from a slow start.
+            reason = f": {inst.last_error}" if inst.last_error else ""
+            self._event(group, inst, f"Container exited with status {code}{reason}")
         inst.process = None
         inst.ready = inst.started = False
         policy = group.doc.get("restart_policy", "always")

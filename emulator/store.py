@@ -64,6 +64,7 @@ class Instance:
     node: Node | None = None
     gpu_vram_bytes: int | None = None
     ready_at: float | None = None  # wall clock when the readiness probe last turned it ready (benchmarks)
+    last_error: str = ""  # the container's last stderr line: why it exited, as its log would show
 
     @property
     def port(self) -> int | None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from components.contract import ServiceContract
-from components.sizing.memory import estimate_memory
+from components.image import PIN_EXAMPLE, pin_problem
+from components.sizing.fit import fixes, need
 from components.sizing.recommend import check_limits, gib
 
 Config = Mapping[str, Any]
@@ -18,48 +18,24 @@ KEY_QUALIFIERS = frozenset({"API", "ACCESS", "PRIVATE", "SECRET", "AUTH"})
 SECRET_VALUE = re.compile(r"^(hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})$")
 
 
-def _need(c: ServiceContract, total: int, prefill: int, quantize: str | None = None) -> int:
-    return estimate_memory(
-        c.model_arch,
-        dtype=c.dtype,  # type: ignore[arg-type]
-        quantize=(quantize or c.quantize),  # type: ignore[arg-type]
-        max_total_tokens=total,
-        max_batch_prefill_tokens=prefill,
-        num_shard=c.num_shard,
-    ).min_vram_bytes
-
-
 def required_vram(c: ServiceContract) -> int:
     """min_vram_bytes recomputed from the model's architecture and the deployed limits (not trusted as given)."""
-    return _need(c, c.max_total_tokens, c.max_batch_prefill_tokens)
-
-
-def _largest_fitting_total(c: ServiceContract) -> int | None:
-    totals = (32768, 16384, 8192, 4096, 2048, 1024, 512)
-    return next((t for t in totals
-                 if t < c.max_total_tokens and _need(c, t, min(c.max_batch_prefill_tokens, t)) <= c.gpu_vram_bytes),
-                None)
+    return need(c.model_arch, c.dtype, c.quantize, c.max_total_tokens, c.max_batch_prefill_tokens, c.num_shard)
 
 
 def gpu_vram_minimum(c: ServiceContract, cfg: Config) -> list[str]:
     """The GPU must hold the model at the configured context (weights + KV + prefill + CUDA context)."""
-    need = required_vram(c)
-    if need <= c.gpu_vram_bytes:
+    needed = required_vram(c)
+    if needed <= c.gpu_vram_bytes:
         return []
-    fixes = [f"pick a GPU class with >= {math.ceil(need / 1024**3)} GB"]
-    total = _largest_fitting_total(c)
-    if total:
-        fixes.append(f"set max_total_tokens <= {total}")
-    elif c.quantize == "none":
-        quant = next((q for q in ("eetq", "awq")
-                      if _need(c, c.max_total_tokens, c.max_batch_prefill_tokens, q) <= c.gpu_vram_bytes), None)
-        if quant:
-            fixes.append(f"quantize the weights (model.quantize: {quant}, or a pre-quantized checkpoint)")
-    if c.num_shard < c.gpu_count:
-        fixes.append(f"shard over the {c.gpu_count} GPUs (num_shard)")
+    found = fixes(c.model_arch, c.dtype, c.quantize, c.max_total_tokens, c.max_batch_prefill_tokens, c.num_shard,
+                  c.gpu_vram_bytes, c.gpu_count)
+    override = (" The stack sets tgi-fleet:sizing.allow_unfit, which lets the program deploy it; this policy still "
+                "stops it." if c.allow_unfit else "")
     return [
         f"{c.model_id} {c.quantize if c.quantize != 'none' else c.dtype} at {c.max_total_tokens} tokens "
-        f"needs {gib(need)} per GPU; {c.gpu_class} has {gib(c.gpu_vram_bytes)}: " + " or ".join(fixes) + "."
+        f"needs {gib(needed)} per GPU; {c.gpu_class} has {gib(c.gpu_vram_bytes)}: " + " or ".join(found) + "."
+        + override
     ]
 
 
@@ -77,15 +53,10 @@ def prod_replica_minimum(c: ServiceContract, cfg: Config) -> list[str]:
 
 def pinned_image(c: ServiceContract, cfg: Config) -> list[str]:
     """The TGI image must have a fixed tag or digest, never latest."""
-    image = c.image
-    if "@sha256:" in image:
+    if pin_problem(c.image) is None:
         return []
-    last = image.rsplit("/", 1)[-1]
-    tag = last.split(":", 1)[1] if ":" in last else ""
-    if tag and tag != "latest":
-        return []
-    return [f"image {image!r} is not pinned: set tgi-fleet:image to a fixed tag "
-            f"(e.g. ghcr.io/huggingface/text-generation-inference:3.3.0) or a @sha256 digest."]
+    return [f"image {c.image!r} is not pinned: set tgi-fleet:image to a fixed tag "
+            f"(e.g. {PIN_EXAMPLE}) or a @sha256 digest."]
 
 
 def secrets_are_secret(c: ServiceContract, cfg: Config) -> list[str]:

@@ -5,8 +5,9 @@
 # runs Python policy packs through the analyzer shim, which the only buildable host supports).
 #
 # Also builds actionlint (the workflow linter in the test command), which PyPI only ships as a source build.
-# Usage: scripts/build-engine.sh engine|kubernetes [VERSION]|actionlint
+# Usage: scripts/build-engine.sh engine|kubernetes [VERSION]|actionlint [--cached]
 #   kubernetes VERSION: refuse unless the build is stamped VERSION (setup passes the pulumi-kubernetes it pins).
+#   actionlint --cached: print the bin/ directory of an earlier build, or nothing; never build.
 # Prints the bin/ directory on its last line. Fails with one sentence on stderr.
 set -euo pipefail
 
@@ -137,6 +138,7 @@ build_kubernetes() {
 build_actionlint() {
   local dist=$CACHE/actionlint-$ACTIONLINT_VERSION
   if [ -x "$dist/bin/actionlint" ]; then echo "$dist/bin"; return; fi
+  [ "${1:-}" != --cached ] || return 0  # only asked where a built one is
   need_go
   local log=$CACHE/build-actionlint-$ACTIONLINT_VERSION.log
   rm -rf "$dist.tmp"; mkdir -p "$dist.tmp/bin"; : >"$log"
@@ -149,6 +151,6 @@ build_actionlint() {
 case "${1:-}" in
   engine) build_engine ;;
   kubernetes) build_kubernetes "${2:-}" ;;
-  actionlint) build_actionlint ;;
-  *) die "usage: scripts/build-engine.sh engine|kubernetes [VERSION]|actionlint" ;;
+  actionlint) build_actionlint "${2:-}" ;;
+  *) die "usage: scripts/build-engine.sh engine|kubernetes [VERSION]|actionlint [--cached]" ;;
 esac

@@ -12,7 +12,7 @@ case "${1:-up}" in
   up)
     $py -m emulator serve --daemon
     $pulumi stack select local --create >/dev/null
-    $pulumi up --stack local --yes
+    $pulumi up --stack local --yes --policy-pack policies
     echo
     echo "endpoint: $($pulumi stack output --stack local endpoint)"
     echo "try it (the local emulator's gateway key is in the stack's secret config):"

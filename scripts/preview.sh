@@ -9,7 +9,7 @@ out=${2:-/dev/stdout}
 cd "$root"
 scripts/pulumi stack select "$stack" --create >/dev/null 2>&1 || true
 log=$(mktemp)
-scripts/pulumi preview --stack "$stack" --policy-pack policies --diff --non-interactive --color never >"$log" 2>&1
+scripts/pulumi preview --stack "$stack" --policy-pack policies ${POLICY_CONFIG:+--policy-pack-config "$POLICY_CONFIG"} --diff --non-interactive --color never >"$log" 2>&1
 rc=$?
 .venv/bin/python scripts/preview_summary.py --stack "$stack" --exit-code "$rc" <"$log" >"$out"
 [ "$out" = /dev/stdout ] || cat "$out"

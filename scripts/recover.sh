@@ -8,4 +8,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 stack=${1:?usage: scripts/recover.sh STACK [pulumi up flags]}
 shift
 "$root/scripts/pulumi" cancel --stack "$stack" --yes >/dev/null 2>&1 || true  # nothing to cancel is fine
-exec "$root/scripts/pulumi" up --stack "$stack" "$@"
+exec "$root/scripts/pulumi" up --stack "$stack" --policy-pack "$root/policies" "$@"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# One set-up entry point (`make setup`): the project venv with the pinned Python packages, the Pulumi engine,
-# actionlint and the Kubernetes provider plugin (into the engine's plugin cache). Idempotent; a second run
-# takes seconds.
+# One set-up entry point: the project venv with the pinned Python packages and the Pulumi engine, plus what a
+# task needs beyond the `local` stack. Idempotent; a second run takes seconds.
+#   scripts/setup.sh                    venv + engine: all that `make demo` (the local stack) needs
+#   scripts/setup.sh kubernetes         + the Kubernetes provider plugin (Kubernetes stacks, the Kubernetes tests)
+#   scripts/setup.sh actionlint         + actionlint (the workflow check of `make lint`)
+#   scripts/setup.sh --stack STACK      + whatever STACK's provider needs (the Kubernetes plugin for kubernetes)
 #
 # Writes .venv/tgi-fleet-path: the directories scripts/pulumi puts first on PATH.
 set -euo pipefail
@@ -14,7 +17,42 @@ say() { echo "setup: $*" >&2; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
-# 1. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
+want_k8s="" want_lint="" stack=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    kubernetes) want_k8s=1 ;;
+    actionlint) want_lint=1 ;;
+    --stack) stack=${2:?--stack needs a stack name}; shift ;;
+    *) die "unknown argument '$1': scripts/setup.sh [kubernetes] [actionlint] [--stack STACK]" ;;
+  esac
+  shift
+done
+
+# 1. The Pulumi engine: an official CLI on PATH wins; otherwise build it (scripts/build-engine.sh). A build runs in
+#    the background while pip installs the Python packages: Go compiling is CPU-bound, pip mostly downloads, and
+#    on a first run the two together are most of the wait.
+paths=()
+official=$(command -v pulumi || true)
+if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ]; then
+  v=$("$official" version 2>/dev/null | sed 's/^v//')
+  dir=$(dirname "$(readlink -f "$official")")
+  if version_ge "${v:-0}" "$MIN_PULUMI" && { [ -x "$dir/pulumi-language-python" ] || command -v pulumi-language-python >/dev/null; }; then
+    say "using the pulumi CLI on PATH ($official, v$v)"
+  else
+    official=""
+  fi
+fi
+engine_pid="" engine_out=""
+if [ -z "$official" ]; then
+  engine_out=$(mktemp)
+  set -m  # its own process group, so that a failed setup stops the Go compilers too
+  scripts/build-engine.sh engine >"$engine_out" &
+  engine_pid=$!
+  set +m
+  trap 'kill -- -"$engine_pid" 2>/dev/null; rm -f "$engine_out"' EXIT
+fi
+
+# 2. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
 python=${PYTHON:-python3}
 command -v "$python" >/dev/null 2>&1 || die "python3 is not on PATH: install Python >= 3.10 and run setup again."
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python >= 3.10 is needed, found $("$python" --version 2>&1)."
@@ -35,40 +73,44 @@ fi
 .venv/bin/python -m compileall -q components policies emulator \
   || die "could not byte-compile components/, policies/ or emulator/: fix the error printed above and run setup again."
 
-# 2. The Pulumi engine: an official CLI on PATH wins; otherwise build it (scripts/build-engine.sh).
-paths=()
-official=$(command -v pulumi || true)
-if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ]; then
-  v=$("$official" version 2>/dev/null | sed 's/^v//')
-  dir=$(dirname "$(readlink -f "$official")")
-  if version_ge "${v:-0}" "$MIN_PULUMI" && { [ -x "$dir/pulumi-language-python" ] || command -v pulumi-language-python >/dev/null; }; then
-    say "using the pulumi CLI on PATH ($official, v$v)"
+if [ -n "$engine_pid" ]; then
+  wait "$engine_pid" || exit 1  # build-engine.sh has said why, in one sentence
+  paths+=("$(tail -n1 "$engine_out")")
+  trap - EXIT
+  rm -f "$engine_out"
+fi
+
+# 3. actionlint for the workflow check of `make lint` (and so `make test`): built only when asked for, kept on
+#    the path once built.
+if ! command -v actionlint >/dev/null 2>&1; then
+  if [ -n "$want_lint" ]; then
+    paths+=("$(scripts/build-engine.sh actionlint | tail -n1)")
   else
-    official=""
+    built=$(scripts/build-engine.sh actionlint --cached)
+    [ -z "$built" ] || paths+=("$built")
   fi
 fi
-if [ -z "$official" ]; then
-  paths+=("$(scripts/build-engine.sh engine | tail -n1)")
-fi
-
-# 3. actionlint for the workflow check in the test command.
-if ! command -v actionlint >/dev/null 2>&1; then
-  paths+=("$(scripts/build-engine.sh actionlint | tail -n1)")
-fi
-
 ( IFS=:; echo "${paths[*]:-}" ) >.venv/tgi-fleet-path
 
 # 4. The Kubernetes provider plugin, in the engine's plugin cache rather than on PATH: the engine warns
 #    "using pulumi-resource-kubernetes from $PATH" on every command of every stack otherwise (the Python host
 #    reports it for any program, since pulumi-kubernetes is installed). One on the user's PATH still wins.
+#    Only Kubernetes stacks and the Kubernetes tests use it; the local stack (`make demo`) never does.
+# A stack's provider says which engine plugins it needs (Provider.plugins, components/providers/).
+if [ -n "$stack" ] && .venv/bin/python -m components.providers.plugins "stacks/Pulumi.$stack.yaml" | grep -qx kubernetes; then
+  want_k8s=1
+fi
 k8s=$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("pulumi-kubernetes"))')
 plugin_dir="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-v$k8s"
-if command -v pulumi-resource-kubernetes >/dev/null 2>&1; then
-  say "using pulumi-resource-kubernetes on PATH"
-elif [ ! -x "$plugin_dir/pulumi-resource-kubernetes" ]; then
+if command -v pulumi-resource-kubernetes >/dev/null 2>&1 || [ -x "$plugin_dir/pulumi-resource-kubernetes" ]; then
+  :
+elif [ -n "$want_k8s" ]; then
+  say "building the Kubernetes provider plugin, which Kubernetes stacks and the Kubernetes tests need (first time only: ~7 min on 2 cores)"
   bin=$(scripts/build-engine.sh kubernetes "$k8s" | tail -n1)
   scripts/pulumi plugin install resource kubernetes "$k8s" --file "$bin/pulumi-resource-kubernetes" >/dev/null \
     || die "could not install the built Kubernetes provider into $plugin_dir: check that it is writable and run setup again."
+else
+  say "the Kubernetes provider plugin is built when a Kubernetes stack or \`make test\` first needs it (~7 min once); the local stack does not"
 fi
 
 say "ready: $(scripts/pulumi version) ($(scripts/pulumi whoami --non-interactive >/dev/null 2>&1 && echo 'backend ok' || echo 'local file backend'))"

@@ -109,10 +109,10 @@ class Emulator:
             p.config("tgi-fleet:hf_token", GRANTED, secret=True)
 
     def wait_empty(self, timeout: float = 20) -> dict[str, Any]:
-        """Wait until no group and no replica process is left; returns the last status."""
+        """Wait until no group and no replica process is left; returns the last groups and processes."""
         deadline = time.monotonic() + timeout
         while True:
-            status = self.status()
+            status = {k: v for k, v in self.status().items() if k in ("groups", "processes")}
             if not status["groups"] and not status["processes"]:
                 return status
             if time.monotonic() > deadline:

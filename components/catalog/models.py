@@ -132,18 +132,31 @@ def load_model(model_id_or_path: str, token: str | None = None, revision: str | 
     return parse_config(_fetch_from_hub(model_id_or_path, token, revision, endpoint), f"{model_id_or_path} (HF Hub)")
 
 
+HUB_PROBE_TIMEOUT_S = 5.0
+
+
+def _unreachable(model_id: str, why: str) -> ValueError:
+    return ValueError(
+        f"model {model_id!r} is not shipped with tgi-fleet and the Hugging Face Hub {why}: "
+        f"pass --model-config PATH/config.json (or set tgi-fleet:model.config_path), "
+        f"or one of: {', '.join(shipped_models())}"
+    )
+
+
 def _fetch_from_hub(model_id: str, token: str | None, revision: str | None, endpoint: str | None) -> dict[str, Any]:
-    from huggingface_hub import hf_hub_download
+    from httpx2 import TransportError  # huggingface_hub's HTTP client
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
+    if constants.HF_HUB_OFFLINE:
+        raise _unreachable(model_id, "is off (HF_HUB_OFFLINE is set)")
     try:
+        # One short attempt first: the download retries a missing network for ~25 s before it gives up.
+        get_hf_file_metadata(hf_hub_url(model_id, "config.json", revision=revision, endpoint=endpoint), token=token,
+                             timeout=HUB_PROBE_TIMEOUT_S, retry_on_errors=False)
         path = hf_hub_download(model_id, "config.json", revision=revision, token=token, endpoint=endpoint)
-    except LocalEntryNotFoundError:
-        raise ValueError(
-            f"model {model_id!r} is not shipped with tgi-fleet and the Hugging Face Hub cannot be reached: "
-            f"pass --model-config PATH/config.json (or set tgi-fleet:model.config_path), "
-            f"or one of: {', '.join(shipped_models())}"
-        ) from None
+    except (TransportError, LocalEntryNotFoundError) as exc:
+        raise _unreachable(model_id, f"cannot be reached ({exc})") from None
     except HfHubHTTPError as exc:
         raise ValueError(f"cannot read config.json of {model_id!r} from the Hugging Face Hub: {exc}") from None
     data: dict[str, Any] = json.loads(Path(path).read_text())

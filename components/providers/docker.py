@@ -117,6 +117,7 @@ class DockerProvider(HealthReadiness, Provider[DockerSettings]):
 
     settings_model = DockerSettings
     secret_keys = (LOG_SECRET,)
+    plugins = ("docker",)  # comes with the official CLI (`pulumi plugin install resource docker`)
 
     def resolve_secrets(self, cfg: FleetConfig, settings: DockerSettings) -> dict[str, str]:
         from components.secrets import require

@@ -117,6 +117,8 @@ class KubernetesService(TgiService):
         secret_keys = ([HF_TOKEN_ENV] if cfg.secrets.hf_token_source != "none" else []) + (
             [API_KEY_ENV] if cfg.gateway.auth else [])
         render = kc.render_dir is not None
+        # Before anything is registered: a missing key must not leave a namespace behind.
+        api_key = required_api_key(ctx.secrets) if cfg.gateway.auth and not render else None
         if render and secret_keys and not kc.existing_secret:
             raise PlanError("tgi-fleet:kubernetes.existing_secret is not set: render mode writes plain-text files, "
                             "so it never renders the token. Fix: name a Secret (keys HF_TOKEN, API_KEY) that your "
@@ -139,8 +141,8 @@ class KubernetesService(TgiService):
             data: dict[str, pulumi.Input[str]] = {}
             if ctx.secrets.hf_token:
                 data[HF_TOKEN_ENV] = pulumi.Output.secret(ctx.secrets.hf_token)
-            if cfg.gateway.auth:
-                data[API_KEY_ENV] = pulumi.Output.secret(required_api_key(ctx.secrets))
+            if api_key:
+                data[API_KEY_ENV] = pulumi.Output.secret(api_key)
             depends.append(k8s.core.v1.Secret(f"{name}-secrets", metadata={**meta, "name": secret_name},
                                               string_data=data, type="Opaque",
                                               opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
@@ -216,6 +218,7 @@ class KubernetesProvider(HealthReadiness, Provider[KubernetesSettings]):
     """Any Kubernetes cluster with NVIDIA GPU nodes; GKE (gke: true) is priced from GCP's list."""
 
     settings_model = KubernetesSettings
+    plugins = ("kubernetes",)
 
     def catalog(self, settings: KubernetesSettings) -> str | None:
         # Your own cluster has no price list; GKE's nodes are GCP's, with their accelerator labels.

@@ -20,6 +20,8 @@ from components.salad.api_models import (
     GpuClassesList,
     ProblemDetails,
     Quotas,
+    SystemLog,
+    SystemLogList,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -198,6 +200,11 @@ class SaladClient:
         r = self._call("list_container_group_instances", "GET",
                        f"{self._project_path}/containers/{name}/instances", (200,))
         return self._parse(ContainerGroupInstanceCollection, r, "list_container_group_instances").instances
+
+    def system_logs(self, name: str) -> list[SystemLog]:
+        """The group's recent system events (at most 50)."""
+        r = self._call("get_system_logs", "GET", f"{self._project_path}/containers/{name}/system-logs", (200,))
+        return self._parse(SystemLogList, r, "get_system_logs").items
 
     def instance_action(self, name: str, instance_id: str, action: str) -> None:
         """reallocate, recreate or restart one instance."""

@@ -33,7 +33,8 @@ prepare_provider_process()
 # it to another API, organization or project.
 REPLACE_API_KEYS = ("base_url", "organization", "project")
 DELETE_WAIT_S = 120.0
-SECRET_OUTPUTS = ["api_key", "secret_env", "log_secret"]
+# The digest of the secret env too: a plain hash of an HF token would let anyone with the state test guesses.
+SECRET_OUTPUTS = ["api_key", "secret_env", "secret_env_digest", "log_secret"]
 
 
 def _client(props: dict[str, Any], max_attempts: int = 6) -> SaladClient:
@@ -51,7 +52,7 @@ def _get(d: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
 
 
 def secret_digest(secret_env: dict[str, str]) -> str:
-    """A stable digest of the secret env, to see a change without showing values."""
+    """A stable digest of the secret env, to see a change; stored as a secret output, like the env itself."""
     return hashlib.sha256(json.dumps(secret_env, sort_keys=True).encode()).hexdigest()[:16]
 
 

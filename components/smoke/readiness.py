@@ -23,7 +23,11 @@ class ReadyCount:
 
 
 class ReadinessSource(Protocol):
-    """Something that can count ready replicas (and may say the deployment's status: see status_of)."""
+    """Something that can count ready replicas.
+
+    A source may also have `status() -> str` (the deployment's status, see status_of) and `crashes() -> str | None`
+    (evidence that the replicas keep exiting, see not_ready_message).
+    """
 
     def count(self) -> ReadyCount: ...
 
@@ -93,6 +97,19 @@ class Readiness:
         return round(self.calls * 60 / max(self.elapsed_s, 1.0), 1)
 
 
+def not_ready_message(source: ReadinessSource, last: ReadyCount, minimum: int, timeout_s: float) -> str:
+    """Why the wait ended: crashing replicas (and what to fix), or replicas still on their way."""
+    head = f"only {last.ready} of the {minimum} required replicas became ready within {timeout_s:.0f} s ({last.detail})"
+    evidence = getattr(source, "crashes", None)
+    crashes = evidence() if callable(evidence) else None
+    if crashes:
+        return (f"{head}: {crashes}. They crash while starting, not downloading: a GPU too small for the plan runs "
+                f"out of memory (CUDA out of memory; see the sizing verdict, which tgi-fleet:sizing.allow_unfit "
+                f"overrides), or a launcher setting is wrong. Check the instances' logs.")
+    return (f"{head}. Check the instances' logs; raise tgi-fleet:smoke.ready_timeout_s if the model is still "
+            f"downloading.")
+
+
 def wait_ready(
     source: ReadinessSource,
     minimum: int,
@@ -134,9 +151,5 @@ def wait_ready(
                 f"{now - start:.0f}/{timeout_s:.0f} s")
             last_report = now
         if now - start > timeout_s:
-            raise NotReadyError(
-                f"only {last.ready} of the {minimum} required replicas became ready within {timeout_s:.0f} s "
-                f"({last.detail}). Check the instances' logs; raise tgi-fleet:smoke.ready_timeout_s if the model "
-                f"is still downloading."
-            )
+            raise NotReadyError(not_ready_message(source, last, minimum, timeout_s))
         time.sleep(pause)

@@ -21,6 +21,9 @@ STACKS = ("k8s-prod", "gke-prod")
 HF = "hf_kubernetes_test_token_value_123456"
 API_KEY = "k8s-test-api-key-value-abcdef"
 K8S_VERSION = "1.30.0"
+DLC = ("us-docker.pkg.dev/deeplearning-platform-release/gcr.io/"
+       "huggingface-text-generation-inference-cu124.2-4.ubuntu2204.py311")
+DLC_PINNED = DLC + "@sha256:" + "0" * 64  # a stand-in digest: the tests never pull it
 
 
 @pytest.fixture(params=STACKS)
@@ -33,14 +36,18 @@ def k8s_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Projec
     p.run("stack", "rm", "--yes", "--force", p.stack, check=False)
 
 
+def pin_dlc(p: Project) -> None:
+    """gke-prod ships Google's DLC URI, which has no tag: the program stops it until its digest is pinned."""
+    if p.stack == "gke-prod":
+        blocked = p.run("preview", check=False)
+        text = blocked.stdout + blocked.stderr
+        assert blocked.returncode != 0 and f'tgi-fleet:image = "{DLC}": the image is not pinned' in text, text
+        assert "Traceback" not in text
+        p.config("tgi-fleet:image", DLC_PINNED)
+
+
 def test_preview_without_a_cluster(k8s_stack: Project) -> None:
-    if k8s_stack.stack == "gke-prod":
-        # The shipped DLC URI has no tag or digest: the pack stops it until the digest is pinned.
-        blocked = k8s_stack.run("preview", "--policy-pack", str(ROOT / "policies"), check=False)
-        assert blocked.returncode != 0 and "[mandatory]  pinned-image" in blocked.stdout
-        assert "gpu-vram-minimum" not in blocked.stdout
-        k8s_stack.config("tgi-fleet:image", "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/"
-                         "huggingface-text-generation-inference-cu124.2-4.ubuntu2204.py311@sha256:" + "0" * 64)
+    pin_dlc(k8s_stack)
     out = k8s_stack.run("preview", "--policy-pack", str(ROOT / "policies"))
     for kind in ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:core/v1:Secret",
                  "kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:policy/v1:PodDisruptionBudget",
@@ -53,7 +60,12 @@ def test_preview_without_a_cluster(k8s_stack: Project) -> None:
 
 
 def test_policy_pack_stops_a_gpu_too_small(k8s_stack: Project) -> None:
+    pin_dlc(k8s_stack)
     k8s_stack.config("tgi-fleet:gpu", json.dumps({"name": "T4", "count": 1}))
+    refused = k8s_stack.run("preview", check=False)
+    assert refused.returncode != 0 and "sizing verdict DOES NOT FIT" in refused.stdout + refused.stderr
+    # The stack overrides the program's fit check: the pack still stops the plan.
+    k8s_stack.config("tgi-fleet:sizing.allow_unfit", "true", path=True)
     out = k8s_stack.run("preview", "--policy-pack", str(ROOT / "policies"), check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "[mandatory]  gpu-vram-minimum" in text and "T4 has 16.00 GiB" in text, text
@@ -63,8 +75,9 @@ def test_policy_pack_stops_a_gpu_too_small(k8s_stack: Project) -> None:
 def render(stack: str, out: Path) -> dict[str, dict[str, object]]:
     """scripts/render.sh (what `make render STACK=...` runs); {file name: manifest}."""
     env = {**os.environ, "PULUMI_HOME": str(pulumi_home(out.parent))}
-    proc = subprocess.run([str(ROOT / "scripts" / "render.sh"), stack, str(out)], capture_output=True, text=True,
-                          env=env, timeout=300)
+    pin = ["--set", f"image={DLC_PINNED}"] if stack == "gke-prod" else []
+    proc = subprocess.run([str(ROOT / "scripts" / "render.sh"), stack, str(out), *pin], capture_output=True,
+                          text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {f.name: yaml.safe_load(f.read_text()) for f in sorted(out.rglob("*.yaml"))}
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from components.salad.resource import secret_digest
 from tests.emulator_fixture import GRANTED, KEY, Emulator
 from tests.engine.harness import ROOT, Project, copy_program, make_project
 from tests.moto_fixture import AWS_ENV, Moto
@@ -49,6 +50,7 @@ def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> N
     # Secrets stay secret in state and outputs.
     exported = local.export()
     assert KEY not in exported and GRANTED not in exported
+    assert secret_digest({"HF_TOKEN": GRANTED}) not in exported, "the token's digest is a secret too"
     plain_outputs = local.run("stack", "output", "--json", "--stack", "local").stdout
     assert KEY not in plain_outputs and GRANTED not in plain_outputs
 
@@ -96,13 +98,15 @@ def test_api_faults_are_retried_and_a_lost_create_is_adopted(local: Project, emu
     local.config("tgi-fleet:salad.request_timeout_s", "2", path=True)
     emulator.faults(
         {"op": "list_gpu_classes", "status": 503, "times": 1},
-        {"op": "create_container_group", "status": 429, "retry_after": "1", "times": 1},
+        {"op": "create_container_group", "status": 429, "retry_after": "3", "times": 1},
         # The server creates the group, then the answer is lost (the client times out at 2 s).
         {"op": "create_container_group", "commit_first": True, "delay_s": 4, "times": 1},
     )
-    started = time.monotonic()
     local.run("up", "--yes", "--skip-preview")
-    assert time.monotonic() - started >= 1  # Retry-After was honoured
+    creates = [c for c in emulator.status()["calls"] if c["op"] == "create_container_group"]
+    assert creates[0]["fault_status"] == 429, creates
+    # Retry-After was honoured: the server saw the retry 3 s after its 429, not after the client's own 0.5 s backoff.
+    assert 3.0 <= creates[1]["at"] - creates[0]["at"] < 6.0, creates
     groups = emulator.status()["groups"]
     assert [g["name"] for g in groups] == ["tgi-local"], "exactly one group: adopted, never duplicated"
     local.run("destroy", "--yes", "--skip-preview")
@@ -201,13 +205,30 @@ def test_gated_model_without_access_fails_before_any_gpu(local: Project, emulato
     assert emulator.status()["groups"] == [], "no GPU may be rented before the access check passes"
 
 
-def test_a_bypassed_vram_policy_fails_like_the_real_thing(local: Project, emulator: Emulator) -> None:
-    """No policy pack: the replicas hit CUDA OOM, never become ready, and the smoke stage fails the update."""
+def test_a_plan_that_does_not_fit_creates_nothing(local: Project, emulator: Emulator) -> None:
+    """`make up` without the pack: the program itself refuses the plan before any resource exists."""
     local.config("tgi-fleet:gpu", json.dumps({"classes": ["RTX 3060 (12 GB)"]}))
+    out = local.run("up", "--yes", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "tgi-fleet:gpu: sizing verdict DOES NOT FIT" in text, text
+    assert "needs 15.46 GiB per GPU" in text and "RTX 3060 (12 GB) has 12.00 GiB" in text
+    assert "Fix: pick a GPU class with >= 16 GB" in text and "tgi-fleet:sizing.allow_unfit: true" in text
+    assert "Traceback" not in text
+    assert emulator.status()["groups"] == [] and emulator.status()["processes"] == []
+    assert not json.loads(local.export())["deployment"].get("resources"), "nothing may be created, not even a stack"
+
+
+def test_an_overridden_sizing_fails_like_the_real_thing(local: Project, emulator: Emulator) -> None:
+    """sizing.allow_unfit: the replicas hit CUDA OOM and crash-loop; the smoke stage says so and fails the update."""
+    local.config("tgi-fleet:gpu", json.dumps({"classes": ["RTX 3060 (12 GB)"]}))
+    local.config("tgi-fleet:sizing.allow_unfit", "true", path=True)
     local.config("tgi-fleet:smoke.ready_timeout_s", "8", path=True)
     out = local.run("up", "--yes", "--skip-preview", check=False)
     text = out.stdout + out.stderr
+    assert "warning: tgi-fleet:gpu: sizing verdict DOES NOT FIT" in text and "allow_unfit is set" in text, text
     assert out.returncode != 0 and "smoke test failed: only 0 of the 3 required replicas became ready" in text
+    assert "the replicas' containers keep exiting" in text and "CUDA out of memory" in text, text
+    assert "still downloading" not in text
     assert "CUDA out of memory" in (emulator.state_dir / "emulator.log").read_text()
     local.run("destroy", "--yes", "--skip-preview")
     assert emulator.wait_empty() == {"groups": [], "processes": []}

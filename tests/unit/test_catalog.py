@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from components.catalog.gpus import GIB, load_catalog
 from components.catalog.models import load_model, shipped_models
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Published parameter counts (model cards), to check the count derived from the shapes.
 PUBLISHED_B = {
@@ -76,3 +83,41 @@ def test_salad_catalog_covers_the_captured_gpu_class_list() -> None:
     api_names = {" ".join(i["name"].split()) for i in sample["items"]}
     ours = {o.name for o in load_catalog().offerings["salad"]}
     assert ours <= api_names, ours - api_names
+
+
+def _load_unknown(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    code = ("from components.catalog.models import load_model\n"
+            "try:\n    load_model('someone/not-shipped-model')\nexcept ValueError as exc:\n    print(exc)\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env}, cwd=ROOT)
+
+
+def test_unknown_model_with_an_unreachable_hub_fails_after_one_attempt() -> None:
+    """A Hub that drops every connection: one attempt, then the fix (no ~25 s of retries)."""
+    attempts = []
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def drop() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            attempts.append(1)
+            conn.close()
+
+    threading.Thread(target=drop, daemon=True).start()
+    try:
+        out = _load_unknown({"HF_ENDPOINT": f"http://127.0.0.1:{port}", "HF_HUB_OFFLINE": "0"})
+    finally:
+        server.close()
+    assert "Hugging Face Hub cannot be reached" in out.stdout and "tgi-fleet:model.config_path" in out.stdout, out
+    # One request; the HTTP client itself re-sends once on a connection dropped before any answer (the old
+    # path made 12 connections over ~25 s of backoff).
+    assert len(attempts) <= 2, attempts
+
+
+def test_unknown_model_offline_says_so_without_a_request() -> None:
+    out = _load_unknown({"HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"})
+    assert "HF_HUB_OFFLINE is set" in out.stdout and "tgi-fleet:model.config_path" in out.stdout, out

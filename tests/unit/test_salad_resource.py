@@ -225,3 +225,15 @@ def test_no_drift_no_change_and_an_unreachable_api_is_not_drift() -> None:
     same = props()
     assert not diff(same, copy.deepcopy(same), Drifted("running")).changes
     assert not diff(same, copy.deepcopy(same), Drifted("running", down=True)).changes
+
+
+def test_a_changed_secret_env_is_seen_through_its_secret_digest() -> None:
+    from components.salad.resource import SECRET_OUTPUTS
+
+    assert "secret_env_digest" in SECRET_OUTPUTS  # never in plain state: it is a hash of the HF token
+    olds = props()
+    news = copy.deepcopy(olds)
+    del olds["secret_env"]  # what the digest alone must tell
+    assert not diff(olds, news).changes
+    news["secret_env"] = {"HF_TOKEN": "hf_b"}
+    assert diff(olds, news).changes

@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from components.salad.client import SaladClient
+from components.salad.readiness import SaladInstances
 from components.smoke.chat import SmokeFailure, chat, generate, percentile
 from components.smoke.readiness import NotReadyError, ReadyCount, wait_ready
 from components.smoke.resource import examples
@@ -93,11 +95,42 @@ def test_wait_ready_times_out_with_the_breakdown() -> None:
         def count(self) -> ReadyCount:
             return ReadyCount(1, 3, "1 running, 2 creating")
 
+        def crashes(self) -> str | None:
+            return None
+
     logs: list[str] = []
-    with pytest.raises(NotReadyError, match="only 1 of the 3 required replicas became ready within 0 s "
-                                            "\\(1 running, 2 creating\\)"):
+    with pytest.raises(NotReadyError, match=r"only 1 of the 3 required replicas became ready within 0 s "
+                                            r"\(1 running, 2 creating\).*if the model is still downloading"):
         wait_ready(Never(), 3, 0.2, logs.append, poll_s=0.05)
     assert logs and "waiting for 3 ready replica(s)" in logs[0]
+
+
+OOM = "Container exited with code 1: torch.OutOfMemoryError: CUDA out of memory. m/x needs 272.22 GiB per shard"
+
+
+def test_crash_looping_replicas_are_named_as_such_not_as_downloading() -> None:
+    """Instances that go back to `creating` are restarting containers: the message says they crash, and why."""
+    polls = iter([("creating", 1), ("creating", 2), ("running", 3), ("creating", 4)])
+    last = ("creating", 4)
+
+    def api(request: httpx.Request) -> httpx.Response:
+        nonlocal last
+        if request.url.path.endswith("/system-logs"):
+            return httpx.Response(200, json={"items": [{
+                "event_name": OOM, "event_time": "2026-01-01T00:00:09Z", "resource_cpu": 4,
+                "resource_gpu_class": "g", "resource_memory": 30720, "resource_storage_amount": 2**30,
+                "version": "1"}]})
+        state, second = last = next(polls, last)
+        return httpx.Response(200, json={"instances": [{
+            "id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "machine_id": "3c90c3cc-0d44-4b50-8888-8dd25736052b",
+            "state": state, "update_time": f"2026-01-01T00:00:0{second}Z", "version": 1, "ready": False}]})
+
+    client = SaladClient("http://api", "org", "proj", "key", transport=httpx.MockTransport(api))
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(SaladInstances(client, "tgi", version=1), 1, 0.3, lambda _: None, poll_s=0.02)
+    msg = str(info.value)
+    assert "the replicas' containers keep exiting (2 restart(s) seen; latest system event: " in msg, msg
+    assert "CUDA out of memory" in msg and "still downloading" not in msg
 
 
 def test_examples_never_inline_secrets() -> None:

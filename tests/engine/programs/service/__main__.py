@@ -5,8 +5,10 @@ import pulumi
 from components.config import from_pulumi
 from components.plan import build_plan
 from components.service import TgiService
+from components.shutdown import exit_quietly_when_the_engine_stops
 from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
 
+exit_quietly_when_the_engine_stops()
 cfg = from_pulumi()
 plan = build_plan(cfg)
 env = launcher_env(cfg, plan)

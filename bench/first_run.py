@@ -1,0 +1,104 @@
+"""First run on a fresh machine: how long until `make demo` answers, and until `make test` is done.
+
+Each measurement starts from a fresh clone of this checkout's branch, an empty engine cache (TGI_FLEET_CACHE) and
+a separate HOME (empty pip cache, empty Pulumi home), so nothing is reused from earlier runs:
+  1. the CLI build alone (`scripts/build-engine.sh engine`): the floor any first run pays;
+  2. `make demo` until it has printed the endpoint (the smoke stage got its answers), then `make demo-down`;
+  3. `make test` in the same clone right after (CI=true, no stdin): the Kubernetes provider and actionlint builds
+     plus the whole suite; demo + test is a cold `make test`.
+Goals (issue 19): demo <= 6 min and demo / CLI build <= 1.3; test within the CI budget (60 min) with room.
+`make demo` uses the emulator's fixed ports (5800, 5801): the run stops if something already listens there.
+Run: .venv/bin/python bench/first_run.py [--workdir DIR] [--skip-test] [--keep]   (~15-25 min cold)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_PORTS = (5800, 5801)
+
+
+def fresh(workdir: Path, name: str) -> tuple[Path, dict[str, str]]:
+    """A clone of this checkout's branch with its own empty HOME and engine cache."""
+    branch = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--abbrev-ref", "HEAD"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    clone = workdir / f"clone-{name}"
+    subprocess.run(["git", "clone", "--quiet", "--branch", branch, str(ROOT), str(clone)], check=True)
+    home = workdir / f"home-{name}"
+    home.mkdir()
+    keep = ("PATH", "LANG", "LC_ALL", "TERM", "GOPROXY", "GOSUMDB", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
+            "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "SSL_CERT_FILE", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(HOME=str(home), TGI_FLEET_CACHE=str(workdir / f"cache-{name}"), CI="true")
+    return clone, env
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, int]:
+    """Run cmd with its output in log; (seconds, exit status)."""
+    start = time.monotonic()
+    with log.open("w") as out:
+        rc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL).returncode
+    return time.monotonic() - start, rc
+
+
+def port_busy(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def minutes(seconds: float) -> str:
+    return f"{seconds:7.0f} s  ({int(seconds // 60)} min {seconds % 60:02.0f} s)"
+
+
+def main() -> int:
+    """Print each phase's time and the ratios."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workdir", type=Path, help="where the clones and caches go (default: a temporary directory)")
+    p.add_argument("--skip-test", action="store_true", help="measure the CLI build and the demo only")
+    p.add_argument("--keep", action="store_true", help="keep the clones and caches afterwards")
+    args = p.parse_args()
+    if busy := [port for port in DEMO_PORTS if port_busy(port)]:
+        print(f"first_run: ports {busy} are in use (another emulator?): stop it first", file=sys.stderr)
+        return 2
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tgi-fleet-first-run-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"workdir {workdir} (logs: *.log)")
+    try:
+        clone, env = fresh(workdir, "cli")
+        cli, rc = timed(["scripts/build-engine.sh", "engine"], clone, env, workdir / "cli.log")
+        print(f"CLI build alone      {minutes(cli)}  rc={rc}")
+        if rc:
+            return rc
+
+        clone, env = fresh(workdir, "demo")
+        demo, rc = timed(["make", "demo"], clone, env, workdir / "demo.log")
+        answered = "endpoint: http://" in (workdir / "demo.log").read_text()
+        timed(["make", "demo-down"], clone, env, workdir / "demo-down.log")
+        print(f"make demo answered   {minutes(demo)}  rc={rc} endpoint printed={answered}")
+        print(f"demo / CLI build     {demo / cli:7.2f}x  (goal <= 1.3)")
+        if rc or not answered:
+            return rc or 1
+        if args.skip_test:
+            return 0
+
+        test, rc = timed(["make", "test"], clone, env, workdir / "test.log")
+        print(f"make test after demo {minutes(test)}  rc={rc}")
+        print(f"cold make test       {minutes(demo + test)}  (demo + test; CI budget 3600 s)")
+        return rc
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

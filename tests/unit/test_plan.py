@@ -1,0 +1,68 @@
+"""The program's own plan checks: token limits against the model, and the GPU fit (refused unless overridden)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.config import FleetConfig, parse_config
+from components.plan import PlanError, build_plan, check_fit
+from components.tgi import launcher_env, service_contract
+from policies.rules import evaluate
+
+
+def config(**keys: Any) -> FleetConfig:
+    base: dict[str, Any] = {"provider": "salad", "replicas": 3, "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
+                            "gpu": {"classes": ["RTX 4090 (24 GB)"]}}
+    base.update(keys)
+    return parse_config({f"tgi-fleet:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in base.items()})
+
+
+MIXTRAL_ON_4090 = {"model": {"id": "mistralai/Mixtral-8x22B-Instruct-v0.1"}}
+
+
+def test_a_plan_that_fits_passes() -> None:
+    cfg = config()
+    assert check_fit(cfg, build_plan(cfg)) is None
+
+
+def test_a_plan_that_does_not_fit_is_refused_with_the_verdict_the_numbers_and_the_fix() -> None:
+    cfg = config(**MIXTRAL_ON_4090)
+    with pytest.raises(PlanError) as info:
+        check_fit(cfg, build_plan(cfg))
+    msg = str(info.value)
+    assert msg.startswith("tgi-fleet:gpu: sizing verdict DOES NOT FIT: mistralai/Mixtral-8x22B-Instruct-v0.1")
+    assert "needs 272.22 GiB per GPU (weights 261.94 GiB" in msg and "RTX 4090 (24 GB) has 24.00 GiB" in msg
+    assert "Fix: pick a GPU class with >= 273 GB" in msg and "tgi-fleet:sizing.allow_unfit: true" in msg
+
+
+def test_a_shorter_context_is_offered_when_it_fits() -> None:
+    cfg = config(gpu={"classes": ["RTX 4070 Ti Super (16 GB)"]}, serving={"max_total_tokens": 32768})
+    with pytest.raises(PlanError, match=r"or set max_total_tokens <= 4096"):
+        check_fit(cfg, build_plan(cfg))
+
+
+def test_the_override_deploys_with_a_warning_the_policy_pack_still_sees() -> None:
+    cfg = config(**MIXTRAL_ON_4090, sizing={"allow_unfit": True})
+    plan = build_plan(cfg)
+    warning = check_fit(cfg, plan)
+    assert warning and "DOES NOT FIT" in warning and "allow_unfit is set" in warning
+    props = service_contract(cfg, plan, plain_env=launcher_env(cfg, plan), secret_env=[]).props()
+    assert props["allow_unfit"] is True
+    (denial,) = evaluate(props)["gpu-vram-minimum"]
+    assert "allow_unfit" in denial and "this policy still stops it" in denial
+
+
+@pytest.mark.parametrize("serving,expected", [
+    ({"max_total_tokens": 1000000}, "tgi-fleet:serving.max_total_tokens = 1000000: beyond the context of "
+                                    "mistralai/Mistral-7B-Instruct-v0.3 (32768 tokens). Fix: set "
+                                    "serving.max_total_tokens <= 32768"),
+    ({"max_input_tokens": 40000}, "tgi-fleet:serving.max_input_tokens = 40000: beyond the context"),
+    ({"max_input_tokens": 32760}, "tgi-fleet:serving: max_total_tokens (32856) exceeds the model's context"),
+])
+def test_limits_beyond_the_models_context(serving: dict[str, int], expected: str) -> None:
+    with pytest.raises(PlanError) as info:
+        build_plan(config(serving=serving))
+    assert expected in str(info.value)

@@ -1,0 +1,104 @@
+"""scripts/pulumi's secrets rule, against a stand-in pulumi: the published passphrase encrypts only `local`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKE_PULUMI = """#!/usr/bin/env bash
+if [ "$1" = stack ] && [ "$2" = --show-name ]; then
+  [ -n "${FAKE_SELECTED:-}" ] || { echo "no stack selected" >&2; exit 255; }
+  echo "$FAKE_SELECTED"; exit 0
+fi
+echo "ran: $* passphrase=${PULUMI_CONFIG_PASSPHRASE-<unset>}"
+"""
+
+
+@pytest.fixture
+def wrapper(tmp_path: Path) -> Path:
+    """A copy of scripts/pulumi whose engine is a stand-in, and a project with the shipped stack files."""
+    root = tmp_path / "repo"
+    (root / "scripts").mkdir(parents=True)
+    for name in ("pulumi", "pulumi-secrets"):
+        shutil.copy(ROOT / "scripts" / name, root / "scripts" / name)
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "bin" / "python").symlink_to("/bin/true")
+    fake = tmp_path / "engine"
+    fake.mkdir()
+    (fake / "pulumi").write_text(FAKE_PULUMI)
+    (fake / "pulumi").chmod(0o755)
+    (root / ".venv" / "tgi-fleet-path").write_text(str(fake))
+    shutil.copy(ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
+    shutil.copytree(ROOT / "stacks", root / "stacks")
+    return root
+
+
+def run(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL",
+                         "TGI_FLEET_USE_PULUMI_LOGIN")}
+    return subprocess.run([str(root / "scripts" / "pulumi"), *args], cwd=root, capture_output=True, text=True,
+                          timeout=60, env={**base, "HOME": str(root), "PULUMI_HOME": str(root / ".ph"), **env})
+
+
+def refused(out: subprocess.CompletedProcess[str], stack: str) -> None:
+    assert out.returncode == 1 and "ran:" not in out.stdout, out
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith(f"scripts/pulumi: stack {stack} ") and "PULUMI_CONFIG_PASSPHRASE" in line, line
+    assert "pulumi stack change-secrets-provider" in line and "nothing was run" in line
+
+
+def test_local_stack_gets_the_documented_passphrase(wrapper: Path) -> None:
+    out = run(wrapper, "up", "--stack", "local", "--yes")
+    assert out.returncode == 0 and "passphrase=tgi-fleet-local" in out.stdout, out
+
+
+@pytest.mark.parametrize("args", [
+    ("stack", "init", "salad-prod"),
+    ("stack", "select", "salad-prod", "--create"),
+    ("config", "set", "--stack", "salad-prod", "--secret", "salad_api_key", "k"),
+    ("up", "--stack=salad-prod", "--yes"),
+    ("preview", "-s", "organization/tgi-fleet/salad-prod"),
+])
+def test_another_stack_without_a_passphrase_stops_before_pulumi_runs(wrapper: Path, args: tuple[str, ...]) -> None:
+    refused(run(wrapper, *args), "salad-prod")
+
+
+def test_the_published_passphrase_is_refused_for_another_stack(wrapper: Path, tmp_path: Path) -> None:
+    refused(run(wrapper, "config", "set", "--secret", "hf_token", "x", "--stack", "salad-dev",
+                PULUMI_CONFIG_PASSPHRASE="tgi-fleet-local"), "salad-dev")
+    phrase = tmp_path / "phrase"
+    phrase.write_text("tgi-fleet-local")
+    refused(run(wrapper, "up", "--stack", "k8s-prod", PULUMI_CONFIG_PASSPHRASE_FILE=str(phrase)), "k8s-prod")
+
+
+def test_the_selected_stack_counts_when_no_stack_is_named(wrapper: Path) -> None:
+    refused(run(wrapper, "config", "set", "--secret", "hf_token", "x", FAKE_SELECTED="salad-prod"), "salad-prod")
+    out = run(wrapper, "config", "set", "--secret", "hf_token", "x", FAKE_SELECTED="local")
+    assert out.returncode == 0 and "passphrase=tgi-fleet-local" in out.stdout, out
+
+
+def test_a_provider_of_the_users_own_is_used_as_is(wrapper: Path) -> None:
+    own = run(wrapper, "up", "--stack", "salad-prod", PULUMI_CONFIG_PASSPHRASE="my own long passphrase")
+    assert own.returncode == 0 and "passphrase=my own long passphrase" in own.stdout, own
+    init = run(wrapper, "stack", "init", "salad-prod", "--secrets-provider", "awskms://alias/tgi")
+    assert init.returncode == 0 and "passphrase=<unset>" in init.stdout, init
+    stack_file = wrapper / "stacks" / "Pulumi.salad-prod.yaml"
+    stack_file.write_text("secretsprovider: gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k\n"
+                          + stack_file.read_text())
+    kms = run(wrapper, "up", "--stack", "salad-prod")
+    assert kms.returncode == 0 and "passphrase=<unset>" in kms.stdout, kms
+    cloud = run(wrapper, "up", "--stack", "salad-dev", PULUMI_BACKEND_URL="https://api.pulumi.com")
+    assert cloud.returncode == 0 and "passphrase=<unset>" in cloud.stdout, cloud
+
+
+def test_no_default_passphrase_off_the_default_backend_or_without_a_stack(wrapper: Path, tmp_path: Path) -> None:
+    other = run(wrapper, "up", "--stack", "local", PULUMI_BACKEND_URL=f"file://{tmp_path}/state")
+    assert other.returncode == 0 and "passphrase=<unset>" in other.stdout, other
+    version = run(wrapper, "version")
+    assert version.returncode == 0 and "passphrase=<unset>" in version.stdout, version

@@ -1,0 +1,89 @@
+"""scripts/setup.sh builds only what the task needs: the engine for the demo, actionlint for lint, the Kubernetes
+provider plugin for Kubernetes stacks and the tests. A stand-in `go` records what would be built."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# An official-looking CLI on PATH: setup uses it instead of building the engine, so only the extras can build.
+FAKE_PULUMI = """#!/usr/bin/env bash
+case "$1" in version) echo v3.220.0 ;; *) exit 1 ;; esac
+"""
+FAKE_GO = """#!/usr/bin/env bash
+echo "go $*" >>"$GO_LOG"
+exit 1
+"""
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The scripts and stack files of this checkout, its venv behind a stand-in python, an empty cache."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("scripts", "stacks"):
+        shutil.copytree(ROOT / name, root / name)
+    for name in ("pyproject.toml", "constraints.txt", "Pulumi.yaml"):
+        shutil.copy(ROOT / name, root / name)
+    for name in ("components", "policies", "emulator"):
+        (root / name).symlink_to(ROOT / name)
+    (root / ".venv" / "bin").mkdir(parents=True)
+    python = root / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{ROOT / ".venv" / "bin" / "python"}" "$@"\n')
+    python.chmod(0o755)
+    shutil.copy(ROOT / ".venv" / ".tgi-fleet-deps", root / ".venv" / ".tgi-fleet-deps")
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name, text in (("pulumi", FAKE_PULUMI), ("pulumi-language-python", "#!/bin/sh\n"), ("go", FAKE_GO)):
+        (tools / name).write_text(text)
+        (tools / name).chmod(0o755)
+    return root
+
+
+def setup(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    tmp = root.parent
+    log = tmp / "go.log"
+    log.write_text("")
+    env = {"PATH": f"{tmp / 'tools'}:/usr/bin:/bin", "HOME": str(tmp), "TGI_FLEET_CACHE": str(tmp / "cache"),
+           "PULUMI_HOME": str(tmp / "pulumi-home"), "GO_LOG": str(log), "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run([str(root / "scripts" / "setup.sh"), *args], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=300)
+    return out, log.read_text()
+
+
+@pytest.mark.parametrize("args", [(), ("--stack", "local"), ("--stack", "salad-prod")])
+def test_the_demo_setup_builds_neither_the_kubernetes_provider_nor_actionlint(checkout: Path,
+                                                                            args: tuple[str, ...]) -> None:
+    out, built = setup(checkout, *args)
+    assert out.returncode == 0, out.stderr
+    assert built == "", built
+    notes = [line for line in out.stderr.splitlines() if "Kubernetes provider" in line]
+    assert notes == ["setup: the Kubernetes provider plugin is built when a Kubernetes stack or `make test` first "
+                     "needs it (~7 min once); the local stack does not"], out.stderr
+
+
+@pytest.mark.parametrize("args", [("kubernetes",), ("--stack", "k8s-prod"), ("--stack", "gke-prod")])
+def test_a_kubernetes_stack_or_the_tests_build_the_provider_and_say_so(checkout: Path, args: tuple[str, ...]) -> None:
+    out, built = setup(checkout, *args)
+    assert "setup: building the Kubernetes provider plugin, which Kubernetes stacks and the Kubernetes tests need " \
+           "(first time only: ~7 min on 2 cores)" in out.stderr, out.stderr
+    assert "pulumi-kubernetes/provider" in built and "actionlint" not in built, built
+
+
+def test_lint_builds_actionlint_only(checkout: Path) -> None:
+    out, built = setup(checkout, "actionlint")
+    assert "rhysd/actionlint" in built and "pulumi-kubernetes" not in built, (built, out.stderr)
+
+
+def test_the_engine_builds_beside_pip_and_its_failure_fails_setup(checkout: Path) -> None:
+    """No pulumi on PATH: setup builds the engine (in the background, while pip installs) and stops on its error."""
+    (checkout.parent / "tools" / "pulumi").unlink()
+    out, built = setup(checkout)
+    assert out.returncode == 1, out.stderr
+    assert "go mod tidy" in built and "pulumi-kubernetes" not in built, built
+    assert out.stderr.strip().splitlines()[-1].startswith("setup: '[1/4] resolving CLI modules' failed"), out.stderr
+    assert not (checkout / ".venv" / "tgi-fleet-path").exists()

@@ -28,6 +28,19 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" >"$stamp"
 fi
 
+# 1b. The dstack server in its own venv: dstack[server] needs protobuf>=6.33.5, pulumi-policy needs protobuf~=5.29.5,
+#     so the two cannot share .venv (the program only needs dstack's client, installed above). The tests start the
+#     server from here on loopback; `make dstack-server` starts one for `make up STACK=dstack-dev`.
+ds_stamp=.venv-dstack/.tgi-fleet-deps
+ds_want=$(sha256sum constraints-dstack-server.txt | cut -c1-16)
+if [ ! -x .venv-dstack/bin/python ] || [ "$(cat "$ds_stamp" 2>/dev/null)" != "$ds_want" ]; then
+  say "creating .venv-dstack (the dstack server, constraints-dstack-server.txt)"
+  [ -x .venv-dstack/bin/python ] || "$python" -m venv .venv-dstack || die "could not create .venv-dstack (is the python3-venv package installed?)."
+  .venv-dstack/bin/python -m pip install -q --disable-pip-version-check -c constraints-dstack-server.txt 'dstack[server]' \
+    || die "pip could not install the dstack server from constraints-dstack-server.txt: check the package index (PIP_INDEX_URL) and run setup again."
+  echo "$ds_want" >"$ds_stamp"
+fi
+
 # Byte-compile the project's packages, as pip does for installed ones: where PYTHONDONTWRITEBYTECODE is set
 # (common in CI images; set on this project's dev machines) every pulumi run would otherwise recompile them
 # from source in the program, the dynamic-provider process, the policy pack and each emulated replica

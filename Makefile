@@ -3,7 +3,7 @@ STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
 
-.PHONY: setup demo demo-down test lint preview up destroy refresh render emulator
+.PHONY: setup demo demo-down test lint preview up destroy refresh render emulator dstack-config
 
 setup:
 	@scripts/setup.sh
@@ -45,3 +45,7 @@ emulator: setup
 	$(PY) -m emulator serve
 
 PATH_WITH_TOOLS = PATH="$$(cat .venv/tgi-fleet-path):$$PATH"
+
+# dstack: the service configuration `pulumi up` applies for STACK (dstack-dev, dstack-gptq), for review.
+dstack-config: setup
+	$(PY) -m components.providers.dstack render $(STACK) --out $(or $(OUT),serve.dstack.yml)

@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 SERVER_KEY = "tgi-fleet:dstack.server_url"
 TOKEN_FIX = "Fix: `pulumi config set --secret dstack_token <token>` (the server's admin token or your user token)."
 # The 400 messages of the dstack server that belong to a stack key the user can change.
-MESSAGE_KEYS = (
-    ("gateway", "tgi-fleet:dstack.gateway"),
+MESSAGE_KEYS = (  # first match wins
     ("Auto-scaling", "tgi-fleet:dstack.autoscaling"),
+    ("gateway", "tgi-fleet:dstack.gateway"),
     ("https", "tgi-fleet:dstack.gateway"),
     ("Secret", "tgi-fleet:dstack.hf_token_secret"),
     ("project", "tgi-fleet:dstack.project"),

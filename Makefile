@@ -3,7 +3,7 @@ STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
 
-.PHONY: setup demo demo-down test lint preview up destroy refresh render emulator dstack-config
+.PHONY: setup demo demo-down test lint preview up destroy refresh render emulator dstack-config dstack-server dstack-server-stop
 
 setup:
 	@scripts/setup.sh
@@ -49,3 +49,11 @@ PATH_WITH_TOOLS = PATH="$$(cat .venv/tgi-fleet-path):$$PATH"
 # dstack: the service configuration `pulumi up` applies for STACK (dstack-dev, dstack-gptq), for review.
 dstack-config: setup
 	$(PY) -m components.providers.dstack render $(STACK) --out $(or $(OUT),serve.dstack.yml)
+
+# A local dstack server on 127.0.0.1:3000 (background, home .dstack-server/) for the dstack stacks; prints the token
+# command. No fleet here: `make up STACK=dstack-dev` then ends with dstack's no-capacity message and its fix.
+dstack-server: setup
+	@scripts/dstack-server.sh start
+
+dstack-server-stop:
+	@scripts/dstack-server.sh stop

@@ -37,7 +37,7 @@ refresh: setup
 destroy: setup
 	$(PULUMI) destroy --stack $(STACK) $(ARGS)
 
-# GitOps: write the Kubernetes manifests of STACK (k8s-prod, gke-prod) to rendered/STACK instead of applying.
+# Render mode: write what STACK would deploy (Kubernetes manifests, ...) to rendered/STACK instead of deploying.
 render: setup
 	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod)
 
@@ -46,9 +46,10 @@ emulator: setup
 
 PATH_WITH_TOOLS = PATH="$$(cat .venv/tgi-fleet-path):$$PATH"
 
-# dstack: the service configuration `pulumi up` applies for STACK (dstack-dev, dstack-gptq), for review.
-dstack-config: setup
-	$(PY) -m components.providers.dstack render $(STACK) --out $(or $(OUT),serve.dstack.yml)
+# dstack: the service configuration `pulumi up` would apply for STACK (dstack-dev, dstack-gptq), for review:
+# `make render` (no server, no secrets) and a copy in ./serve.dstack.yml.
+dstack-config: render
+	@cp rendered/$(STACK)/serve.dstack.yml serve.dstack.yml && echo "dstack-config: wrote serve.dstack.yml"
 
 # A local dstack server on 127.0.0.1:3000 (background, home .dstack-server/) for the dstack stacks; prints the token
 # command. No fleet here: `make up STACK=dstack-dev` then ends with dstack's no-capacity message and its fix.

@@ -186,6 +186,3 @@ def dstack_project(dstack_server: DstackServer) -> Iterator[DstackProject]:
             time.sleep(0.5)
         api.runs.delete(project.name, names)
     api.projects.delete([project.name])
-
-
-__all__ = ["DstackProject", "DstackServer", "dstack_project", "dstack_server"]

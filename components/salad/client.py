@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, stop_after_delay
 
+from components import http
+from components.errors import ApiError
 from components.salad.api_models import (
     ContainerGroup,
     ContainerGroupCollection,
@@ -24,18 +23,13 @@ from components.salad.api_models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-MAX_RETRY_AFTER_S = 60.0
+RETRY_STATUSES = http.RETRY_STATUSES
 
 
-class SaladApiError(Exception):
+class SaladApiError(ApiError):
     """A SaladCloud API call failed; the message names the operation, the status and the API's detail."""
 
-    def __init__(self, operation: str, status: int | None, detail: str) -> None:
-        self.operation, self.status, self.detail = operation, status, detail
-        where = f"HTTP {status}" if status else "no response"
-        super().__init__(f"SaladCloud API {operation} failed ({where}): {detail}")
+    service = "SaladCloud API"
 
 
 class NameConflictError(SaladApiError):
@@ -58,33 +52,10 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, SaladApiError) and exc.status in RETRY_STATUSES
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 class _RetryAfter(SaladApiError):
     def __init__(self, operation: str, status: int, detail: str, delay: float | None) -> None:
         super().__init__(operation, status, detail)
         self.delay = delay
-
-
-def _wait(state: RetryCallState) -> float:
-    """Retry-After when the server sent one (capped), else exponential backoff from 0.5 s up to 8 s."""
-    exc = state.outcome.exception() if state.outcome else None
-    if isinstance(exc, _RetryAfter) and exc.delay is not None:
-        return min(exc.delay, MAX_RETRY_AFTER_S)
-    return float(min(8.0, 0.5 * 2 ** (state.attempt_number - 1)))
 
 
 class SaladClient:
@@ -97,24 +68,15 @@ class SaladClient:
         project: str,
         api_key: str,
         *,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout = http.DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         max_attempts: int = 6,
         max_delay_s: float = 120.0,
     ) -> None:
         self.organization, self.project = organization, project
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Salad-Api-Key": api_key, "Accept": "application/json"},
-            timeout=timeout,
-            transport=transport,
-        )
-        self._retrying = retry(
-            retry=retry_if_exception(_retryable),
-            wait=_wait,
-            stop=stop_after_attempt(max_attempts) | stop_after_delay(max_delay_s),
-            reraise=True,
-        )
+        self._http = http.client(base_url, headers={"Salad-Api-Key": api_key, "Accept": "application/json"},
+                                 timeout=timeout, transport=transport)
+        self._retrying = http.retrying(_retryable, max_attempts=max_attempts, max_delay_s=max_delay_s)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -137,7 +99,7 @@ class SaladClient:
             return response
         detail = _detail(response)
         if response.status_code in RETRY_STATUSES:
-            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            delay = http.retry_after_seconds(response.headers.get("Retry-After"))
             raise _RetryAfter(operation, response.status_code, detail, delay)
         if response.status_code == 401:
             detail += " (check the Salad-Api-Key: tgi-fleet:salad_api_key)"
@@ -192,7 +154,7 @@ class SaladClient:
             detail = _detail(response)
             if response.status_code in RETRY_STATUSES:
                 raise _RetryAfter(op, response.status_code, detail,
-                                  retry_after_seconds(response.headers.get("Retry-After")))
+                                  http.retry_after_seconds(response.headers.get("Retry-After")))
             raise SaladApiError(op, response.status_code, detail)
 
         try:
@@ -259,9 +221,8 @@ class SaladClient:
 
 def client_from(api: dict[str, Any], api_key: str) -> SaladClient:
     """A client from the plain `api` description the provider resources carry (base_url, org, project, timeout)."""
-    timeout = float(api.get("timeout_s") or 30.0)
     return SaladClient(api["base_url"], api["organization"], api["project"], api_key,
-                       timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
+                       timeout=http.timeout(float(api.get("timeout_s") or 30.0)))
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:

@@ -8,12 +8,13 @@ import time
 import pytest
 
 from components.providers.dstack.client import ApiTarget, DstackApi, DstackApiError
-from components.providers.dstack.readiness import DstackReplicas, DstackRunFailed, readiness_from, readiness_spec
+from components.providers.dstack.component import readiness_spec
+from components.providers.dstack.readiness import DstackReplicas, DstackRunFailed, readiness_from
 from components.providers.dstack.resource import describe_plan
 from components.providers.dstack.rules import classify
 from components.providers.dstack.status import run_state
-from tests.dstack.conftest import RETRY, DstackProject, api_for, service_conf, wait_for
-from tests.dstack_fixture import DstackServer
+from tests.dstack.conftest import RETRY, api_for, service_conf, wait_for
+from tests.dstack_fixture import DstackProject, DstackServer
 
 
 def test_secret_set_update_delete(dstack_project: DstackProject) -> None:
@@ -64,7 +65,8 @@ def test_retry_keeps_the_run_pending_until_stopped_then_nothing_is_left(dstack_p
     conf = service_conf(retry=RETRY)
     api.apply(api.plan(conf))
     name = conf["name"]
-    source = readiness_from(readiness_spec(api.target, name))
+    source = readiness_from(readiness_spec(
+        {"server_url": api.target.server_url, "project": api.target.project, "timeout_s": 30}, api.target.token, name))
     pending = wait_for("a pending (retrying) run", lambda: api.get(name).status.value == "pending")
     assert pending
     count = source.count()  # retrying is not a failure: readiness keeps waiting

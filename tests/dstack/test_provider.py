@@ -6,7 +6,8 @@ import pickle
 from typing import Any
 
 from components.providers.dstack.resource import DstackRunProvider, token_digest
-from tests.dstack.conftest import RETRY, DstackProject, api_for, service_conf
+from tests.dstack.conftest import RETRY, api_for, service_conf
+from tests.dstack_fixture import DstackProject
 
 
 def props_for(project: DstackProject, conf: dict[str, Any], hf_token: str = "hf_secret_value") -> dict[str, Any]:

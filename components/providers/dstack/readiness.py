@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.errors import ApiError
 from components.providers.dstack.client import ApiTarget, DstackApi, DstackApiError
 from components.providers.dstack.status import run_state
 from components.smoke.readiness import ReadyCount
@@ -14,6 +15,12 @@ class DstackRunFailed(DstackApiError):
     """dstack ended the run (or it was stopped or deleted outside Pulumi): waiting longer cannot help."""
 
 
+class DstackUnavailable(ApiError):
+    """The dstack API did not answer the readiness poll: transient for the readiness wait."""
+
+    service = "the dstack API"
+
+
 class DstackReplicas:
     """Counts the replicas of one dstack run that serve."""
 
@@ -21,7 +28,10 @@ class DstackReplicas:
         self.api, self.run_name = api, run_name
 
     def count(self) -> ReadyCount:
-        run = self.api.get(self.run_name)
+        try:
+            run = self.api.get(self.run_name)
+        except DstackApiError as exc:
+            raise DstackUnavailable(f"get run {self.run_name!r}", None, str(exc)) from None
         if run is None:
             raise DstackRunFailed(f"dstack run {self.run_name!r} no longer exists (deleted outside Pulumi). Fix: "
                                   f"`pulumi up --refresh` applies it again.")
@@ -34,13 +44,7 @@ class DstackReplicas:
         return ReadyCount(state.ready, max(state.replicas, 1), state.detail)
 
 
-def readiness_spec(target: ApiTarget, run_name: Any) -> dict[str, Any]:
-    """The plain description the smoke stage gets (a secret output: it holds the token)."""
-    return {"kind": "dstack", "server_url": target.server_url, "project": target.project, "token": target.token,
-            "timeout_s": target.timeout_s, "run": run_name}
-
-
 def readiness_from(spec: dict[str, Any]) -> DstackReplicas:
-    """A readiness source from readiness_spec()'s description."""
+    """A readiness source from the description component.readiness_spec() made."""
     target = ApiTarget(spec["server_url"], spec["project"], spec["token"], float(spec.get("timeout_s", 30.0)))
     return DstackReplicas(DstackApi(target), spec["run"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from components.catalog.tokenizers import shipped_chat_template
 from components.config import FleetConfig
 from components.errors import UserError
@@ -180,3 +182,8 @@ def service_config(cfg: FleetConfig, plan: Plan, settings: DstackSettings, *, hf
         "probes": [dict(PROBE)],
         **_profile(settings),
     }
+
+
+def to_yaml(conf: dict[str, Any], title: str) -> str:
+    """The configuration as a reviewer reads it: keys in writing order, long templates on one line."""
+    return f"# {title}\n" + yaml.safe_dump(conf, sort_keys=False, width=1_000_000, allow_unicode=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from components.providers.base import Settings
 
 # dstack interpolates ${{ secrets.NAME }} only for names of letters, digits and underscores (its
 # utils/interpolator.py); the secrets API would also take dashes, which would then never resolve.
@@ -35,8 +37,8 @@ class Autoscaling(_Section):
     scale_down_delay: str | None = Field(None, description="e.g. '10m' (dstack's default)")
 
 
-class DstackSettings(_Section):
-    """Where the service runs: a dstack server (self-hosted or dstack Sky), a project, optionally a gateway."""
+class DstackSettings(Settings):
+    """`tgi-fleet:dstack.*`: a dstack server (self-hosted or dstack Sky), a project, optionally a gateway."""
 
     server_url: str = Field(
         "http://127.0.0.1:3000", description="the dstack server URL, e.g. http://127.0.0.1:3000 or https://sky.dstack.ai")
@@ -62,6 +64,8 @@ class DstackSettings(_Section):
         "hf_token", description="the dstack project secret holding the HF token: letters, digits, underscores")
     request_timeout_s: float = Field(30.0, gt=0, description="dstack API request timeout in seconds")
     stop_timeout_s: float = Field(300.0, gt=0, description="seconds to wait for a stopped run to finish")
+    render_dir: str | None = Field(
+        None, description="write serve.dstack.yml here instead of applying it (`make render STACK=...`)")
 
     @field_validator("hf_token_secret")
     @classmethod
@@ -80,3 +84,8 @@ class DstackSettings(_Section):
     @property
     def has_gateway(self) -> bool:
         return self.gateway is not False
+
+    def api(self) -> dict[str, Any]:
+        """The plain API description the dynamic resource carries (no secrets)."""
+        return {"server_url": self.server_url, "project": self.project, "timeout_s": self.request_timeout_s,
+                "stop_timeout_s": self.stop_timeout_s}

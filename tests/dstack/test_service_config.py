@@ -1,4 +1,5 @@
-"""The dstack service configuration of a plan, checked by dstack's own configuration models (no server)."""
+"""The dstack service configuration of a plan, checked by dstack's own configuration models (no server), and
+the component's render mode (`make render STACK=dstack-dev`) under Pulumi mocks."""
 
 from __future__ import annotations
 
@@ -8,20 +9,20 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
 from components.catalog.tokenizers import shipped_chat_template
-from components.config import parse_config
-from components.errors import UserError
+from components.config import ConfigError, parse_config
 from components.plan import build_plan
-from components.providers.dstack.__main__ import main, render, stack_config
 from components.providers.dstack.rules import IN_PLACE, ROLLING, classify
 from components.providers.dstack.service_config import ServiceConfigError, service_config, source_key
 from components.providers.dstack.settings import DstackSettings
 from components.providers.dstack.validate import check, parse, unresolved_env
+from tests.dstack.conftest import ROOT, stack_cfg
+from tests.program.harness import Recorder, build_service, settle
 
-ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = ROOT / "tests" / "dstack" / "snapshots"
 SERVER_PYTHON = ROOT / ".venv-dstack" / "bin" / "python"
 SEED_GPTQ_EOS = "</s>"
@@ -34,9 +35,18 @@ def conf_of(raw: dict[str, str] | None = None, hf_token: bool = True, **settings
     return service_config(cfg, build_plan(cfg), DstackSettings(**settings), hf_token=hf_token)
 
 
+def render(stack: str, out: Path) -> str:
+    """What `make render STACK=...` writes: the component in render mode (no server, no secret read)."""
+    cfg = stack_cfg(stack, render_dir=str(out))
+    pulumi.runtime.set_mocks(Recorder(), project="tgi-fleet", stack=stack, preview=False)
+    service = settle(lambda: build_service(cfg))
+    assert service.contract.provider == "dstack"
+    return (out / "serve.dstack.yml").read_text()
+
+
 @pytest.mark.parametrize("stack", ["dstack-dev", "dstack-gptq"])
-def test_rendered_stacks_match_the_reviewed_snapshots(stack: str) -> None:
-    text = render(stack)
+def test_rendered_stacks_match_the_reviewed_snapshots(stack: str, tmp_path: Path) -> None:
+    text = render(stack, tmp_path)
     snap = SNAPSHOTS / f"{stack}.serve.dstack.yml"
     if os.environ.get("UPDATE_SNAPSHOTS"):
         snap.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +57,7 @@ def test_rendered_stacks_match_the_reviewed_snapshots(stack: str) -> None:
 
 
 def test_dev_stack_is_the_seed_example() -> None:
-    conf = yaml.safe_load(render("dstack-dev"))
+    conf = yaml.safe_load((SNAPSHOTS / "dstack-dev.serve.dstack.yml").read_text())
     parsed = parse(conf)
     assert conf["env"]["MODEL_ID"] == "mistralai/Mistral-7B-Instruct-v0.1"
     assert conf["commands"] == ["text-generation-launcher --port 80"] and conf["port"] == 80
@@ -62,7 +72,7 @@ def test_dev_stack_is_the_seed_example() -> None:
 
 
 def test_gptq_stack_carries_the_seed_template() -> None:
-    conf = yaml.safe_load(render("dstack-gptq"))
+    conf = yaml.safe_load((SNAPSHOTS / "dstack-gptq.serve.dstack.yml").read_text())
     seed = next((ROOT.parent / "shared" / "seeds").glob("002_*.txt"), None)
     assert conf["env"]["QUANTIZE"] == "gptq" and "HF_TOKEN" not in conf["env"]
     assert conf["model"]["eos_token"] == SEED_GPTQ_EOS
@@ -192,20 +202,10 @@ def test_rule_lists_are_the_installed_dstack_servers() -> None:
     assert sorted(json.loads(out)) == sorted(IN_PLACE + ROLLING)
 
 
-def test_render_cli_writes_the_file_and_errors_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "serve.dstack.yml"
-    assert main(["render", "dstack-dev", "--out", str(out)]) == 0
-    assert out.read_text() == render("dstack-dev")
-    assert main(["render", "local"]) == 2
-    assert "tgi-fleet:provider = 'local'" in capsys.readouterr().err
-    assert main(["render", "nope"]) == 2
-    assert "no stack file" in capsys.readouterr().err
-
-
-def test_stack_settings_errors_name_the_dstack_key(tmp_path: Path) -> None:
-    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.dstack-dev.yaml").read_text())
-    doc["config"]["tgi-fleet:dstack"]["spot_polcy"] = "spot"
-    (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump(doc))
-    with pytest.raises(UserError) as info:
-        stack_config("bad", tmp_path)
-    assert "tgi-fleet:dstack.spot_polcy: unknown key" in str(info.value)
+def test_stack_settings_errors_name_the_dstack_key() -> None:
+    with pytest.raises(ConfigError) as info:
+        stack_cfg(spot_polcy="spot")
+    assert "tgi-fleet:dstack.spot_polcy: unknown key" in str(info.value) and "spot_policy" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        stack_cfg(hf_token_secret="hf-token")
+    assert "tgi-fleet:dstack.hf_token_secret" in str(info.value)

@@ -109,7 +109,7 @@ class DstackRunProvider(ResourceProvider):
         try:
             parse(conf)
         except ServiceConfigError as exc:
-            return CheckResult(news, [CheckFailure("conf", str(exc))])
+            return CheckResult(news, [CheckFailure("", str(exc))])
         token = news.get("token")
         if not isinstance(token, str) or token == UNKNOWN:
             return CheckResult(news, [])
@@ -118,11 +118,11 @@ class DstackRunProvider(ResourceProvider):
             check(conf, api.secret_names() | {news.get("secret_name") or ""})
             problem = api.gateway_problem(conf.get("gateway", False))
             if problem:
-                return CheckResult(news, [CheckFailure("conf", problem)])
+                return CheckResult(news, [CheckFailure("", problem)])
             plan = api.plan(conf)  # the server's own 422/400 answers, before anything is created
             pulumi.log.info(f"dstack offers for run {conf['name']!r}:\n  " + "\n  ".join(describe_plan(plan)))
         except (DstackApiError, ServiceConfigError) as exc:
-            return CheckResult(news, [CheckFailure("conf", str(exc))])
+            return CheckResult(news, [CheckFailure("", str(exc))])
         return CheckResult(news, [])
 
     def create(self, props: dict[str, Any]) -> CreateResult:

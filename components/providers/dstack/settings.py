@@ -67,6 +67,12 @@ class DstackSettings(Settings):
     render_dir: str | None = Field(
         None, description="write serve.dstack.yml here instead of applying it (`make render STACK=...`)")
 
+    @field_validator("gateway", mode="before")
+    @classmethod
+    def _gateway_flag(cls, v: Any) -> Any:
+        # `pulumi config set --path tgi-fleet:dstack.gateway true` stores the text "true", not a gateway name.
+        return {"true": True, "false": False}.get(v.lower(), v) if isinstance(v, str) else v
+
     @field_validator("hf_token_secret")
     @classmethod
     def _secret_name(cls, v: str) -> str:

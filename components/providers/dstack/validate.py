@@ -58,7 +58,8 @@ def unresolved_env(conf: dict[str, Any], secrets: Iterable[str]) -> list[str]:
         for ref in missing:
             problems.append(dstack_problem(
                 f"env.{key}", f"${{{{ {ref} }}}} is never resolved: dstack substitutes only the project's secrets "
-                f"(${{{{ secrets.NAME }}}}). Fix: create the secret (`dstack secret set NAME`) or use a plain value."))
+                f"(${{{{ secrets.NAME }}}}). Fix: create the secret (`dstack secret set NAME <value>`) or use a "
+                f"plain value."))
     return problems
 
 

@@ -87,6 +87,7 @@ class ModelAccessError(UserError, PermissionError):
 
 def check_model_access(cfg: FleetConfig, token: str | None) -> None:
     """Fail before any GPU is rented when the token cannot read the model (TGI would fail only after download)."""
+    from httpx2 import TransportError  # huggingface_hub's HTTP client: its network errors are not OSErrors
     from huggingface_hub import HfApi
     from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
@@ -104,7 +105,7 @@ def check_model_access(cfg: FleetConfig, token: str | None) -> None:
         raise ModelAccessError(f"{model} cannot be read with this token (not found or private): {hint}.") from None
     except HfHubHTTPError as exc:
         raise ModelAccessError(f"the Hugging Face Hub refused the access check for {model}: {exc}") from None
-    except OSError as exc:  # offline: say so, do not block (the deployment may have its own mirror)
+    except (OSError, TransportError) as exc:  # offline: say so and how to skip (the deployment may have a mirror)
         raise ModelAccessError(
             f"cannot reach {cfg.secrets.hf_endpoint} to check access to {model} ({exc}). Fix: restore network "
             f"access or set tgi-fleet:secrets.check_model_access: false."

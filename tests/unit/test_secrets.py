@@ -65,3 +65,15 @@ def test_aws_source_reads_json_and_plain_secrets(moto_server: Moto, monkeypatch:
         hf_token(stack_config(BASE, {}, secrets={**aws, "hf_token_aws_secret_id": ambiguous}))
     with pytest.raises(SecretError, match="cannot read AWS secret 'tgi/missing'"):
         hf_token(stack_config(BASE, {}, secrets={**aws, "hf_token_aws_secret_id": "tgi/missing"}))
+
+
+def test_model_access_check_offline_is_a_clear_error() -> None:
+    # huggingface_hub 2.x raises its own httpx2 errors, not OSError: an unreachable Hub was a traceback.
+    from components.secrets import ModelAccessError, check_model_access
+    from emulator.procs import free_port
+
+    offline = cfg(**{"secrets": {"hf_endpoint": f"http://127.0.0.1:{free_port()}"}})
+    with pytest.raises(ModelAccessError) as info:
+        check_model_access(offline, "hf_x")
+    assert "cannot reach http://127.0.0.1:" in str(info.value)
+    assert "Fix: restore network access or set tgi-fleet:secrets.check_model_access: false" in str(info.value)

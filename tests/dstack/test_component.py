@@ -88,3 +88,15 @@ def test_the_provider_is_registered_with_its_section_and_readiness() -> None:
 def test_gateway_flag_given_as_text() -> None:
     assert DstackSettings(gateway="true").gateway is True and DstackSettings(gateway="False").gateway is False
     assert DstackSettings(gateway="my-gw").gateway == "my-gw"
+
+
+def test_the_program_and_unpickling_the_provider_skip_dstack_and_http() -> None:
+    # What a preview's program loads for a dstack stack (building the component) and what the dynamic-provider
+    # process loads to unpickle DstackRunProvider: neither dstack's client and models (~1 s) nor httpx.
+    from tests.unit.test_preview_imports import loaded_modules
+
+    code = ("import json, sys\nimport components.providers.dstack.component, components.providers.dstack.resource\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    loaded = loaded_modules(code)
+    assert "components.providers.dstack.component" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("dstack", "httpx", "requests")}

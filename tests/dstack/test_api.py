@@ -13,6 +13,7 @@ from components.providers.dstack.readiness import DstackReplicas, DstackRunFaile
 from components.providers.dstack.resource import describe_plan
 from components.providers.dstack.rules import classify
 from components.providers.dstack.status import run_state
+from components.smoke.resource import _healthy
 from tests.dstack.conftest import RETRY, api_for, service_conf, wait_for
 from tests.dstack_fixture import DstackProject, DstackServer
 
@@ -58,6 +59,10 @@ def test_no_fleet_plan_has_no_offers_and_the_run_fails_with_dstacks_reason(dstac
     assert time.monotonic() - began < 60
     assert f"dstack run {name!r} failed (failed_to_start_due_to_no_capacity: No matching fleet found" in msg
     assert "Fix: give the project capacity for this GPU: create a fleet" in msg and "max_price" in msg
+    # The smoke stage's health check (its diff) sees the ended run as unhealthy rather than failing the preview.
+    spec = {"provider": "dstack", **readiness_spec(
+        {"server_url": api.target.server_url, "project": api.target.project, "timeout_s": 30}, api.target.token, name)}
+    assert _healthy({"readiness": spec, "min_ready": 1}) is False
 
 
 def test_retry_keeps_the_run_pending_until_stopped_then_nothing_is_left(dstack_project: DstackProject) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 from components.errors import ApiError
 from components.providers.dstack.client import ApiTarget, DstackApi, DstackApiError
 from components.providers.dstack.status import run_state
-from components.smoke.readiness import ReadyCount
+from components.smoke.readiness import DeploymentEnded, ReadyCount
 
 
-class DstackRunFailed(DstackApiError):
+class DstackRunFailed(DstackApiError, DeploymentEnded):
     """dstack ended the run (or it was stopped or deleted outside Pulumi): waiting longer cannot help."""
 
 

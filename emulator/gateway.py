@@ -50,11 +50,13 @@ def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
                                           "readiness probe"}, status_code=503)
         if group.first_request_at is None:
             group.first_request_at = time.time()
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+        # The body streams through as it arrives (its length kept): the replica, as TGI does, refuses what is over
+        # its PAYLOAD_LIMIT; the gateway never holds a whole body.
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS - {"content-length"}}
         url = f"http://127.0.0.1:{inst.port}{request.url.path}"
         if request.url.query:
             url += f"?{request.url.query}"
-        upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
+        upstream_req = client.build_request(request.method, url, headers=headers, content=request.stream())
         inst.connections += 1
         try:
             upstream = await client.send(upstream_req, stream=True)

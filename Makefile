@@ -5,7 +5,8 @@ PY := .venv/bin/python
 # Every preview and up runs the policy pack (POLICY_CONFIG=file.json passes its thresholds).
 POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
-.PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render emulator
+.PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render emulator dstack-config \
+	dstack-server dstack-server-stop
 
 # Setup builds what the task needs: the engine for everything (all `make demo` waits for), actionlint for lint,
 # the Kubernetes provider plugin for Kubernetes stacks and for the tests.
@@ -24,7 +25,7 @@ lint:
 	@$(MAKE) --no-print-directory checks
 
 test:
-	@scripts/setup.sh actionlint kubernetes
+	@scripts/setup.sh actionlint kubernetes dstack-server
 	@$(MAKE) --no-print-directory checks
 	$(PY) -m pytest -q
 
@@ -65,3 +66,17 @@ emulator: setup
 	$(PY) -m emulator serve
 
 PATH_WITH_TOOLS = PATH="$$(cat .venv/tgi-fleet-path):$$PATH"
+
+# dstack: the service configuration `pulumi up` would apply for STACK (dstack-dev, dstack-gptq), for review:
+# `make render` (no server, no secrets) and a copy in ./serve.dstack.yml.
+dstack-config: render
+	@cp rendered/$(STACK)/serve.dstack.yml serve.dstack.yml && echo "dstack-config: wrote serve.dstack.yml"
+
+# A local dstack server on 127.0.0.1:3000 (background, home .dstack-server/) for the dstack stacks; prints the token
+# command. No fleet here: `make up STACK=dstack-dev` then ends with dstack's no-capacity message and its fix.
+dstack-server:
+	@scripts/setup.sh dstack-server
+	@scripts/dstack-server.sh start
+
+dstack-server-stop:
+	@scripts/dstack-server.sh stop

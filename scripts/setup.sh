@@ -4,6 +4,7 @@
 #   scripts/setup.sh                    venv + engine: all that `make demo` (the local stack) needs
 #   scripts/setup.sh kubernetes         + the Kubernetes provider plugin (Kubernetes stacks, the Kubernetes tests)
 #   scripts/setup.sh actionlint         + actionlint (the workflow check of `make lint`)
+#   scripts/setup.sh dstack-server      + .venv-dstack, a local dstack server (the dstack tests, make dstack-server)
 #   scripts/setup.sh --stack STACK      + whatever STACK's provider needs (the Kubernetes plugin for kubernetes)
 #
 # Writes .venv/tgi-fleet-path: the directories scripts/pulumi puts first on PATH.
@@ -17,13 +18,14 @@ say() { echo "setup: $*" >&2; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
-want_k8s="" want_lint="" stack=""
+want_k8s="" want_lint="" want_dstack="" stack=""
 while [ $# -gt 0 ]; do
   case $1 in
     kubernetes) want_k8s=1 ;;
     actionlint) want_lint=1 ;;
+    dstack-server) want_dstack=1 ;;
     --stack) stack=${2:?--stack needs a stack name}; shift ;;
-    *) die "unknown argument '$1': scripts/setup.sh [kubernetes] [actionlint] [--stack STACK]" ;;
+    *) die "unknown argument '$1': scripts/setup.sh [kubernetes] [actionlint] [dstack-server] [--stack STACK]" ;;
   esac
   shift
 done
@@ -64,6 +66,19 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]' \
     || die "pip could not install the pinned packages from constraints.txt: check the package index (PIP_INDEX_URL) and run setup again."
   echo "$want" >"$stamp"
+fi
+
+# 1b. The dstack server in its own venv: dstack[server] needs protobuf>=6.33.5, pulumi-policy needs protobuf~=5.29.5,
+#     so the two cannot share .venv (the program only needs dstack's client, installed above). The tests start the
+#     server from here on loopback; `make dstack-server` starts one for `make up STACK=dstack-dev`. Only those ask.
+ds_stamp=.venv-dstack/.tgi-fleet-deps
+ds_want=$(sha256sum constraints-dstack-server.txt | cut -c1-16)
+if [ -n "$want_dstack" ] && { [ ! -x .venv-dstack/bin/python ] || [ "$(cat "$ds_stamp" 2>/dev/null)" != "$ds_want" ]; }; then
+  say "creating .venv-dstack (the dstack server, constraints-dstack-server.txt)"
+  [ -x .venv-dstack/bin/python ] || "$python" -m venv .venv-dstack || die "could not create .venv-dstack (is the python3-venv package installed?)."
+  .venv-dstack/bin/python -m pip install -q --disable-pip-version-check -c constraints-dstack-server.txt 'dstack[server]' \
+    || die "pip could not install the dstack server from constraints-dstack-server.txt: check the package index (PIP_INDEX_URL) and run setup again."
+  echo "$ds_want" >"$ds_stamp"
 fi
 
 # Byte-compile the project's packages, as pip does for installed ones: where PYTHONDONTWRITEBYTECODE is set

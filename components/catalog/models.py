@@ -98,7 +98,8 @@ class ParamCounts(BaseModel):
         return self.linear + self.other
 
 
-def _file_name(model_id: str) -> str:
+def model_filename(model_id: str) -> str:
+    """The shipped file name of a model id (owner--name.json), in models/ and tokenizers/."""
     return model_id.replace("/", "--") + ".json"
 
 
@@ -126,7 +127,7 @@ def load_model(model_id_or_path: str, token: str | None = None, revision: str | 
     path = Path(model_id_or_path)
     if path.suffix == ".json" and path.exists():
         return parse_config(json.loads(path.read_text()), str(path))
-    shipped = MODELS_DIR / _file_name(model_id_or_path)
+    shipped = MODELS_DIR / model_filename(model_id_or_path)
     if shipped.exists():
         return parse_config(json.loads(shipped.read_text()), f"{model_id_or_path} (shipped config.json)")
     return parse_config(_fetch_from_hub(model_id_or_path, token, revision, endpoint), f"{model_id_or_path} (HF Hub)")

@@ -20,6 +20,7 @@ PROVIDERS: dict[str, str] = {
     "salad": "components.providers.salad",
     "kubernetes": "components.providers.kubernetes",
     "docker": "components.providers.docker",
+    "dstack": "components.providers.dstack",
 }
 
 

@@ -74,6 +74,14 @@ class NotReadyError(TimeoutError):
     """Replicas did not become ready in time."""
 
 
+class DeploymentEnded(RuntimeError):
+    """The provider ended the deployment (dstack failed the run, for one): waiting longer cannot help.
+
+    A readiness source raises it from count(); the wait ends at once with its message, the health check sees an
+    unhealthy deployment.
+    """
+
+
 class ReadinessRefused(PermissionError):
     """The provider's API refused the readiness query (401/403/404): waiting longer cannot help."""
 

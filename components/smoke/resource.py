@@ -121,10 +121,12 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
 def _healthy(props: dict[str, Any]) -> bool:
     """Are at least min_ready replicas ready now? (True when the source cannot tell: no false alarms.)"""
     from components.errors import ApiError
-    from components.smoke.readiness import source_from
+    from components.smoke.readiness import DeploymentEnded, source_from
 
     try:
         return source_from(props["readiness"]).count().ready >= int(props["min_ready"])
+    except DeploymentEnded:
+        return False
     except (ApiError, KeyError, TypeError, ValueError):
         return True
 
@@ -164,10 +166,11 @@ class SmokeTestProvider(ResourceProvider):
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
         from components.smoke.chat import SmokeFailure
+        from components.smoke.readiness import DeploymentEnded
 
         try:
             return run_smoke(props)
-        except (SmokeFailure, TimeoutError, PermissionError) as exc:
+        except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded) as exc:
             # One clear line instead of a provider traceback; the update fails here.
             raise Exception(f"smoke test failed: {exc}") from None
 

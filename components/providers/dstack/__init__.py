@@ -1,0 +1,45 @@
+"""dstack: TGI as a dstack service, applied through a dstack server's API (self-hosted or dstack Sky).
+
+Light on purpose: a preview imports this and settings.py; the component (component.py), dstack's client and
+models load inside `build`, the dynamic provider's methods and `readiness`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from components.providers.base import BuildContext, Provider
+from components.providers.dstack.settings import DstackSettings
+
+if TYPE_CHECKING:
+    from components.service import TgiService
+    from components.smoke.readiness import ReadinessSource
+
+TOKEN_KEY = "dstack_token"
+
+
+class DstackProvider(Provider[DstackSettings]):
+    """dstack rents from its backends and fleets; prices follow the backend it picks (gpus.yaml's dstack rows)."""
+
+    settings_model = DstackSettings
+    secret_keys = (TOKEN_KEY,)
+
+    def catalog(self, settings: DstackSettings) -> str:
+        return "dstack"
+
+    def renders_only(self, settings: DstackSettings) -> bool:
+        return settings.render_dir is not None
+
+    def build(self, name: str, ctx: BuildContext[DstackSettings]) -> TgiService:
+        from components.providers.dstack.component import DstackService
+
+        return DstackService(name, ctx)
+
+    def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
+        from components.providers.dstack.readiness import readiness_from
+
+        return readiness_from(dict(spec))
+
+
+PROVIDER = DstackProvider()

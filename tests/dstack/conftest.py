@@ -1,0 +1,54 @@
+"""dstack tests: stack configs as the program parses them, and helpers for the real server (tests/dstack_fixture.py,
+registered in tests/conftest.py: one server per session, one project per test)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.config import FleetConfig, parse_config
+from components.plan import build_plan
+from components.providers.dstack.client import ApiTarget, DstackApi
+from components.providers.dstack.service_config import service_config
+from tests.dstack_fixture import DstackProject
+
+ROOT = Path(__file__).resolve().parents[2]
+RETRY = {"on_events": ["no-capacity"], "duration": "1h"}
+
+
+def stack_cfg(stack: str = "dstack-dev", stacks_dir: Path = ROOT / "stacks", **section: Any) -> FleetConfig:
+    """A stack file's config as the program parses it (secrets left out), its dstack section overridden."""
+    config: dict[str, Any] = yaml.safe_load((stacks_dir / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config["tgi-fleet:dstack"] = {**config.get("tgi-fleet:dstack", {}), **section}
+    raw = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()
+           if not (isinstance(v, dict) and "secure" in v)}
+    return parse_config(raw)
+
+
+def service_conf(stack: str = "dstack-dev", **section: Any) -> dict[str, Any]:
+    """A stack's service configuration under a fresh run name (tests share a server)."""
+    cfg = stack_cfg(stack, **section)
+    cfg = cfg.model_copy(update={"name": f"r{uuid.uuid4().hex[:8]}"})
+    return service_config(cfg, build_plan(cfg), cfg.settings, hf_token=True)
+
+
+def api_for(project: DstackProject, token: str | None = None) -> DstackApi:
+    return DstackApi(ApiTarget(project.server.url, project.name, token or project.server.token, timeout_s=30))
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout_s: float = 90, poll_s: float = 0.5) -> Any:
+    """Poll until probe() is truthy; its value. dstack's background jobs run every few seconds."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout_s:g} s")
+        time.sleep(poll_s)

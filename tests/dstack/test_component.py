@@ -1,0 +1,102 @@
+"""DstackService (the dstack provider's TgiService) under Pulumi mocks: its child, which inputs are secret, the
+outputs the smoke stage gets, and the policy contract it carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.providers import registry
+from components.providers.dstack.readiness import DstackReplicas
+from components.providers.dstack.settings import DstackSettings
+from policies.rules import evaluate
+from tests.program.harness import Recorder, build_service, is_secret, stack_config, unwrap
+
+HF, TOKEN = "hf_dstack_component_token", "dstack-component-token"
+SERVER = "http://127.0.0.1:3000"
+DEV: dict[str, Any] = {"provider": "dstack", "name": "tgi-d", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.1"},
+                       "gpu": {"min_vram_gb": 24}, "gateway": {"auth": True, "port": 80}, "environment": "dev",
+                       "dstack": {"server_url": SERVER, "project": "llm"}}
+RUN_OUTPUTS = {"run_name": "tgi-d", "run_id": "5f0c", "status": "submitted", "deployment_num": 0,
+               "service_url": f"{SERVER}/proxy/services/llm/tgi-d/", "model_url": f"{SERVER}/proxy/models/llm/",
+               "model_name": "mistralai/Mistral-7B-Instruct-v0.1", "offers": []}
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    rec = Recorder({"pulumi-python:dynamic:Resource": RUN_OUTPUTS})
+    pulumi.runtime.set_mocks(rec, project="tgi-fleet", stack="test", preview=False)
+    return rec
+
+
+@pulumi.runtime.test
+def test_the_run_is_a_child_with_secret_inputs(recorder: Recorder) -> Any:
+    service = build_service(stack_config(DEV, {"dstack_token": TOKEN, "hf_token": HF}))
+    out = service.outputs
+
+    def check(args: list[Any]) -> None:
+        endpoint, headers, readiness = args
+        assert [(t, n) for t, n, _ in recorder.resources] == [("tgi-fleet:index:TgiService", "tgi-d"),
+                                                              ("pulumi-python:dynamic:Resource", "tgi-d")]
+        run = recorder.resources[1][2]
+        assert is_secret(run["token"]) and unwrap(run["token"]) == TOKEN
+        assert is_secret(run["hf_token"]) and unwrap(run["hf_token"]) == HF
+        assert run["secret_name"] == "hf_token" and run["conf"]["env"]["HF_TOKEN"] == "${{ secrets.hf_token }}"
+        assert HF not in str(run["conf"]) and TOKEN not in str(run["conf"]) and TOKEN not in str(run["api"])
+        assert run["api"] == {"server_url": SERVER, "project": "llm", "timeout_s": 30.0, "stop_timeout_s": 300.0}
+        # TGI's /v1/chat/completions through dstack's service proxy, with the dstack token as bearer.
+        assert endpoint == f"{SERVER}/proxy/services/llm/tgi-d"
+        assert headers == {"Authorization": f"Bearer {TOKEN}"}
+        assert readiness == {"provider": "dstack", "server_url": SERVER, "project": "llm", "token": TOKEN,
+                             "timeout_s": 30.0, "run": "tgi-d"}
+        contract = recorder.resources[0][2]
+        assert contract["provider"] == "dstack" and contract["secret_env"] == ["HF_TOKEN"]
+        assert "HF_TOKEN" not in contract["plain_env"] and contract["interruptible"] is False
+        assert contract["gpu_vram_bytes"] >= contract["min_vram_bytes"]
+        assert all(not v for v in evaluate(contract).values())  # the pack holds on dstack
+
+    assert out.endpoint is not None and out.readiness is not None
+    return pulumi.Output.all(out.endpoint, out.headers, out.readiness).apply(check)
+
+
+@pulumi.runtime.test
+def test_spot_is_interruptible_and_a_public_model_sets_no_secret(recorder: Recorder) -> Any:
+    cfg = stack_config({**DEV, "dstack": {**DEV["dstack"], "spot_policy": "auto"},
+                        "secrets": {"hf_token_source": "none"}}, {"dstack_token": TOKEN})
+    out = build_service(cfg).outputs
+
+    def check(_: Any) -> None:
+        contract, run = recorder.resources[0][2], recorder.resources[1][2]
+        assert contract["interruptible"] is True and contract["secret_env"] == []
+        assert run.get("secret_name") is None and run.get("hf_token") is None and "HF_TOKEN" not in run["conf"]["env"]
+
+    return out.trigger.apply(check)
+
+
+def test_the_provider_is_registered_with_its_section_and_readiness() -> None:
+    provider = registry.provider("dstack")
+    assert provider.settings_model is DstackSettings and provider.secret_keys == ("dstack_token",)
+    assert provider.catalog(DstackSettings()) == "dstack" and not provider.renders_only(DstackSettings())
+    assert provider.renders_only(DstackSettings(render_dir="/tmp/x"))
+    source = provider.readiness({"provider": "dstack", "server_url": SERVER, "project": "p", "token": "t",
+                                 "timeout_s": 5, "run": "r"})
+    assert isinstance(source, DstackReplicas) and source.run_name == "r"
+
+
+def test_gateway_flag_given_as_text() -> None:
+    assert DstackSettings(gateway="true").gateway is True and DstackSettings(gateway="False").gateway is False
+    assert DstackSettings(gateway="my-gw").gateway == "my-gw"
+
+
+def test_the_program_and_unpickling_the_provider_skip_dstack_and_http() -> None:
+    # What a preview's program loads for a dstack stack (building the component) and what the dynamic-provider
+    # process loads to unpickle DstackRunProvider: neither dstack's client and models (~1 s) nor httpx.
+    from tests.unit.test_preview_imports import loaded_modules
+
+    code = ("import json, sys\nimport components.providers.dstack.component, components.providers.dstack.resource\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    loaded = loaded_modules(code)
+    assert "components.providers.dstack.component" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("dstack", "httpx", "requests")}

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, stop_after_delay
 
+from components.retry import RETRY_STATUSES, body_excerpt, retry_after_seconds, retrying
 from components.salad.api_models import (
     ContainerGroup,
     ContainerGroupCollection,
@@ -25,8 +23,7 @@ from components.salad.api_models import (
 
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-MAX_RETRY_AFTER_S = 60.0
+__all__ = ["RETRY_STATUSES", "SaladApiError", "SaladClient", "retry_after_seconds"]
 
 
 class SaladApiError(Exception):
@@ -48,8 +45,7 @@ def _detail(response: httpx.Response) -> str:
         problem = ProblemDetails.model_validate(response.json())
         return problem.detail or problem.type or response.reason_phrase
     except (ValueError, ValidationError):
-        text = " ".join(response.text.split())
-        return (text[:200] + "…") if len(text) > 200 else (text or response.reason_phrase)
+        return body_excerpt(response)
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -58,33 +54,10 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, SaladApiError) and exc.status in RETRY_STATUSES
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 class _RetryAfter(SaladApiError):
     def __init__(self, operation: str, status: int, detail: str, delay: float | None) -> None:
         super().__init__(operation, status, detail)
         self.delay = delay
-
-
-def _wait(state: RetryCallState) -> float:
-    """Retry-After when the server sent one (capped), else exponential backoff from 0.5 s up to 8 s."""
-    exc = state.outcome.exception() if state.outcome else None
-    if isinstance(exc, _RetryAfter) and exc.delay is not None:
-        return min(exc.delay, MAX_RETRY_AFTER_S)
-    return float(min(8.0, 0.5 * 2 ** (state.attempt_number - 1)))
 
 
 class SaladClient:
@@ -109,12 +82,7 @@ class SaladClient:
             timeout=timeout,
             transport=transport,
         )
-        self._retrying = retry(
-            retry=retry_if_exception(_retryable),
-            wait=_wait,
-            stop=stop_after_attempt(max_attempts) | stop_after_delay(max_delay_s),
-            reraise=True,
-        )
+        self._retrying = retrying(_retryable, max_attempts, max_delay_s)
 
     def close(self) -> None:
         """Close the connection pool."""

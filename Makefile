@@ -3,7 +3,7 @@ STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
 
-.PHONY: setup demo demo-down test lint preview up destroy refresh render emulator
+.PHONY: setup demo demo-down test lint preview up destroy refresh render truss emulator
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +40,10 @@ destroy: setup
 # GitOps: write the Kubernetes manifests of STACK (k8s-prod, gke-prod) to rendered/STACK instead of applying.
 render: setup
 	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod)
+
+# Baseten: write the truss (config.yaml) that STACK (baseten-mistral, baseten-mixtral) pushes to rendered/STACK-truss.
+truss: setup
+	@$(PY) -m components.providers.baseten truss $(or $(filter-out local,$(STACK)),baseten-mistral)
 
 emulator: setup
 	$(PY) -m emulator serve

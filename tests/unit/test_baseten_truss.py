@@ -212,3 +212,42 @@ def test_archive_is_reproducible_and_carries_the_config() -> None:
     assert read_archive_config(truss_archive(config)) == config
     with pytest.raises(ValueError, match="not a truss archive"):
         read_archive_config(b"not a tar")
+
+
+# -- `make truss STACK=...` and the settings section -----------------------------------------------------------
+def test_truss_cli_writes_the_stacks_truss_for_review(tmp_path: Path) -> None:
+    from tests.baseten_cases import STACKS
+
+    stack = tmp_path / "Pulumi.baseten-mixtral.yaml"
+    stack.write_text(yaml.safe_dump({"config": {**STACKS["baseten-mixtral"],
+                                                "tgi-fleet:hf_token": {"secure": "v1:abc"},
+                                                "tgi-fleet:baseten_api_key": {"secure": "v1:def"}}}))
+    out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", str(stack),
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"truss: {tmp_path / 'out' / 'config.yaml'}"
+    written = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
+    cfg, settings, plan = load("baseten-mixtral")
+    assert written == truss_config(cfg, plan, settings, with_token=True)
+    assert "v1:" not in (tmp_path / "out" / "config.yaml").read_text()
+
+
+def test_truss_cli_refuses_other_providers(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", "local"],
+                         capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 1 and out.stderr.strip() == "truss: stack local is not a baseten stack (tgi-fleet:provider)"
+
+
+def test_settings_errors_name_the_key_and_the_fix() -> None:
+    from components.config import ConfigError
+    from components.providers.baseten.settings import parse_settings
+
+    with pytest.raises(ConfigError) as info:
+        parse_settings({"engine": "vllm", "autoscaling": {"concurency_target": 3}})
+    assert str(info.value).splitlines()[1:] == [
+        "  tgi-fleet:baseten.engine = \"vllm\": Input should be 'tgi' or 'trt-llm'. Fix: tgi (TGI's image as a "
+        "docker_server truss) or trt-llm (Baseten's TensorRT-LLM engine builder).",
+        "  tgi-fleet:baseten.autoscaling.concurency_target: unknown key. Fix: remove it (did you mean "
+        "'concurrency_target'?).",
+    ]

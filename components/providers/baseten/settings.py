@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+import json
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from components.config import ConfigError
 
 Engine = Literal["tgi", "trt-llm"]
 
@@ -54,3 +58,29 @@ class BasetenSettings(BaseModel):
         if self.inference_address is not None and ":" not in self.inference_address:
             raise ValueError("inference_address must be host:port, e.g. 127.0.0.1:5811")
         return self
+
+
+def parse_settings(section: Any) -> BasetenSettings:
+    """The tgi-fleet:baseten section, or ConfigError naming each bad key, its value and what is accepted."""
+    try:
+        return BasetenSettings.model_validate(section or {})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            key = "tgi-fleet:baseten" + "".join(f".{p}" for p in loc)
+            model: Any = BasetenSettings
+            parent: Any = None
+            info = None
+            for part in loc:
+                parent = model
+                info = model.model_fields.get(part) if isinstance(model, type) else None
+                model = info.annotation if info else None
+            fix = f" Fix: {info.description}." if info and info.description else ""
+            if err["type"] == "extra_forbidden":
+                close = difflib.get_close_matches(loc[-1], list(getattr(parent, "model_fields", {})), n=1)
+                lines.append(f"{key}: unknown key. Fix: remove it{f' (did you mean {close[0]!r}?)' if close else ''}.")
+            else:
+                value = json.dumps(err.get("input"), default=str)
+                lines.append(f"{key} = {value}: {err['msg'].removeprefix('Value error, ')}.{fix}")
+        raise ConfigError("invalid stack config:\n  " + "\n  ".join(lines)) from None

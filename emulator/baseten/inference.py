@@ -1,0 +1,120 @@
+"""The emulated inference hosts model-<id>.<domain>: Baseten's predict and sync routes to ready replicas.
+
+  /production/predict, /development/predict, /environments/<env>/predict, /deployment/<id>/predict
+      -> the truss's predict route (docker_server.predict_endpoint, or the TensorRT-LLM engine's predict)
+  /production/sync/<path>, /environments/<env>/sync/<path>, /deployment/<id>/sync/<path>
+      -> <path> on the server unchanged (truss's proxy passes other paths through: OpenAI, /generate_stream)
+Requests need the workspace key (Api-Key or Bearer). Requests in flight drive the autoscaler; a deployment scaled
+to zero wakes on a request, which waits for a replica up to wake_timeout_s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from emulator.baseten.api import authorized, error
+from emulator.baseten.engine import PREDICT_PATH
+from emulator.baseten.lifecycle import Lifecycle
+from emulator.baseten.state import ApiError, Deployment, Replica
+
+HOST = re.compile(r"^model-(?P<id>[a-z0-9]+)(?:\.|$)")
+ROUTE = re.compile(r"^/(?:(?P<slot>production|development)|environments/(?P<env>[\w-]+)|deployment/(?P<dep>\w+))"
+                   r"/(?:(?P<predict>predict)|sync(?P<rest>/.*)?)$")
+HOP_HEADERS = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+                         "content-length", "authorization"})
+
+
+def create_inference(life: Lifecycle, api_key: str, wake_timeout_s: float = 60.0) -> Starlette:
+    """The inference app; one server answers every model's host (routed by Host)."""
+    client = httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=5.0))
+    ws = life.ws
+
+    def resolve(request: Request) -> tuple[Deployment, str]:
+        host = HOST.match(request.headers.get("host", "").lower())
+        route = ROUTE.match(request.url.path)
+        if host is None or route is None:
+            raise ApiError(404, "NOT_FOUND", "No such route: use /production/predict or /environments/<env>/sync/...")
+        model = ws.model(host["id"])
+        ref = route["dep"] or route["slot"] or ("production" if route["env"] == "production" else route["env"])
+        dep = ws.deployment(model, ref or "production")
+        if route["predict"]:
+            trt = bool(dep.config.get("trt_llm"))
+            path = PREDICT_PATH if trt else (dep.config.get("docker_server") or {}).get("predict_endpoint", "/")
+        else:
+            path = route["rest"] or "/"
+        return dep, path
+
+    async def ready_replica(dep: Deployment) -> Replica | None:
+        deadline = time.monotonic() + wake_timeout_s
+        while True:
+            ready = life.ready_replicas(dep)
+            if ready:
+                dep.rr += 1
+                return ready[dep.rr % len(ready)]
+            if dep.status not in ("ACTIVE", "SCALED_TO_ZERO", "WAKING_UP", "UNHEALTHY") or \
+                    time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.1)
+
+    async def proxy(request: Request) -> Response:
+        if not authorized(request, api_key):
+            return error(401, "UNAUTHENTICATED", "Missing or invalid API key: send 'Authorization: Api-Key <key>'")
+        try:
+            dep, path = resolve(request)
+        except ApiError as exc:
+            return error(exc.status, exc.code, exc.message)
+        if dep.status in ("BUILDING", "DEPLOYING", "LOADING_MODEL"):
+            return error(503, "UNAVAILABLE", f"Deployment {dep.id} is {dep.status}: it is not serving yet")
+        dep.in_flight += 1  # counted while waiting too: a scaled-to-zero deployment wakes for it
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                dep.in_flight -= 1
+
+        replica = await ready_replica(dep)
+        if replica is None or replica.process is None:
+            release()
+            return error(503, "UNAVAILABLE", f"Deployment {dep.id} is {dep.status} with no ready replica")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+        url = f"http://127.0.0.1:{replica.process.port}{path}"
+        if request.url.query:
+            url += f"?{request.url.query}"
+        try:
+            upstream = await client.send(client.build_request(request.method, url, headers=headers,
+                                                              content=await request.body()), stream=True)
+        except httpx.HTTPError as exc:
+            release()
+            return JSONResponse({"error": "BAD_GATEWAY", "message": f"replica unreachable: {type(exc).__name__}"},
+                                status_code=502)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in upstream.aiter_raw():
+                    yield chunk
+            finally:
+                await upstream.aclose()
+                release()
+
+        out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
+        return StreamingResponse(body(), status_code=upstream.status_code, headers=out)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+    return Starlette(routes=[Route("/{path:path}", proxy, methods=methods)], lifespan=lifespan)

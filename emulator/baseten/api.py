@@ -44,7 +44,9 @@ from pydantic import BaseModel, ValidationError
 
 from emulator.api import Fault, Faults, RateLimiter
 from emulator.baseten.lifecycle import Lifecycle
-from emulator.baseten.state import DEFAULT_AUTOSCALING, ApiError, Deployment as Dep, Model as Mod, now_iso, new_id
+from emulator.baseten.state import DEFAULT_AUTOSCALING, ApiError, new_id, now_iso
+from emulator.baseten.state import Deployment as Dep
+from emulator.baseten.state import Model as Mod
 
 M = TypeVar("M", bound=BaseModel)
 RESERVED_PORT = 8080

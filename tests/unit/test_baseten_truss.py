@@ -236,7 +236,8 @@ def test_truss_cli_writes_the_stacks_truss_for_review(tmp_path: Path) -> None:
 def test_truss_cli_refuses_other_providers(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", "local"],
                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
-    assert out.returncode == 1 and out.stderr.strip() == "truss: stack local is not a baseten stack (tgi-fleet:provider)"
+    assert out.returncode == 1
+    assert out.stderr.strip() == "truss: stack local is not a baseten stack (tgi-fleet:provider)"
 
 
 def test_settings_errors_name_the_key_and_the_fix() -> None:

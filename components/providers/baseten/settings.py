@@ -74,7 +74,7 @@ def parse_settings(section: Any) -> BasetenSettings:
             info = None
             for part in loc:
                 parent = model
-                info = model.model_fields.get(part) if isinstance(model, type) else None
+                info = getattr(model, "model_fields", {}).get(part)
                 model = info.annotation if info else None
             fix = f" Fix: {info.description}." if info and info.description else ""
             if err["type"] == "extra_forbidden":

@@ -23,9 +23,12 @@ from baseten.client.managementapi import (
     DeactivateResponse,
     Deployment,
     DeploymentArchivePayload,
+    DeploymentArchiveSource,
     Deployments,
     DeploymentTombstone,
+    GetLogsResponse,
     Model,
+    ModelArchiveSource,
     Models,
     ModelTombstone,
     PrepareModelUploadRequest,
@@ -148,6 +151,18 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
             parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
             raise ApiError(422, "INVALID_ARGUMENT", "Invalid request body: " + "; ".join(parts)) from None
 
+    def archive_source(req: Any, model: type[M]) -> M:
+        """The request's model_archive source; `kind` may be left out (it is the default, and the SDK drops
+        defaults), which leaves the SDK's union at its dict arm."""
+        source = req.source
+        raw = source if isinstance(source, dict) else source.model_dump(exclude_unset=True)
+        if raw.get("kind", "model_archive") != "model_archive":
+            raise ApiError(422, "INVALID_ARGUMENT", f"Unsupported source kind {raw.get('kind')!r}: use model_archive")
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            raise ApiError(422, "INVALID_ARGUMENT", f"Invalid source: {exc.errors()[0]['msg']}") from None
+
     def check_config(config: dict[str, Any]) -> None:
         """What Baseten validates at prepare: the truss config schema, the accelerator, the reserved port."""
         try:
@@ -231,10 +246,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
     @v1.post("/models")
     async def create_model(request: Request) -> Response:
         fault = await gate(request, "create_model")
-        req = await body(request, CreateModelRequest)
-        source = req.source
-        if isinstance(source, dict) or getattr(source, "kind", None) != "model_archive":
-            raise ApiError(422, "INVALID_ARGUMENT", "Only the model_archive source is supported")
+        source = archive_source(await body(request, CreateModelRequest), ModelArchiveSource)
         if ws.by_name(source.name) is not None:
             raise ApiError(409, "CONFLICT", f"A model named {source.name!r} already exists")
         model_id = new_id()
@@ -272,10 +284,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
     async def create_deployment(request: Request, model_id: str) -> Response:
         fault = await gate(request, "create_deployment")
         model = ws.model(model_id)
-        req = await body(request, CreateModelDeploymentRequest)
-        source = req.source
-        if isinstance(source, dict):
-            raise ApiError(422, "INVALID_ARGUMENT", "Only the model_archive source is supported")
+        source = archive_source(await body(request, CreateModelDeploymentRequest), DeploymentArchiveSource)
         dep = new_deployment(model, source.deployment, source.s3_key)
         ws.save()
         return await answer(fault, "create_deployment", CreatedModelDeployment,
@@ -285,6 +294,18 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
     async def get_deployment(request: Request, model_id: str, ref: str) -> Response:
         fault = await gate(request, "get_deployment")
         return await answer(fault, "get_deployment", Deployment, ws.deployment(ws.model(model_id), ref).doc)
+
+    @v1.get("/models/{model_id}/deployments/{ref}/logs")
+    async def deployment_logs(request: Request, model_id: str, ref: str, limit: int = 500,
+                              min_level: str | None = None, direction: str = "asc") -> Response:
+        fault = await gate(request, "get_deployment_logs")
+        levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
+        floor = levels.index(min_level) if min_level in levels else None
+        lines = [line for line in ws.deployment(ws.model(model_id), ref).logs
+                 if floor is None or (line["level"] in levels and levels.index(line["level"]) >= floor)]
+        lines = lines[-max(1, min(limit, 1000)):]
+        return await answer(fault, "get_deployment_logs", GetLogsResponse,
+                            {"logs": lines[::-1] if direction == "desc" else lines})
 
     @v1.delete("/models/{model_id}/deployments/{ref}")
     async def delete_deployment(request: Request, model_id: str, ref: str) -> Response:

@@ -137,6 +137,7 @@ class Lifecycle:
         """End a deployment (BUILD_FAILED, DEPLOY_FAILED) and say why in the log."""
         self.stop_replicas(dep)
         dep.failure = why
+        dep.log(f"{status}: {why}", "ERROR")
         print(f"emulator: baseten deployment {dep.id} of model {dep.doc['model_id']}: {status}: {why}",
               file=sys.stderr, flush=True)
         self._set(dep, status)
@@ -144,7 +145,7 @@ class Lifecycle:
     async def _advance(self, model: Model, dep: Deployment, now: float) -> None:
         status = dep.status
         if status == "BUILDING" and now >= dep.phase_until:
-            problem = await asyncio.to_thread(self._build_problem, dep)
+            problem = self._build_problem(dep)  # a loopback S3 read: quick
             if problem:
                 self.fail(dep, "BUILD_FAILED", problem)
             else:
@@ -256,8 +257,13 @@ class Lifecycle:
         vram = self.vram_of(accelerator)
 
         def on_line(_: ReplicaProcess, stream: str, line: str) -> None:
-            if stream == "stderr" and line.strip():
-                replica.last_error = line.strip()
+            text = line.strip()
+            if not text:
+                return
+            error = stream == "stderr" and ("Error" in text or "error" in text)
+            dep.log(text, "ERROR" if error else "INFO", replica.id)
+            if stream == "stderr":
+                replica.last_error = text
 
         spec = ReplicaSpec(env=env, gpu_vram_bytes=vram[0] if vram else None, module=module,
                            label=f"baseten {dep.doc['model_id']}/{dep.id}/{replica.id}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,6 +67,12 @@ class Deployment:
     wanted_more_at: float = 0.0  # when traffic last asked for more replicas than now (scale-down delay)
     failure: str | None = None  # why it ended BUILD_FAILED / DEPLOY_FAILED (the emulator's log says it too)
     rr: int = 0
+    logs: list[dict[str, Any]] = field(default_factory=list)  # Log documents, newest last (not persisted)
+
+    def log(self, message: str, level: str | None, replica: str | None = None) -> None:
+        """Keep a log line as GET .../logs returns it (the last 1000)."""
+        self.logs.append({"timestamp": str(time.time_ns()), "message": message, "replica": replica, "level": level})
+        del self.logs[:-1000]
 
     @property
     def id(self) -> str:

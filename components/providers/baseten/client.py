@@ -23,6 +23,7 @@ from baseten.client.managementapi import (
     DeploymentArchivePayload,
     DeploymentArchiveSource,
     Deployments,
+    GetLogsResponse,
     Model,
     ModelArchiveSource,
     Models,
@@ -53,8 +54,20 @@ class BasetenApiError(Exception):
 
     def __init__(self, operation: str, status: int | None, detail: str) -> None:
         self.operation, self.status, self.detail = operation, status, detail
-        where = f"HTTP {status}" if status else "no response"
-        super().__init__(f"Baseten API {operation} failed ({where}): {detail}")
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The message."""
+        where = f"HTTP {self.status}" if self.status else "no response"
+        return f"Baseten API {self.operation} failed ({where}): {self.detail}"
+
+    def amended(self, more: str) -> BasetenApiError:
+        """The same error with more said after its detail (what was cleaned up, what still serves)."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.detail = f"{self.detail}; {more}"
+        clone.args = (clone.render(),)
+        return clone
 
 
 class NameConflictError(BasetenApiError):
@@ -65,8 +78,11 @@ class DeploymentFailed(BasetenApiError):
     """A deployment ended in a status other than ACTIVE (BUILD_FAILED, DEPLOY_FAILED, UNHEALTHY, FAILED, ...)."""
 
     def __init__(self, deployment: Deployment, detail: str) -> None:
-        super().__init__("wait_for_deployment", None, detail)
         self.deployment = deployment
+        super().__init__("wait_for_deployment", None, detail)
+
+    def render(self) -> str:
+        return f"Baseten deployment failed: {self.detail}"
 
 
 class _RetryAfter(BasetenApiError):
@@ -292,6 +308,16 @@ class BasetenClient:
                        f"/v1/models/{model_id}/deployments/{deployment_id}/deactivate")
         return self._parse(DeactivateResponse, r, "deactivate_deployment")
 
+    def error_logs(self, model_id: str, deployment_id: str, limit: int = 3) -> list[str]:
+        """The deployment's last ERROR log lines (why a build or a load failed); [] when they cannot be read."""
+        try:
+            r = self._call("get_deployment_logs", "GET", f"/v1/models/{model_id}/deployments/{deployment_id}/logs",
+                           params={"min_level": "ERROR", "limit": limit, "direction": "asc"})
+            lines = [log.message for log in self._parse(GetLogsResponse, r, "get_deployment_logs").logs]
+        except BasetenApiError:
+            return []
+        return list(dict.fromkeys(lines))  # a crash-looping replica repeats itself
+
     def wait_active(self, model_id: str, deployment_id: str, timeout_s: float, poll_s: float = 5.0,
                     clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
                     ) -> Deployment:
@@ -305,9 +331,9 @@ class BasetenClient:
             if deployment.status == ACTIVE:
                 return deployment
             if deployment.status not in IN_PROGRESS:
+                logs = "; ".join(self.error_logs(model_id, deployment_id)) or "no error in its logs"
                 raise DeploymentFailed(deployment, f"deployment {deployment_id} of model {model_id} is "
-                                                   f"{deployment.status} (Baseten's status; its build and deploy "
-                                                   f"logs are on the model's page in the Baseten UI)")
+                                                   f"{deployment.status} (Baseten's status). Its log: {logs}")
             if clock() >= deadline:
                 raise DeploymentFailed(deployment, f"deployment {deployment_id} of model {model_id} is still "
                                                    f"{deployment.status} after {timeout_s:.0f} s: raise "

@@ -135,7 +135,7 @@ class BasetenModelProvider(ResourceProvider):
                     left = f"model {model_id} ({props['name']}) was deleted"
                 except BasetenApiError as cleanup:
                     left = f"model {model_id} ({props['name']}) is LEFT on Baseten ({cleanup}): delete it there"
-                raise BasetenApiError(exc.operation, exc.status, f"{exc.detail}; {left}") from None
+                raise exc.amended(left) from None
             return CreateResult(id_=model_id, outs=_outputs(props, model_id, deployment))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -184,8 +184,7 @@ class BasetenModelProvider(ResourceProvider):
             try:
                 deployment = _go_live(client, news, id_, created.deployment.id)
             except BasetenApiError as exc:
-                raise BasetenApiError(exc.operation, exc.status, f"{exc.detail}; deployment {olds['deployment_id']} "
-                                                                 f"still serves production") from None
+                raise exc.amended(f"deployment {olds['deployment_id']} still serves production") from None
             if olds.get("deployment_id") and olds["deployment_id"] != deployment.id:
                 client.deactivate(id_, olds["deployment_id"])
             return UpdateResult(outs=_outputs(news, id_, deployment))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -57,6 +58,10 @@ class BasetenSettings(BaseModel):
     def _address(self) -> BasetenSettings:
         if self.inference_address is not None and ":" not in self.inference_address:
             raise ValueError("inference_address must be host:port, e.g. 127.0.0.1:5811")
+        host = urlsplit(self.base_url).hostname or ""
+        if self.s3_endpoint_url is None and (host == "localhost" or host.startswith("127.")):
+            # A local emulator's uploads must stay local: without an endpoint boto3 would send them to AWS.
+            raise ValueError("a local base_url needs s3_endpoint_url (the emulator's S3, e.g. http://127.0.0.1:5812)")
         return self
 
 

@@ -22,8 +22,9 @@ import httpx
 import uvicorn
 
 from emulator.api import create_app
-from emulator.cloud import Cloud, Timings
+from emulator.cloud import Cloud
 from emulator.gateway import create_gateway
+from emulator.lifecycle import Timings
 from emulator.procs import ServerExited, wait_until_up
 
 DEFAULT_KEY = "local-emulator-key"

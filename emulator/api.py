@@ -1,6 +1,6 @@
 """The SaladCloud public API (salad-cloud.yaml) served by FastAPI over the emulated Cloud.
 
-Also /_emulator/* (not SaladCloud's): fault injection and process listing, for tests and demos.
+Also /_emulator/* (not SaladCloud's): fault injection and process listing, for tests and demos; and /hub (hub.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
@@ -20,7 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from components.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
-from emulator.cloud import ApiProblem, Cloud, Group
+from emulator.cloud import ApiProblem, Cloud
+from emulator.hub import hub_router
+from emulator.store import Group
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -282,23 +283,5 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
                                         for g in cloud.groups.values()],
                              "processes": cloud.processes()})
 
-    # -- not SaladCloud: a loopback stand-in for the Hugging Face Hub's auth check ---------------------------
-    hub = json.loads((Path(__file__).with_name("data") / "hub.json").read_text())
-
-    @app.get("/hub/api/models/{owner}/{repo}/auth-check")
-    async def hub_auth_check(request: Request, owner: str, repo: str) -> Response:
-        model = hub["models"].get(f"{owner}/{repo}")
-        auth = request.headers.get("authorization", "")
-        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
-        if model is None:
-            return JSONResponse({"error": "Repository not found"}, status_code=401,
-                                headers={"X-Error-Code": "RepoNotFound"})
-        if not model["gated"] or token in hub["granted_tokens"]:
-            return JSONResponse({"ok": True})
-        if token is None:
-            return JSONResponse({"error": "Access to this model is restricted: log in"}, status_code=401,
-                                headers={"X-Error-Code": "GatedRepo"})
-        return JSONResponse({"error": f"Access to model {owner}/{repo} is restricted"}, status_code=403,
-                            headers={"X-Error-Code": "GatedRepo"})
-
+    app.include_router(hub_router())  # not SaladCloud: the Hugging Face Hub's auth check, on loopback
     return app

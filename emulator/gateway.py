@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from emulator.cloud import Cloud, Instance
+from emulator.cloud import Cloud
+from emulator.store import Instance
 
 HOP_HEADERS = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                          "content-length", "salad-api-key"})

@@ -1,0 +1,222 @@
+"""The emulated SaladCloud's reconciler: drives each group's instances through allocating → downloading →
+creating → running with real replica processes, runs their startup/readiness/liveness probes, applies restart
+policies, stops and deletes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from emulator.store import Group, Instance, Store
+from emulator.supervisor import ReplicaSpec, Supervisor, port_open
+
+PROBES = ("startup_probe", "readiness_probe", "liveness_probe")
+
+
+@dataclass(frozen=True)
+class Timings:
+    """How long each instance phase takes (seconds); small values make tests fast."""
+
+    allocate_s: float = 2.0
+    download_s: float = 3.0
+    load_s: float = 5.0
+    token_ms: float = 20.0
+    restart_backoff_s: float = 1.0
+    delete_s: float = 0.5
+
+    def replica_defaults(self) -> dict[str, str]:
+        """The simulated TGI's own timings (a group's TGI_SIM_* environment overrides them)."""
+        return {"TGI_SIM_LOAD_S": str(self.load_s), "TGI_SIM_TOKEN_MS": str(self.token_ms)}
+
+
+class Lifecycle:
+    """One reconcile pass every 100 ms over every group in the store."""
+
+    def __init__(self, store: Store, supervisor: Supervisor, timings: Timings,
+                 vram_of_class: Callable[[str], int | None]) -> None:
+        self.store, self.supervisor, self.t, self.vram_of_class = store, supervisor, timings, vram_of_class
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the reconciler in the background."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.reconcile()
+            except Exception as exc:  # keep the emulator alive; the log shows what went wrong
+                print(f"emulator: reconcile error: {exc!r}", file=sys.stderr, flush=True)
+            await asyncio.sleep(0.1)
+
+    async def reconcile(self) -> None:
+        """One pass: advance every instance's phase, run due probes, apply deletes."""
+        now = time.monotonic()
+        for key, group in list(self.store.groups.items()):
+            status = group.doc["current_state"]["status"]
+            if group.deleting or status in ("stopped", "pending"):
+                for inst in list(group.instances):
+                    self.kill(inst)
+                group.instances.clear()
+                if group.deleting:
+                    del self.store.groups[key]
+                    self.store.save()
+                continue
+            want = int(group.doc["replicas"])
+            while len(group.instances) < want:
+                group.instances.append(self._new_instance(group, now))
+            while len(group.instances) > want:
+                victim = min(group.instances, key=lambda i: (i.ready, i.deletion_cost))
+                self.kill(victim)
+                group.instances.remove(victim)
+            for inst in group.instances:
+                await self._advance(group, inst, now)
+            if status == "deploying" and any(i.state == "running" for i in group.instances):
+                group.doc["current_state"]["status"] = "running"
+                self.store.save()
+
+    def _new_instance(self, group: Group, now: float) -> Instance:
+        classes = group.doc["container"]["resources"].get("gpu_classes") or []
+        return Instance(id=str(uuid.uuid4()), machine_id=str(uuid.uuid4()), version=group.doc["version"],
+                        phase_until=now + self.t.allocate_s,
+                        gpu_vram_bytes=self.vram_of_class(classes[0]) if classes else None)
+
+    async def _advance(self, group: Group, inst: Instance, now: float) -> None:
+        if inst.state == "allocating" and now >= inst.phase_until:
+            inst.set_state("downloading")
+            inst.phase_until = now + self.t.download_s
+        elif inst.state == "downloading":
+            left = max(0.0, inst.phase_until - now)
+            inst.pulling_progress = int(100 * (1 - left / self.t.download_s)) if self.t.download_s else 100
+            if left == 0:
+                inst.set_state("creating")
+                inst.phase_until = 0.0
+        elif inst.state == "creating" and now >= inst.phase_until:
+            if inst.process is None:
+                inst.process = await self.supervisor.spawn(self._spec(group, inst))
+            elif await inst.process.listening():
+                inst.set_state("running")
+                inst.started = group.doc.get("startup_probe") is None
+                inst.ready = False
+                now = time.monotonic()
+                inst.probe_next = {k: now + float((group.doc.get(k) or {}).get("initial_delay_seconds", 0))
+                                   for k in PROBES}
+        elif inst.state == "running":
+            if inst.process is not None and inst.process.returncode is not None:
+                self._on_exit(group, inst, inst.process.returncode, now)
+                return
+            self._schedule_probes(group, inst, now)
+            if group.doc.get("readiness_probe") is None and inst.started:
+                inst.ready = True
+        if inst.state == "creating" and inst.process is not None and inst.process.returncode is not None:
+            self._on_exit(group, inst, inst.process.returncode, now)
+
+    @staticmethod
+    def _spec(group: Group, inst: Instance) -> ReplicaSpec:
+        env = group.doc["container"].get("environment_variables") or {}
+        return ReplicaSpec(env=env, gpu_vram_bytes=inst.gpu_vram_bytes, label=f"{group.name}/{inst.id[:8]}")
+
+    def _on_exit(self, group: Group, inst: Instance, code: int, now: float) -> None:
+        inst.process = None
+        inst.ready = inst.started = False
+        policy = group.doc.get("restart_policy", "always")
+        if policy == "always" or (policy == "on_failure" and code != 0):
+            inst.set_state("creating")
+            inst.phase_until = now + self.t.restart_backoff_s
+        else:
+            inst.set_state("stopping")
+
+    def kill(self, inst: Instance) -> None:
+        """Kill the instance's container, if it has one."""
+        proc = inst.process
+        inst.process = None
+        inst.ready = False
+        if proc is not None:
+            proc.kill()
+
+    def _schedule_probes(self, group: Group, inst: Instance, now: float) -> None:
+        for kind in PROBES:
+            probe = group.doc.get(kind)
+            if probe is None or kind in inst.probing:
+                continue
+            if kind != "startup_probe" and not inst.started:
+                continue  # readiness and liveness start after the startup probe passed
+            if kind == "startup_probe" and inst.started:
+                continue
+            if now >= inst.probe_next.get(kind, 0.0):
+                inst.probing.add(kind)
+                inst.probe_next[kind] = now + float(probe.get("period_seconds", 10))
+                asyncio.get_running_loop().create_task(self._probe(inst, kind, probe))
+
+    async def _probe(self, inst: Instance, kind: str, probe: dict[str, Any]) -> None:
+        try:
+            ok = await self._check(inst, probe)
+            if ok:
+                inst.probe_ok[kind] = inst.probe_ok.get(kind, 0) + 1
+                inst.probe_fail[kind] = 0
+            else:
+                inst.probe_fail[kind] = inst.probe_fail.get(kind, 0) + 1
+                inst.probe_ok[kind] = 0
+            if kind == "startup_probe":
+                if inst.probe_ok[kind] >= int(probe.get("success_threshold", 1)):
+                    inst.started = True
+                elif inst.probe_fail.get(kind, 0) >= int(probe.get("failure_threshold", 3)):
+                    self.restart(inst)
+            elif kind == "readiness_probe":
+                if inst.probe_ok.get(kind, 0) >= int(probe.get("success_threshold", 1)):
+                    if not inst.ready:
+                        inst.ready_at = time.time()
+                    inst.ready = True
+                elif inst.probe_fail.get(kind, 0) >= int(probe.get("failure_threshold", 3)):
+                    inst.ready = False
+            elif inst.probe_fail.get(kind, 0) >= int(probe.get("failure_threshold", 3)):
+                self.restart(inst)
+        finally:
+            inst.probing.discard(kind)
+
+    def restart(self, inst: Instance) -> None:
+        """A failed probe's restart: a fresh container after the backoff."""
+        self.reset(inst, "creating", time.monotonic() + self.t.restart_backoff_s)
+
+    def reset(self, inst: Instance, state: str, until: float) -> None:
+        """Kill the container and start the instance over from `state`, probes forgotten."""
+        self.kill(inst)
+        inst.started = False
+        inst.probe_ok.clear()
+        inst.probe_fail.clear()
+        inst.set_state(state)
+        inst.phase_until = until
+
+    async def _check(self, inst: Instance, probe: dict[str, Any]) -> bool:
+        if inst.port is None:
+            return False
+        if probe.get("http"):
+            spec = probe["http"]
+            headers = {h["name"]: h["value"] for h in spec.get("headers") or []}
+            try:
+                r = await self.http.get(f"http://127.0.0.1:{inst.port}{spec['path']}", headers=headers,
+                                        timeout=float(probe.get("timeout_seconds", 1)))
+            except httpx.HTTPError:
+                return False
+            return 200 <= r.status_code < 400
+        if probe.get("tcp"):
+            return await port_open(inst.port)
+        return inst.process is not None and inst.process.alive()  # exec/grpc: alive is all we can say
+
+    async def shutdown(self) -> None:
+        """Stop the reconciler and kill every instance's container."""
+        if self._task:
+            self._task.cancel()
+        for g in self.store.groups.values():
+            for inst in g.instances:
+                self.kill(inst)
+        await self.http.aclose()

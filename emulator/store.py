@@ -1,0 +1,126 @@
+"""The emulated SaladCloud's documents: container groups and their instances, and the file they persist to.
+
+What matters to `pulumi refresh` (the groups) is saved as JSON after every change, so it survives an emulator
+restart; instances are not saved: they are re-allocated on restart, as SaladCloud re-allocates nodes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from emulator.supervisor import ReplicaProcess
+
+
+def now_iso() -> str:
+    """An RFC 3339 timestamp, as the API returns them."""
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Instance:
+    """One replica: the API's ContainerGroupInstance fields plus its process and probe state."""
+
+    id: str
+    machine_id: str
+    version: int
+    state: str = "allocating"
+    ready: bool = False
+    started: bool = False
+    pulling_progress: int = 0
+    deletion_cost: int = 0
+    update_time: str = field(default_factory=now_iso)
+    phase_until: float = 0.0
+    process: ReplicaProcess | None = None
+    probe_next: dict[str, float] = field(default_factory=dict)
+    probe_ok: dict[str, int] = field(default_factory=dict)
+    probe_fail: dict[str, int] = field(default_factory=dict)
+    probing: set[str] = field(default_factory=set)
+    connections: int = 0
+    gpu_vram_bytes: int | None = None
+    ready_at: float | None = None  # wall clock when the readiness probe last turned it ready (benchmarks)
+
+    @property
+    def port(self) -> int | None:
+        """The loopback port its container listens on, while it has one."""
+        return self.process.port if self.process is not None else None
+
+    def api(self) -> dict[str, Any]:
+        """The ContainerGroupInstance JSON."""
+        out: dict[str, Any] = {
+            "id": self.id, "machine_id": self.machine_id, "state": self.state, "update_time": self.update_time,
+            "version": self.version, "ready": self.ready, "started": self.started,
+            "deletion_cost": self.deletion_cost,
+        }
+        if self.state == "downloading":
+            out["pulling_progress"] = self.pulling_progress
+        return out
+
+    def set_state(self, state: str) -> None:
+        self.state, self.update_time = state, now_iso()
+
+
+@dataclass
+class Group:
+    """A container group: its API document and its instances."""
+
+    org: str
+    project: str
+    doc: dict[str, Any]
+    instances: list[Instance] = field(default_factory=list)
+    deleting: bool = False
+    rr: int = 0
+    first_request_at: float | None = None  # wall clock of the gateway's first proxied request (benchmarks)
+
+    @property
+    def name(self) -> str:
+        return str(self.doc["name"])
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.org, self.project, self.name
+
+    def api(self) -> dict[str, Any]:
+        """The ContainerGroup JSON with live state counts."""
+        counts = {"allocating_count": 0, "creating_count": 0, "running_count": 0, "stopping_count": 0}
+        for inst in self.instances:
+            key = {"downloading": "creating_count"}.get(inst.state, f"{inst.state}_count")
+            if key in counts:
+                counts[key] += 1
+        self.doc["current_state"]["instance_status_counts"] = counts
+        return self.doc
+
+
+class Store:
+    """Every group, keyed by (organization, project, name), and the JSON file they persist to (or none)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.groups: dict[tuple[str, str, str], Group] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path or not self.path.exists():
+            return
+        for g in json.loads(self.path.read_text()).get("groups", []):
+            group = Group(g["org"], g["project"], g["doc"])
+            if group.doc["current_state"]["status"] in ("running", "deploying"):
+                group.doc["current_state"]["status"] = "deploying"  # nodes are re-allocated after a restart
+            self.groups[group.key] = group
+
+    def save(self) -> None:
+        """Write the groups to the state file (atomic rename)."""
+        if not self.path:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"groups": [{"org": g.org, "project": g.project, "doc": g.doc}
+                                              for g in self.groups.values() if not g.deleting]}, indent=1))
+        tmp.replace(self.path)
+
+    def live(self) -> list[Group]:
+        """The groups that are not being deleted."""
+        return [g for g in self.groups.values() if not g.deleting]

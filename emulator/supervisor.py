@@ -1,0 +1,160 @@
+"""Replica processes: the simulated TGI server (emulator.replica) started on a free loopback port, its output read
+line by line, and killed — whichever emulated cloud asks for it.
+
+One Supervisor per emulator process bounds how many replicas run at once (each is a real process on this machine),
+so the SaladCloud and Baseten emulators can share one machine-wide bound. Every replica dies with the emulator,
+however the emulator dies (Linux: PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from emulator.procs import free_port
+
+LineSink = Callable[["ReplicaProcess", str, str], None]
+"""Called with (process, stream 'stdout'|'stderr', line without its newline) for every line a replica prints."""
+
+
+class SpawnError(Exception):
+    """A replica process could not be started; the message says why (e.g. the environment is too large)."""
+
+
+class CapacityError(SpawnError):
+    """The supervisor's process bound is reached."""
+
+
+@dataclass(frozen=True)
+class ReplicaSpec:
+    """What a container runs with: its environment (TGI launcher settings, TGI_SIM_* knobs) and its GPU."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    gpu_vram_bytes: int | None = None  # the emulated GPU's memory; a model that needs more fails with CUDA OOM
+    label: str = "replica"  # prefixes the replica's lines in the emulator's log
+
+
+class ReplicaProcess:
+    """One running replica: where it listens and how to stop it."""
+
+    def __init__(self, spec: ReplicaSpec, port: int, proc: asyncio.subprocess.Process) -> None:
+        self.spec, self.port, self.proc = spec, port, proc
+        self._readers: list[asyncio.Task[None]] = []
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """None while it runs, then its exit status."""
+        return self.proc.returncode
+
+    def alive(self) -> bool:
+        return self.proc.returncode is None
+
+    async def listening(self) -> bool:
+        """Whether it accepts TCP connections on its port yet."""
+        return await port_open(self.port)
+
+    def kill(self) -> None:
+        """SIGKILL (a container stop gives no grace here); a no-op once it has exited."""
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+
+    async def wait(self) -> int:
+        """Its exit status, once it and its output readers are done."""
+        code = await self.proc.wait()
+        await asyncio.gather(*self._readers, return_exceptions=True)
+        return code
+
+
+class Supervisor:
+    """Starts and tracks replica processes under one bound."""
+
+    def __init__(self, defaults: Mapping[str, str] | None = None, max_processes: int = 20) -> None:
+        # defaults: TGI_SIM_* timings the emulator was started with; a replica's own env wins over them.
+        self.defaults = dict(defaults or {})
+        self.max_processes = max_processes
+        self.processes: set[ReplicaProcess] = set()
+
+    def running(self) -> list[ReplicaProcess]:
+        """The replicas whose process has not exited."""
+        self.processes = {p for p in self.processes if p.alive()}
+        return sorted(self.processes, key=lambda p: p.pid)
+
+    async def spawn(self, spec: ReplicaSpec, on_line: LineSink | None = None) -> ReplicaProcess:
+        """Start a replica on a free loopback port; SpawnError (or CapacityError) when it cannot start."""
+        if len(self.running()) >= self.max_processes:
+            raise CapacityError(f"the emulator runs at most {self.max_processes} replica processes")
+        port = free_port()
+        env = {**os.environ, **self.defaults, **spec.env, "PORT": str(port)}
+        if spec.gpu_vram_bytes:
+            env["TGI_SIM_GPU_VRAM_BYTES"] = str(spec.gpu_vram_bytes)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "emulator.replica", "--port", str(port), env=env, start_new_session=True,
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                preexec_fn=_die_with_parent)
+        except OSError as exc:  # E2BIG (environment too large), ENOMEM, EAGAIN: this replica's failure only
+            raise SpawnError(f"cannot start the container: {exc.strerror or exc}") from None
+        replica = ReplicaProcess(spec, port, proc)
+        loop = asyncio.get_running_loop()
+        for name, stream in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+            assert stream is not None
+            replica._readers.append(loop.create_task(_pump(replica, name, stream, on_line)))
+        self.processes.add(replica)
+        return replica
+
+    async def shutdown(self) -> None:
+        """Kill every replica and wait for them."""
+        for replica in list(self.processes):
+            replica.kill()
+        await asyncio.gather(*(r.wait() for r in self.processes), return_exceptions=True)
+        self.processes.clear()
+
+
+async def _pump(replica: ReplicaProcess, name: str, stream: asyncio.StreamReader, on_line: LineSink | None) -> None:
+    """Copy a replica's output to the emulator's own stream (like container logs) and hand each line on."""
+    out = sys.stdout if name == "stdout" else sys.stderr
+    while True:
+        try:
+            raw = await stream.readline()
+        except ValueError:  # a line over the reader's limit: take what is buffered
+            raw = await stream.read(2**16)
+        if not raw:
+            return
+        line = raw.decode(errors="replace").rstrip("\r\n")
+        print(f"[{replica.spec.label}] {line}", file=out, flush=True)
+        if on_line is not None:
+            try:
+                on_line(replica, name, line)
+            except Exception as exc:  # a sink's failure must not stop the replica's output
+                print(f"emulator: log sink error: {exc!r}", file=sys.stderr, flush=True)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL the replica when the emulator dies, however it dies (no orphaned replicas)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+async def port_open(port: int | None) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:port."""
+    if port is None:
+        return False
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    return True

@@ -37,7 +37,7 @@ refresh: setup
 destroy: setup
 	$(PULUMI) destroy --stack $(STACK) $(ARGS)
 
-# GitOps: write the Kubernetes manifests of STACK (k8s-prod, gke-prod) to rendered/STACK instead of applying.
+# Render mode: write what STACK would deploy (Kubernetes manifests, ...) to rendered/STACK instead of deploying.
 render: setup
 	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod)
 

@@ -11,21 +11,41 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 
 from components.errors import UserError
+from components.providers import registry
+from components.providers.base import Settings
 from components.sizing.memory import Dtype, Quantize
 from components.sizing.recommend import Bandwidth
 
 NAMESPACE = "tgi-fleet"
-Provider = Literal["local", "salad", "kubernetes", "docker", "baseten", "dstack"]
-INTERRUPTIBLE_PROVIDERS = frozenset({"local", "salad"})
-SECRET_KEYS = ("hf_token", "salad_api_key", "api_key")
+SECRET_KEYS = ("hf_token", "api_key")  # every provider's; a provider adds its own (Provider.secret_keys)
+# Fields the program fills from the provider's section and secret keys, never config keys themselves.
+INTERNAL_FIELDS = ("settings", "provider_secrets")
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _DNS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 PositiveInt = Annotated[int, Field(ge=1)]
+
+
+def _dns_name(v: str) -> str:
+    if not _DNS_NAME.match(v):
+        raise ValueError("must match ^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+    return v
+
+
+DnsName = Annotated[str, AfterValidator(_dns_name)]  # a DNS label: names of deployments, orgs, projects
 
 
 class _Section(BaseModel):
@@ -108,9 +128,6 @@ class Secrets(_Section):
     )
     hf_token_env: str = Field("HF_TOKEN", description="the environment variable holding the token")
     hf_token_aws_secret_id: str | None = Field(None, description="the Secrets Manager secret ARN or name")
-    salad_api_key_aws_secret_id: str | None = Field(
-        None, description="a Secrets Manager secret ARN or name holding the SaladCloud API key (else salad_api_key)"
-    )
     aws_region: str | None = Field(None, description="the AWS region of the secret, e.g. us-east-1")
     aws_endpoint_url: str | None = Field(None, description="a Secrets Manager endpoint override (tests, VPC)")
     hf_endpoint: str = Field("https://huggingface.co", description="the Hugging Face Hub URL")
@@ -143,61 +160,13 @@ class Smoke(_Section):
     endpoint: str | None = Field(None, description="override the URL the smoke test calls")
 
 
-class Salad(_Section):
-    """SaladCloud API target."""
-
-    organization: str = Field("local-org", description="your SaladCloud organization name (lowercase, dashes)")
-    project: str = Field("default", description="the SaladCloud project name (lowercase, dashes)")
-    base_url: str = Field("https://api.salad.com/api/public", description="the SaladCloud API base URL")
-    gateway_scheme: Literal["https", "http"] = Field("https", description="https (real) or http (emulator)")
-    gateway_address: str | None = Field(
-        None, description="host:port to reach the gateway at, sending Host: <access domain> (the local emulator)"
-    )
-    request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
-    priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
-    country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
-
-    @field_validator("organization", "project")
-    @classmethod
-    def _dns(cls, v: str) -> str:
-        if not _DNS_NAME.match(v):
-            raise ValueError("must match ^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
-        return v
-
-
-class Kubernetes(_Section):
-    """Kubernetes target."""
-
-    namespace: str = Field("tgi", description="the namespace to deploy into (created unless create_namespace: false)")
-    create_namespace: bool = Field(True, description="true or false")
-    context: str | None = Field(None, description="the kubeconfig context to use")
-    render_dir: str | None = Field(None, description="write manifests here instead of applying them (GitOps)")
-    gke: bool = Field(False, description="true: GKE accelerator labels and Google's TGI DLC image")
-    node_selector: dict[str, str] = Field(default_factory=dict, description="extra node labels to select")
-    ingress_host: str | None = Field(None, description="the public host name of the Ingress")
-    ingress_class: str = Field("nginx", description="the IngressClass name")
-    model_cache_pvc_gb: int | None = Field(None, ge=1, description="a PVC size for /data, or unset for emptyDir")
-    hpa_max_replicas: int | None = Field(None, ge=1, description="enable an HPA up to this many replicas")
-    existing_secret: str | None = Field(
-        None, description="the Secret (keys HF_TOKEN, API_KEY) name: `pulumi up` creates it; render mode refers to it"
-    )
-
-
-class Docker(_Section):
-    """Single Docker GPU host target."""
-
-    host: str | None = Field(None, description="a DOCKER_HOST value, e.g. ssh://user@gpu-host")
-    host_port: int = Field(8080, ge=1, le=65535, description="the host port to publish, 1..65535")
-    data_dir: str = Field("/var/lib/tgi-fleet/data", description="host path for the model cache (/data)")
-
-
 class FleetConfig(BaseModel):
     """The whole stack config, validated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    provider: Provider = Field(description="one of local, salad, kubernetes, docker, baseten, dstack")
+    provider: str = Field(description="a registered provider (components/providers/registry.py)")
     environment: Literal["dev", "prod"] = Field("dev", description="dev or prod")
-    name: str = Field("tgi", description="the deployment name: lowercase letters, digits, dashes, 2..63 chars")
+    name: DnsName = Field("tgi", description="the deployment name: lowercase letters, digits, dashes, 2..63 chars")
     model: ModelSpec = Field(description="an object with at least id")
     serving: Serving = Serving()
     gpu: GpuRequest = GpuRequest()
@@ -215,31 +184,18 @@ class FleetConfig(BaseModel):
     secrets: Secrets = Secrets()
     smoke: Smoke = Smoke()
     sizing: Bandwidth = Bandwidth()
-    salad: Salad = Salad()
-    kubernetes: Kubernetes = Kubernetes()
-    docker: Docker = Docker()
+    settings: SerializeAsAny[Settings] = Field(default_factory=Settings, description="the provider's section")
     # Secret values: read from the raw map, never echoed in errors.
     hf_token: str | None = Field(None, repr=False, description="set with `pulumi config set --secret hf_token`")
-    salad_api_key: str | None = Field(
-        None, repr=False, description="set with `pulumi config set --secret salad_api_key`"
-    )
     api_key: str | None = Field(None, repr=False, description="set with `pulumi config set --secret api_key`")
+    provider_secrets: dict[str, str] = Field(default_factory=dict, repr=False, description="the provider's secrets")
 
-    @field_validator("name")
+    @field_validator("provider")
     @classmethod
-    def _name(cls, v: str) -> str:
-        if not _DNS_NAME.match(v):
-            raise ValueError("must match ^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+    def _registered(cls, v: str) -> str:
+        if v not in registry.PROVIDERS:
+            raise ValueError(registry.unknown_message(v))
         return v
-
-    @property
-    def interruptible(self) -> bool:
-        return self.provider in INTERRUPTIBLE_PROVIDERS
-
-    @property
-    def renders_only(self) -> bool:
-        """GitOps render mode: manifests are written, nothing is deployed (no GPU is rented)."""
-        return self.provider == "kubernetes" and self.kubernetes.render_dir is not None
 
     @model_validator(mode="after")
     def _cross_checks(self) -> FleetConfig:
@@ -255,54 +211,56 @@ class ConfigError(UserError, ValueError):
     """Invalid stack config; the message lists every problem with its key and fix."""
 
 
-def _describe(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
-    """The description of the field at loc (its 'fix' text), walking nested models."""
+def _walk(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """The model reached and the field found at loc, walking nested models."""
     current: type[BaseModel] | None = model
     info: FieldInfo | None = None
     for part in loc:
         if current is None or not isinstance(part, str) or part not in current.model_fields:
-            break
+            return None, info
         info = current.model_fields[part]
         ann = info.annotation
         current = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    return info.description if info else None
+    return current, info
 
 
-def format_errors(exc: ValidationError, secret_keys: frozenset[str] = frozenset(SECRET_KEYS)) -> str:
-    """One line per problem: tgi-fleet:key.path = value: what is wrong. Fix: what is accepted."""
+def format_errors(exc: ValidationError, model: type[BaseModel] = FleetConfig, prefix: tuple[str, ...] = (),
+                  secret_keys: frozenset[str] = frozenset(SECRET_KEYS), top_keys: tuple[str, ...] = ()) -> list[str]:
+    """One line per problem: tgi-fleet:key.path = value: what is wrong. Fix: what is accepted.
+
+    model/prefix: the model that was validated and where it sits in the stack config (a provider's section).
+    top_keys: further top-level keys the stack may set (the provider's section and secrets), for "did you mean".
+    """
     lines = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if p not in ("function-after",))
-        key = ".".join(str(p) for p in loc) if loc else "(stack)"
+        key = ".".join(str(p) for p in (*prefix, *loc)) if (prefix or loc) else "(stack)"
         value = "<secret>" if loc and loc[0] in secret_keys else json.dumps(err.get("input"), default=str)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1)
+            parent, _ = _walk(model, loc[:-1])
+            known = [k for k in (parent.model_fields if parent else ()) if k not in INTERNAL_FIELDS]
+            close = difflib.get_close_matches(str(loc[-1]), known + list(top_keys if not loc[:-1] else ()), n=1)
             hint = f"Fix: remove it{f' (did you mean {close[0]!r}?)' if close else ''}."
             lines.append(f"{NAMESPACE}:{key}: unknown key. {hint}")
             continue
-        fix = _describe(FleetConfig, loc)
+        fix = _walk(model, loc)[1]
         shown = "" if err["type"] == "missing" else f" = {value}"
-        lines.append(f"{NAMESPACE}:{key}{shown}: {msg}." + (f" Fix: {fix}." if fix else ""))
-    return "invalid stack config:\n  " + "\n  ".join(lines)
+        described = fix.description if fix else None
+        lines.append(f"{NAMESPACE}:{key}{shown}: {msg}." + (f" Fix: {described}." if described else ""))
+    return lines
 
 
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    current: type[BaseModel] = FleetConfig
-    for part in loc:
-        if not isinstance(part, str) or part not in current.model_fields:
-            return []
-        ann = current.model_fields[part].annotation
-        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
-            return []
-        current = ann
-    return list(current.model_fields)
+def _fail(lines: list[str]) -> ConfigError:
+    return ConfigError("invalid stack config:\n  " + "\n  ".join(lines))
 
 
 def parse_config(raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()) -> FleetConfig:
     """Validate a flat {'tgi-fleet:key': 'value'} map (values as Pulumi stores them: JSON or plain strings).
 
-    secret_keys names the keys that are Pulumi secrets; a secret value given in plain config is refused.
+    secret_keys names the keys that are Pulumi secrets; a secret value given in plain config is refused. The
+    provider's own section (`tgi-fleet:<section>`) is validated by that provider's settings model alone; another
+    provider's section is an error.
     """
     data: dict[str, Any] = {}
     for full_key, text in raw.items():
@@ -310,18 +268,42 @@ def parse_config(raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset
         if ns != NAMESPACE or not key:
             continue
         data[key] = _decode(text)
+    name = data.get("provider")
+    if not isinstance(name, str) or name not in registry.PROVIDERS:
+        shown = "" if name is None else f" = {json.dumps(name)}"
+        raise _fail([f"{NAMESPACE}:provider{shown}: {registry.unknown_message(name) if name else 'required'}."])
+    provider = registry.provider(name)
+    section = registry.section_of(name)
+    secrets = (*SECRET_KEYS, *provider.secret_keys)
     problems = [
         f"{NAMESPACE}:{key} is set in plain text. Fix: `pulumi config set --secret {key} <value>` "
         f"(it must be a Pulumi secret)."
-        for key in SECRET_KEYS
+        for key in secrets
         if key in data and f"{NAMESPACE}:{key}" not in secret_keys
     ]
+    for other in registry.sections():
+        if other != section and other in data:
+            problems.append(f"{NAMESPACE}:{other}: settings of the {other} provider, but tgi-fleet:provider is "
+                            f"{name!r}. Fix: remove tgi-fleet:{other}, or set tgi-fleet:provider to {other}.")
+    for key in INTERNAL_FIELDS:
+        if key in data:
+            problems.append(f"{NAMESPACE}:{key}: unknown key. Fix: remove it.")
     if problems:
-        raise ConfigError("invalid stack config:\n  " + "\n  ".join(problems))
+        raise _fail(problems)
+    settings: Settings | None = None
     try:
-        return FleetConfig.model_validate(data)
+        settings = provider.settings_model.model_validate(data.pop(section, {}))
     except ValidationError as exc:
-        raise ConfigError(format_errors(exc)) from None
+        problems += format_errors(exc, provider.settings_model, (section,))
+    data["provider_secrets"] = {key: data.pop(key) for key in provider.secret_keys if key in data}
+    data["settings"] = settings or Settings()
+    try:
+        cfg = FleetConfig.model_validate(data)
+    except ValidationError as exc:
+        problems += format_errors(exc, secret_keys=frozenset(secrets), top_keys=(section, *provider.secret_keys))
+    if problems:
+        raise _fail(problems)
+    return cfg
 
 
 def _decode(text: str) -> Any:

@@ -1,4 +1,4 @@
-"""The program's one path: config -> plan -> provider -> smoke -> outputs."""
+"""The program's one path: config -> secrets -> plan -> provider component -> smoke -> outputs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import pulumi
 
 from components.config import from_pulumi
 from components.plan import build_plan
-from components.providers import builder_for
-from components.secrets import check_model_access, hf_token
+from components.providers import registry
+from components.providers.base import BuildContext
+from components.secrets import check_model_access, resolve
 from components.sizing.report import explain
 from components.smoke.resource import SmokeTest
 
@@ -15,14 +16,17 @@ from components.smoke.resource import SmokeTest
 def deploy() -> None:
     """Build this stack: everything `__main__.py` does."""
     cfg = from_pulumi()
-    plan = build_plan(cfg)
+    provider = registry.provider(cfg.provider)
+    secrets = resolve(cfg, provider)  # once: the AWS source is one Secrets Manager call per secret per run
+    plan = build_plan(cfg, hf_token=secrets.hf_token)
     pulumi.log.info(explain(plan))
     if plan.filled:
         pulumi.log.info(f"filled by the sizing recommender (not in the stack config): {', '.join(plan.filled)}")
-    if cfg.secrets.check_model_access and not pulumi.runtime.is_dry_run() and not cfg.renders_only:
+    if cfg.secrets.check_model_access and not pulumi.runtime.is_dry_run() and not provider.renders_only(cfg.settings):
         # Before any GPU is rented: a gated model would otherwise fail only after the replicas are paid for.
-        check_model_access(cfg, hf_token(cfg))
-    deployment = builder_for(cfg.provider)(cfg, plan)
+        check_model_access(cfg, secrets.hf_token)
+    service = provider.build(cfg.name, BuildContext(cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets))
+    out = service.outputs
 
     pulumi.export("provider", cfg.provider)
     pulumi.export("model", cfg.model.id)
@@ -34,28 +38,29 @@ def deploy() -> None:
     pulumi.export("cost_by_provider", {q.provider: {"offering": q.offering, "usd_per_hour": q.hourly_cost}
                                        for q in plan.quotes})
     pulumi.export("sizing", explain(plan))
-    for key, value in deployment.outputs.items():
+    for key, value in out.extras.items():
         pulumi.export(key, value)
-    if deployment.endpoint is not None:
-        pulumi.export("endpoint", deployment.endpoint)
+    if out.endpoint is not None:
+        pulumi.export("endpoint", out.endpoint)
 
     smoke = cfg.smoke
-    if smoke.enabled and deployment.endpoint is not None and deployment.readiness is not None:
-        endpoint = pulumi.Output.from_input(smoke.endpoint) if smoke.endpoint else deployment.endpoint
+    if smoke.enabled and out.endpoint is not None and out.readiness is not None:
+        endpoint = pulumi.Output.from_input(smoke.endpoint) if smoke.endpoint else out.endpoint
         test = SmokeTest(
             f"{cfg.name}-smoke",
             endpoint=endpoint,
-            headers=deployment.headers,
-            readiness=deployment.readiness,
+            headers=out.headers,
+            readiness=out.readiness,
             min_ready=smoke.min_ready_replicas or 1,
             timeout_s=smoke.ready_timeout_s or plan.readiness_timeout_s,
             knobs=smoke.model_dump(include={"prompts", "max_tokens", "temperature", "top_p", "stop",
                                             "ttft_slo_ms", "latency_slo_ms"}),
             model=cfg.model.id,
-            trigger=deployment.trigger,
-            auth_hint=deployment.auth_hint,
-            plain_headers=deployment.plain_headers,
-            opts=pulumi.ResourceOptions(parent=deployment.service),
+            trigger=out.trigger,
+            auth_hint=out.auth_hint,
+            plain_headers=out.plain_headers,
+            probes=out.probes,
+            opts=pulumi.ResourceOptions(parent=service),
         )
         pulumi.export("smoke", {k: getattr(test, k) for k in
                                 ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s",

@@ -3,3 +3,14 @@
 
 class UserError(Exception):
     """Bad config, a missing secret, a model the token cannot read: the message says what to fix."""
+
+
+class ApiError(Exception):
+    """A provider API call failed; the message names the service, the operation, the status and the detail."""
+
+    service = "the provider API"
+
+    def __init__(self, operation: str, status: int | None, detail: str) -> None:
+        self.operation, self.status, self.detail = operation, status, detail
+        where = f"HTTP {status}" if status else "no response"
+        super().__init__(f"{self.service} {operation} failed ({where}): {detail}")

@@ -6,10 +6,8 @@ from components.catalog.gpus import GpuCatalog, Offering, load_catalog
 from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
 from components.errors import UserError
+from components.providers import registry
 from components.sizing.recommend import Plan, PlanInputs, recommend
-
-# The local emulator speaks the SaladCloud API, so it offers SaladCloud's classes.
-CATALOG_PROVIDER = {"local": "salad", "kubernetes": "gcp"}
 
 
 class PlanError(UserError, ValueError):
@@ -18,7 +16,8 @@ class PlanError(UserError, ValueError):
 
 def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering, ...]:
     """The offerings a replica may land on (the plan must fit the smallest)."""
-    provider = CATALOG_PROVIDER.get(cfg.provider, cfg.provider)
+    # The provider says which price list it rents from (None: your own nodes, unpriced).
+    provider = registry.provider(cfg.provider).catalog(cfg.settings) or ""
     req = cfg.gpu
     if req.name is not None:
         try:
@@ -26,7 +25,7 @@ def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering
         except KeyError as exc:
             raise PlanError(f"tgi-fleet:gpu.name = {req.name!r}: {exc.args[0]}") from None
         priced = [o for o in catalog.offerings.get(provider, []) if o.gpu == chip and o.count >= req.count]
-        base = min(priced, key=lambda o: o.count) if priced and cfg.provider != "docker" else None
+        base = min(priced, key=lambda o: o.count) if priced else None
         return (
             Offering(
                 provider=cfg.provider,
@@ -57,22 +56,23 @@ def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering
     return tuple(sorted((o for o in found if o.gpu.vram_gb == smallest), key=lambda o: o.price_per_hour or 0))
 
 
-def model_arch(cfg: FleetConfig) -> ModelArch:
-    """Architecture of the configured model (shipped, a config.json path, or the Hub)."""
+def model_arch(cfg: FleetConfig, hf_token: str | None = None) -> ModelArch:
+    """Architecture of the configured model (shipped, a config.json path, or the Hub with the stack's token)."""
     try:
-        return load_model(cfg.model.config_path or cfg.model.id, cfg.hf_token, cfg.model.revision)
+        return load_model(cfg.model.config_path or cfg.model.id, hf_token, cfg.model.revision,
+                          endpoint=cfg.secrets.hf_endpoint)
     except ValueError as exc:
         raise PlanError(f"tgi-fleet:model.id = {cfg.model.id!r}: {exc}") from None
 
 
-def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None) -> Plan:
-    """The sizing plan for this stack."""
+def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: str | None = None) -> Plan:
+    """The sizing plan for this stack (hf_token: the resolved token, for models read from the Hub)."""
     catalog = catalog or load_catalog()
     s = cfg.serving
     return recommend(
         PlanInputs(
             model_id=cfg.model.id,
-            arch=model_arch(cfg),
+            arch=model_arch(cfg, hf_token),
             dtype=cfg.model.dtype,
             quantize=cfg.model.quantize,
             max_input_tokens=s.max_input_tokens,

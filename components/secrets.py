@@ -8,13 +8,15 @@ from typing import Any
 
 from components.config import FleetConfig
 from components.errors import UserError
+from components.providers.base import Provider, Secrets
 
 
 class SecretError(UserError, ValueError):
     """A secret cannot be read; the message names the config key and the fix."""
 
 
-def _aws_secret(cfg: FleetConfig, secret_id: str, key_hint: str) -> str:
+def aws_secret(cfg: FleetConfig, secret_id: str, key_hint: str) -> str:
+    """A value from AWS Secrets Manager (a JSON secret: the key named like key_hint, or its only key)."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -57,17 +59,26 @@ def hf_token(cfg: FleetConfig) -> str | None:
                               f"export {s.hf_token_env}=hf_... before pulumi runs.")
         return value
     assert s.hf_token_aws_secret_id is not None
-    return _aws_secret(cfg, s.hf_token_aws_secret_id, "hf_token")
+    return aws_secret(cfg, s.hf_token_aws_secret_id, "hf_token")
 
 
-def salad_api_key(cfg: FleetConfig) -> str:
-    """The SaladCloud API key: AWS Secrets Manager when configured, else the secret config value."""
-    if cfg.secrets.salad_api_key_aws_secret_id:
-        return _aws_secret(cfg, cfg.secrets.salad_api_key_aws_secret_id, "salad_api_key")
-    if not cfg.salad_api_key:
-        raise SecretError("tgi-fleet:salad_api_key is not set. Fix: `pulumi config set --secret salad_api_key "
-                          "<key>` (or secrets.salad_api_key_aws_secret_id).")
-    return cfg.salad_api_key
+def require(cfg: FleetConfig, key: str) -> str:
+    """A provider's secret config key; SecretError naming the key and the command when it is not set."""
+    value = cfg.provider_secrets.get(key)
+    if not value:
+        raise SecretError(f"tgi-fleet:{key} is not set. Fix: `pulumi config set --secret {key} <value>`.")
+    return value
+
+
+def resolve(cfg: FleetConfig, provider: Provider[Any]) -> Secrets:
+    """Every secret of the stack, read once from its source, before anything is built.
+
+    Render mode writes plain-text files and never their secrets: nothing is read (nor required) then.
+    """
+    if provider.renders_only(cfg.settings):
+        return Secrets()
+    return Secrets(hf_token=hf_token(cfg), api_key=cfg.api_key,
+                   provider=provider.resolve_secrets(cfg, cfg.settings))
 
 
 class ModelAccessError(UserError, PermissionError):

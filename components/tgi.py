@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.config import FleetConfig
 from components.contract import ServiceContract
+from components.providers import registry
 from components.sizing.recommend import Plan
 
 MB = 1000**2
@@ -61,7 +62,7 @@ def service_contract(
     return ServiceContract(
         provider=cfg.provider,
         environment=cfg.environment,
-        interruptible=cfg.interruptible or gpu.interruptible,
+        interruptible=registry.provider(cfg.provider).interruptible or gpu.interruptible,
         name=cfg.name,
         model_id=cfg.model.id,
         dtype=cfg.model.dtype,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# GitOps render mode: write the Kubernetes manifests of STACK to rendered/STACK/ instead of applying them.
-# Uses the stack's own config plus tgi-fleet:kubernetes.render_dir, as a throwaway stack on a throwaway backend,
+# Render mode: write what STACK would deploy (Kubernetes manifests, a provider's config files) to rendered/STACK/
+# for review or GitOps, instead of deploying it. Any provider whose settings have a `render_dir` key supports it;
+# the stack's own config plus tgi-fleet:<section>.render_dir runs as a throwaway stack on a throwaway backend,
 # so it never touches the real stack's state. Usage: scripts/render.sh STACK [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,12 +18,14 @@ cp Pulumi.yaml __main__.py "$work/project/"
 ln -s "$root/.venv" "$work/project/.venv"
 .venv/bin/python - "$stack" "$out" "$work/project/stacks/Pulumi.render.yaml" <<'PY'
 import sys, yaml
+from components.providers import registry
 stack, out, dest = sys.argv[1:]
 doc = yaml.safe_load(open(f"stacks/Pulumi.{stack}.yaml"))
 config = doc.setdefault("config", {})
-if config.get("tgi-fleet:provider") != "kubernetes":
-    sys.exit(f"render: stack {stack} is not a kubernetes stack")
-config.setdefault("tgi-fleet:kubernetes", {})["render_dir"] = out
+name = config.get("tgi-fleet:provider")
+if name not in registry.PROVIDERS or "render_dir" not in registry.provider(name).settings_model.model_fields:
+    sys.exit(f"render: stack {stack}'s provider {name!r} has no render mode")
+config.setdefault(f"tgi-fleet:{registry.section_of(name)}", {})["render_dir"] = out
 config.pop("encryptionsalt", None)
 yaml.safe_dump({"config": config}, open(dest, "w"))
 PY

@@ -117,23 +117,27 @@ def parse_config(raw: dict[str, Any], source: str) -> ModelArch:
 
 
 @cache
-def load_model(model_id_or_path: str, token: str | None = None, revision: str | None = None) -> ModelArch:
-    """Architecture for a local config.json path, a shipped model id, or (online) any HF Hub model id."""
+def load_model(model_id_or_path: str, token: str | None = None, revision: str | None = None,
+               endpoint: str | None = None) -> ModelArch:
+    """Architecture for a local config.json path, a shipped model id, or (online) any HF Hub model id.
+
+    endpoint: the Hub to read from (a mirror; None: huggingface_hub's default).
+    """
     path = Path(model_id_or_path)
     if path.suffix == ".json" and path.exists():
         return parse_config(json.loads(path.read_text()), str(path))
     shipped = MODELS_DIR / _file_name(model_id_or_path)
     if shipped.exists():
         return parse_config(json.loads(shipped.read_text()), f"{model_id_or_path} (shipped config.json)")
-    return parse_config(_fetch_from_hub(model_id_or_path, token, revision), f"{model_id_or_path} (HF Hub)")
+    return parse_config(_fetch_from_hub(model_id_or_path, token, revision, endpoint), f"{model_id_or_path} (HF Hub)")
 
 
-def _fetch_from_hub(model_id: str, token: str | None, revision: str | None) -> dict[str, Any]:
+def _fetch_from_hub(model_id: str, token: str | None, revision: str | None, endpoint: str | None) -> dict[str, Any]:
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     try:
-        path = hf_hub_download(model_id, "config.json", revision=revision, token=token)
+        path = hf_hub_download(model_id, "config.json", revision=revision, token=token, endpoint=endpoint)
     except LocalEntryNotFoundError:
         raise ValueError(
             f"model {model_id!r} is not shipped with tgi-fleet and the Hugging Face Hub cannot be reached: "

@@ -11,13 +11,13 @@ import math
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
+from pydantic import Field
 
 from components.config import FleetConfig
 from components.plan import PlanError
-from components.providers import Deployment, bearer_auth, required_api_key
-from components.secrets import hf_token
-from components.service import TgiService
+from components.providers.base import BuildContext, Provider, Settings
+from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
+from components.service import ServiceOutputs, TgiService
 from components.sizing.recommend import Plan
 from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, service_contract, shm_bytes
 
@@ -25,6 +25,24 @@ GPU_RESOURCE = "nvidia.com/gpu"
 GKE_ACCELERATOR = "cloud.google.com/gke-accelerator"
 PROBE_PERIOD_S = 10
 AWAIT_MARGIN_S = 300
+
+
+class KubernetesSettings(Settings):
+    """Kubernetes target (`tgi-fleet:kubernetes.*`)."""
+
+    namespace: str = Field("tgi", description="the namespace to deploy into (created unless create_namespace: false)")
+    create_namespace: bool = Field(True, description="true or false")
+    context: str | None = Field(None, description="the kubeconfig context to use")
+    render_dir: str | None = Field(None, description="write manifests here instead of applying them (GitOps)")
+    gke: bool = Field(False, description="true: GKE accelerator labels and Google's TGI DLC image")
+    node_selector: dict[str, str] = Field(default_factory=dict, description="extra node labels to select")
+    ingress_host: str | None = Field(None, description="the public host name of the Ingress")
+    ingress_class: str = Field("nginx", description="the IngressClass name")
+    model_cache_pvc_gb: int | None = Field(None, ge=1, description="a PVC size for /data, or unset for emptyDir")
+    hpa_max_replicas: int | None = Field(None, ge=1, description="enable an HPA up to this many replicas")
+    existing_secret: str | None = Field(
+        None, description="the Secret (keys HF_TOKEN, API_KEY) name: `pulumi up` creates it; render mode refers to it"
+    )
 
 
 def _secret_ref(secret: str, key: str) -> dict[str, Any]:
@@ -42,10 +60,10 @@ def probes(port: int, startup_budget_s: int) -> dict[str, Any]:
     }
 
 
-def node_selector(cfg: FleetConfig, plan: Plan) -> dict[str, str]:
+def node_selector(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan) -> dict[str, str]:
     """GKE's accelerator label for the plan's GPU, plus any labels from the stack."""
-    selector = dict(cfg.kubernetes.node_selector)
-    if cfg.kubernetes.gke:
+    selector = dict(kc.node_selector)
+    if kc.gke:
         accel = plan.gpu.gke_accelerator if plan.gpu else None
         if not accel:
             raise PlanError(f"tgi-fleet:gpu.name = {cfg.gpu.name!r}: GKE has no accelerator label for it. Fix: use "
@@ -54,13 +72,14 @@ def node_selector(cfg: FleetConfig, plan: Plan) -> dict[str, str]:
     return selector
 
 
-def pod_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], secret: str, secret_keys: list[str]) -> dict[str, Any]:
+def pod_spec(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan, env: dict[str, str], secret: str,
+             secret_keys: list[str]) -> dict[str, Any]:
     """The TGI pod: GPUs = num_shard, /dev/shm in memory, a model cache, probes from the sizing budget."""
     port = cfg.gateway.port
     r = cfg.resources
     volumes: list[dict[str, Any]] = [{"name": "dshm", "emptyDir": {"medium": "Memory",
                                                                    "sizeLimit": f"{shm_bytes(cfg, plan) // 2**20}Mi"}}]
-    if cfg.kubernetes.model_cache_pvc_gb:
+    if kc.model_cache_pvc_gb:
         volumes.append({"name": "model-cache", "persistentVolumeClaim": {"claimName": f"{cfg.name}-model-cache"}})
     else:
         volumes.append({"name": "model-cache", "emptyDir": {"sizeLimit": f"{r.storage_gb}Gi"}})
@@ -80,108 +99,131 @@ def pod_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], secret: str, sec
     return {
         "containers": [container],
         "volumes": volumes,
-        "nodeSelector": node_selector(cfg, plan) or None,
+        "nodeSelector": node_selector(cfg, kc, plan) or None,
         "tolerations": [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}],
         "terminationGracePeriodSeconds": 60,
     }
 
 
-def build(cfg: FleetConfig, plan: Plan) -> Deployment:
+class KubernetesService(TgiService):
     """Namespace, Secret, Deployment, Service, and optional Ingress, PDB, HPA, PVC."""
-    kc = cfg.kubernetes
-    env = launcher_env(cfg, plan, hostname="0.0.0.0")  # k8s would set HOSTNAME to the pod name otherwise
-    secret_keys = ([HF_TOKEN_ENV] if cfg.secrets.hf_token_source != "none" else []) + (
-        [API_KEY_ENV] if cfg.gateway.auth else [])
-    render = cfg.renders_only
-    if render and secret_keys and not kc.existing_secret:
-        raise PlanError("tgi-fleet:kubernetes.existing_secret is not set: render mode writes plain-text files, so "
-                        "it never renders the token. Fix: name a Secret (keys HF_TOKEN, API_KEY) that your GitOps "
-                        "pipeline provides (e.g. External Secrets).")
-    contract = service_contract(cfg, plan, plain_env=env, secret_env=secret_keys,
-                                gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
-    service = TgiService(cfg.name, contract)
-    provider = k8s.Provider(f"{cfg.name}-k8s", render_yaml_to_directory=kc.render_dir,
-                            context=None if render else kc.context, opts=pulumi.ResourceOptions(parent=service))
-    opts = pulumi.ResourceOptions(parent=service, provider=provider)
-    labels = {"app.kubernetes.io/name": "tgi", "app.kubernetes.io/instance": cfg.name,
-              "app.kubernetes.io/managed-by": "tgi-fleet"}
-    meta = {"namespace": kc.namespace, "labels": labels}
-    depends: list[pulumi.Resource] = []
-    if kc.create_namespace:
-        depends.append(k8s.core.v1.Namespace(f"{cfg.name}-ns", metadata={"name": kc.namespace, "labels": labels},
-                                             opts=opts))
-    secret_name = kc.existing_secret or f"{cfg.name}-secrets"
-    if secret_keys and not render:
-        data: dict[str, pulumi.Input[str]] = {}
-        token = hf_token(cfg)
-        if token:
-            data[HF_TOKEN_ENV] = pulumi.Output.secret(token)
-        if cfg.gateway.auth:
-            data[API_KEY_ENV] = pulumi.Output.secret(required_api_key(cfg))
-        depends.append(k8s.core.v1.Secret(f"{cfg.name}-secrets", metadata={**meta, "name": secret_name},
-                                          string_data=data, type="Opaque",
-                                          opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                                              depends_on=depends[:]))))
-    dep_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends))
-    if kc.model_cache_pvc_gb:
-        k8s.core.v1.PersistentVolumeClaim(
-            f"{cfg.name}-model-cache", metadata={**meta, "name": f"{cfg.name}-model-cache"},
-            spec={"accessModes": ["ReadWriteOnce"],
-                  "resources": {"requests": {"storage": f"{kc.model_cache_pvc_gb}Gi"}}},
-            opts=dep_opts)
-    selector = {"app.kubernetes.io/instance": cfg.name}
-    k8s.apps.v1.Deployment(
-        cfg.name,
-        metadata={**meta, "name": cfg.name, "annotations": {
-            # A cold model download must not time the update out: wait as long as the sizing budget says.
-            "pulumi.com/timeoutSeconds": str(plan.readiness_timeout_s + AWAIT_MARGIN_S)}},
-        spec={"replicas": cfg.replicas, "selector": {"matchLabels": selector},
-              "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-              "template": {"metadata": {"labels": labels},
-                           "spec": pod_spec(cfg, plan, env, secret_name, secret_keys)}},
-        opts=dep_opts)
-    svc = k8s.core.v1.Service(
-        cfg.name, metadata={**meta, "name": cfg.name},
-        spec={"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": cfg.gateway.port}]},
-        opts=dep_opts)
-    if cfg.replicas > 1:
-        k8s.policy.v1.PodDisruptionBudget(
-            cfg.name, metadata={**meta, "name": cfg.name},
-            spec={"minAvailable": max(1, cfg.replicas - 1), "selector": {"matchLabels": selector}}, opts=dep_opts)
-    if kc.hpa_max_replicas:
-        k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            cfg.name, metadata={**meta, "name": cfg.name},
-            spec={"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": cfg.name},
-                  "minReplicas": cfg.replicas, "maxReplicas": max(kc.hpa_max_replicas, cfg.replicas),
-                  "metrics": [{"type": "Resource", "resource": {"name": "cpu",
-                                                                "target": {"type": "Utilization",
-                                                                           "averageUtilization": 80}}}]},
-            opts=dep_opts)
-    endpoint: str | None = None
-    if cfg.gateway.enabled and kc.ingress_host:
-        k8s.networking.v1.Ingress(
-            cfg.name, metadata={**meta, "name": cfg.name, "annotations": {
-                "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
-                "nginx.ingress.kubernetes.io/proxy-buffering": "off"}},  # SSE streams token by token
-            spec={"ingressClassName": kc.ingress_class,
-                  "rules": [{"host": kc.ingress_host, "http": {"paths": [{
-                      "path": "/", "pathType": "Prefix",
-                      "backend": {"service": {"name": cfg.name, "port": {"number": 80}}}}]}}],
-                  "tls": [{"hosts": [kc.ingress_host], "secretName": f"{cfg.name}-tls"}]},
-            opts=dep_opts)
-        endpoint = f"https://{kc.ingress_host}"
-    endpoint = cfg.smoke.endpoint or endpoint
-    headers, auth_hint = bearer_auth(cfg)
-    readiness = None
-    if endpoint and not render:
-        readiness = headers.apply(lambda h: {"kind": "http", "url": endpoint, "headers": h})
-    return Deployment(
-        service=service,
-        endpoint=pulumi.Output.from_input(endpoint) if endpoint and not render else None,
-        headers=headers,
-        readiness=readiness,
-        trigger=pulumi.Output.from_input(f"{cfg.name}-{contract.image}-{plan.max_total_tokens}-{cfg.replicas}"),
-        auth_hint=auth_hint,
-        outputs={"namespace": kc.namespace, "service": svc.metadata.apply(lambda m: m.name),
-                 "render_dir": kc.render_dir},
-    )
+
+    def __init__(self, name: str, ctx: BuildContext[KubernetesSettings],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        import pulumi_kubernetes as k8s
+
+        cfg, plan, kc = ctx.cfg, ctx.plan, ctx.settings
+        env = launcher_env(cfg, plan, hostname="0.0.0.0")  # k8s would set HOSTNAME to the pod name otherwise
+        secret_keys = ([HF_TOKEN_ENV] if cfg.secrets.hf_token_source != "none" else []) + (
+            [API_KEY_ENV] if cfg.gateway.auth else [])
+        render = kc.render_dir is not None
+        if render and secret_keys and not kc.existing_secret:
+            raise PlanError("tgi-fleet:kubernetes.existing_secret is not set: render mode writes plain-text files, "
+                            "so it never renders the token. Fix: name a Secret (keys HF_TOKEN, API_KEY) that your "
+                            "GitOps pipeline provides (e.g. External Secrets).")
+        contract = service_contract(cfg, plan, plain_env=env, secret_env=secret_keys,
+                                    gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
+        super().__init__(name, contract, opts)
+        provider = k8s.Provider(f"{name}-k8s", render_yaml_to_directory=kc.render_dir,
+                                context=None if render else kc.context, opts=self.child_opts)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        labels = {"app.kubernetes.io/name": "tgi", "app.kubernetes.io/instance": name,
+                  "app.kubernetes.io/managed-by": "tgi-fleet"}
+        meta = {"namespace": kc.namespace, "labels": labels}
+        depends: list[pulumi.Resource] = []
+        if kc.create_namespace:
+            depends.append(k8s.core.v1.Namespace(f"{name}-ns", metadata={"name": kc.namespace, "labels": labels},
+                                                 opts=child))
+        secret_name = kc.existing_secret or f"{name}-secrets"
+        if secret_keys and not render:
+            data: dict[str, pulumi.Input[str]] = {}
+            if ctx.secrets.hf_token:
+                data[HF_TOKEN_ENV] = pulumi.Output.secret(ctx.secrets.hf_token)
+            if cfg.gateway.auth:
+                data[API_KEY_ENV] = pulumi.Output.secret(required_api_key(ctx.secrets))
+            depends.append(k8s.core.v1.Secret(f"{name}-secrets", metadata={**meta, "name": secret_name},
+                                              string_data=data, type="Opaque",
+                                              opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                                                  depends_on=depends[:]))))
+        after = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends))
+        if kc.model_cache_pvc_gb:
+            k8s.core.v1.PersistentVolumeClaim(
+                f"{name}-model-cache", metadata={**meta, "name": f"{name}-model-cache"},
+                spec={"accessModes": ["ReadWriteOnce"],
+                      "resources": {"requests": {"storage": f"{kc.model_cache_pvc_gb}Gi"}}},
+                opts=after)
+        selector = {"app.kubernetes.io/instance": name}
+        deployment = k8s.apps.v1.Deployment(
+            name,
+            metadata={**meta, "name": name, "annotations": {
+                # A cold model download must not time the update out: wait as long as the sizing budget says.
+                "pulumi.com/timeoutSeconds": str(plan.readiness_timeout_s + AWAIT_MARGIN_S)}},
+            spec={"replicas": cfg.replicas, "selector": {"matchLabels": selector},
+                  "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+                  "template": {"metadata": {"labels": labels},
+                               "spec": pod_spec(cfg, kc, plan, env, secret_name, secret_keys)}},
+            opts=after)
+        svc = k8s.core.v1.Service(
+            name, metadata={**meta, "name": name},
+            spec={"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": cfg.gateway.port}]},
+            opts=after)
+        if cfg.replicas > 1:
+            k8s.policy.v1.PodDisruptionBudget(
+                name, metadata={**meta, "name": name},
+                spec={"minAvailable": max(1, cfg.replicas - 1), "selector": {"matchLabels": selector}}, opts=after)
+        if kc.hpa_max_replicas:
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                name, metadata={**meta, "name": name},
+                spec={"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                      "minReplicas": cfg.replicas, "maxReplicas": max(kc.hpa_max_replicas, cfg.replicas),
+                      "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                                                                    "target": {"type": "Utilization",
+                                                                               "averageUtilization": 80}}}]},
+                opts=after)
+        endpoint: str | None = None
+        if cfg.gateway.enabled and kc.ingress_host:
+            k8s.networking.v1.Ingress(
+                name, metadata={**meta, "name": name, "annotations": {
+                    "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
+                    "nginx.ingress.kubernetes.io/proxy-buffering": "off"}},  # SSE streams token by token
+                spec={"ingressClassName": kc.ingress_class,
+                      "rules": [{"host": kc.ingress_host, "http": {"paths": [{
+                          "path": "/", "pathType": "Prefix",
+                          "backend": {"service": {"name": name, "port": {"number": 80}}}}]}}],
+                      "tls": [{"hosts": [kc.ingress_host], "secretName": f"{name}-tls"}]},
+                opts=after)
+            endpoint = f"https://{kc.ingress_host}"
+        endpoint = cfg.smoke.endpoint or endpoint
+        headers, auth_hint = bearer_auth(cfg, ctx.secrets)
+        reachable = endpoint if endpoint and not render else None
+        self.finish(ServiceOutputs(
+            endpoint=pulumi.Output.from_input(reachable) if reachable else None,
+            headers=headers,
+            readiness=headers.apply(lambda h: {"provider": cfg.provider, "url": reachable, "headers": h})
+            if reachable else None,
+            trigger=pulumi.Output.from_input(f"{name}-{contract.image}-{plan.max_total_tokens}-{cfg.replicas}"),
+            status=deployment.status.apply(lambda st: "rendered" if render else
+                                           f"{(st.ready_replicas if st else 0) or 0}/{cfg.replicas} ready"),
+            auth_hint=auth_hint,
+            extras={"namespace": kc.namespace, "service": svc.metadata.apply(lambda m: m.name),
+                    "render_dir": kc.render_dir},
+        ))
+
+
+class KubernetesProvider(HealthReadiness, Provider[KubernetesSettings]):
+    """Any Kubernetes cluster with NVIDIA GPU nodes; GKE (gke: true) is priced from GCP's list."""
+
+    settings_model = KubernetesSettings
+
+    def catalog(self, settings: KubernetesSettings) -> str | None:
+        # Your own cluster has no price list; GKE's nodes are GCP's, with their accelerator labels.
+        return "gcp" if settings.gke else "kubernetes"
+
+    def renders_only(self, settings: KubernetesSettings) -> bool:
+        return settings.render_dir is not None
+
+    def build(self, name: str, ctx: BuildContext[KubernetesSettings]) -> TgiService:
+        return KubernetesService(name, ctx)
+
+
+PROVIDER = KubernetesProvider()

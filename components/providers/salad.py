@@ -4,69 +4,125 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
+from pydantic import Field
 
-from components.config import FleetConfig
-from components.providers import Deployment
-from components.salad.body import container_group_spec
-from components.salad.resource import ContainerGroup
-from components.secrets import hf_token, salad_api_key
-from components.service import TgiService
-from components.sizing.recommend import Plan
+from components.config import DnsName
+from components.providers.base import BuildContext, Provider, Settings
+from components.service import ServiceOutputs, TgiService
 from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
 
+if TYPE_CHECKING:
+    from components.config import FleetConfig
+    from components.smoke.readiness import ReadinessSource
+
 GATEWAY_AUTH_HEADER = "Salad-Api-Key"
+API_KEY = "salad_api_key"
 
 
-def build(cfg: FleetConfig, plan: Plan) -> Deployment:
-    """The container group under a TgiService, with the gateway URL and the instance API as readiness source."""
-    env = launcher_env(cfg, plan)
-    token = hf_token(cfg)
-    secret_env = {HF_TOKEN_ENV: token} if token else {}
-    contract = service_contract(cfg, plan, plain_env=env, secret_env=sorted(secret_env))
-    service = TgiService(cfg.name, contract)
+class SaladSettings(Settings):
+    """SaladCloud API target (`tgi-fleet:salad.*`)."""
 
-    s = cfg.salad
-    api: dict[str, Any] = {"base_url": s.base_url, "organization": s.organization, "project": s.project,
-                           "gateway_scheme": s.gateway_scheme, "timeout_s": s.request_timeout_s}
-    key = pulumi.Output.secret(salad_api_key(cfg))
-    spec = container_group_spec(cfg, plan, env)
-    group = ContainerGroup(
-        cfg.name,
-        api=api,
-        api_key=key,
-        spec=spec,
-        gpu_class_names=[o.name for o in plan.gpu_classes],
-        secret_env=pulumi.Output.secret(secret_env),
-        opts=pulumi.ResourceOptions(parent=service),
+    organization: DnsName = Field("local-org", description="your SaladCloud organization name (lowercase, dashes)")
+    project: DnsName = Field("default", description="the SaladCloud project name (lowercase, dashes)")
+    base_url: str = Field("https://api.salad.com/api/public", description="the SaladCloud API base URL")
+    gateway_scheme: Literal["https", "http"] = Field("https", description="https (real) or http (emulator)")
+    gateway_address: str | None = Field(
+        None, description="host:port to reach the gateway at, sending Host: <access domain> (the local emulator)"
     )
-    spec_hash = hashlib.sha256(json.dumps([spec, sorted(secret_env)], sort_keys=True).encode()).hexdigest()[:12]
-    # Derived from the secret key, so both stay secret.
-    headers: pulumi.Output[dict[str, str]] = key.apply(lambda k: {GATEWAY_AUTH_HEADER: k} if cfg.gateway.auth else {})
-
-    def readiness_source(args: list[Any]) -> dict[str, Any]:
-        return {"kind": "salad", "api": api, "api_key": args[0], "group": args[1]}
-
-    readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, group.id).apply(readiness_source)
-    outputs = {"container_group_id": group.group_id, "container_group_status": group.status,
-               "access_domain": group.dns}
-    if s.gateway_address:
-        # The emulator's gateway routes by Host: reach it at its address, name the access domain in Host.
-        endpoint = pulumi.Output.from_input(f"{s.gateway_scheme}://{s.gateway_address}")
-        plain_headers: pulumi.Output[dict[str, str]] = group.dns.apply(lambda d: {"Host": d or ""})
-    else:
-        endpoint = group.access_url.apply(lambda url: url or "")
-        plain_headers = pulumi.Output.from_input({})
-    return Deployment(
-        service=service,
-        endpoint=endpoint if cfg.gateway.enabled else None,
-        headers=headers,
-        readiness=readiness,
-        trigger=group.version.apply(lambda v: f"{cfg.name}-v{v}-{spec_hash}"),
-        auth_hint={"header": GATEWAY_AUTH_HEADER, "env": "SALAD_API_KEY", "value_hint": "$SALAD_API_KEY"}
-        if cfg.gateway.auth else None,
-        outputs=outputs,
-        plain_headers=plain_headers,
+    request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
+    priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
+    country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
+    api_key_aws_secret_id: str | None = Field(
+        None, description="a Secrets Manager secret ARN or name holding the SaladCloud API key (else salad_api_key)"
     )
+
+    def api(self) -> dict[str, Any]:
+        """The plain API description the dynamic resources carry (no secrets)."""
+        return {"base_url": self.base_url, "organization": self.organization, "project": self.project,
+                "gateway_scheme": self.gateway_scheme, "timeout_s": self.request_timeout_s}
+
+
+class SaladService(TgiService):
+    """The container group, with the gateway URL and the instance API as readiness source."""
+
+    def __init__(self, name: str, ctx: BuildContext[SaladSettings], opts: pulumi.ResourceOptions | None = None):
+        from components.salad.body import container_group_spec
+        from components.salad.resource import ContainerGroup
+
+        cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
+        env = launcher_env(cfg, plan)
+        token = ctx.secrets.hf_token
+        secret_env = {HF_TOKEN_ENV: token} if token else {}
+        super().__init__(name, service_contract(cfg, plan, plain_env=env, secret_env=sorted(secret_env)), opts)
+
+        api = s.api()
+        key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
+        spec = container_group_spec(cfg, plan, env, priority=s.priority, country_codes=s.country_codes)
+        group = ContainerGroup(
+            name,
+            api=api,
+            api_key=key,
+            spec=spec,
+            gpu_class_names=[o.name for o in plan.gpu_classes],
+            secret_env=pulumi.Output.secret(secret_env),
+            opts=self.child_opts,
+        )
+        spec_hash = hashlib.sha256(json.dumps([spec, sorted(secret_env)], sort_keys=True).encode()).hexdigest()[:12]
+        # Derived from the secret key, so both stay secret.
+        headers: pulumi.Output[dict[str, str]] = key.apply(
+            lambda k: {GATEWAY_AUTH_HEADER: k} if cfg.gateway.auth else {})
+        readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, group.id).apply(
+            lambda args: {"provider": cfg.provider, "api": api, "api_key": args[0], "group": args[1]})
+        if s.gateway_address:
+            # The emulator's gateway routes by Host: reach it at its address, name the access domain in Host.
+            endpoint = pulumi.Output.from_input(f"{s.gateway_scheme}://{s.gateway_address}")
+            plain_headers: pulumi.Output[dict[str, str]] = group.dns.apply(lambda d: {"Host": d or ""})
+        else:
+            endpoint = group.access_url.apply(lambda url: url or "")
+            plain_headers = pulumi.Output.from_input({})
+        self.finish(ServiceOutputs(
+            endpoint=endpoint if cfg.gateway.enabled else None,
+            headers=headers,
+            readiness=readiness,
+            trigger=group.version.apply(lambda v: f"{name}-v{v}-{spec_hash}"),
+            status=group.status,
+            plain_headers=plain_headers,
+            auth_hint={"header": GATEWAY_AUTH_HEADER, "env": "SALAD_API_KEY", "value_hint": "$SALAD_API_KEY"}
+            if cfg.gateway.auth else None,
+            extras={"container_group_id": group.group_id, "container_group_status": group.status,
+                    "access_domain": group.dns},
+        ))
+
+
+class SaladProvider(Provider[SaladSettings]):
+    """SaladCloud's public API: interruptible consumer GPUs priced per class."""
+
+    settings_model = SaladSettings
+    secret_keys = (API_KEY,)
+    interruptible = True
+
+    def catalog(self, settings: SaladSettings) -> str:
+        return "salad"
+
+    def resolve_secrets(self, cfg: FleetConfig, settings: SaladSettings) -> dict[str, str]:
+        if settings.api_key_aws_secret_id:
+            from components.secrets import aws_secret
+
+            return {API_KEY: aws_secret(cfg, settings.api_key_aws_secret_id, API_KEY)}
+        return super().resolve_secrets(cfg, settings)
+
+    def build(self, name: str, ctx: BuildContext[SaladSettings]) -> TgiService:
+        return SaladService(name, ctx)
+
+    def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
+        from components.salad.client import client_from
+        from components.salad.readiness import SaladInstances
+
+        return SaladInstances(client_from(spec["api"], spec["api_key"]), spec["group"])
+
+
+PROVIDER = SaladProvider()

@@ -36,7 +36,8 @@ def startup_probe(port: int, budget_s: int) -> dict[str, Any]:
                        success_threshold=1, failure_threshold=MAX_FAILURES)
 
 
-def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, priority: str = "high",
+                         country_codes: list[str] | None = None) -> dict[str, Any]:
     """The ContainerGroupPrototype as JSON, less the GPU class ids (resolved by name at create) and secrets."""
     port = cfg.gateway.port
     spec: dict[str, Any] = {
@@ -48,7 +49,7 @@ def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str]) -> d
         "container": {
             "image": cfg.image,
             "image_caching": True,
-            "priority": cfg.salad.priority,
+            "priority": priority,
             "environment_variables": env,
             "resources": {
                 "cpu": cfg.resources.cpu,
@@ -65,8 +66,8 @@ def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str]) -> d
         "liveness_probe": _http_probe(port, initial_delay_seconds=0, period_seconds=10, timeout_seconds=30,
                                       success_threshold=1, failure_threshold=3),
     }
-    if cfg.salad.country_codes:
-        spec["country_codes"] = cfg.salad.country_codes
+    if country_codes:
+        spec["country_codes"] = country_codes
     if cfg.gateway.enabled:
         spec["networking"] = {
             "protocol": "http",

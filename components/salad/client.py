@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from components.retry import RETRY_STATUSES, body_excerpt, retry_after_seconds, retrying
+from components import http
+from components.errors import ApiError
 from components.salad.api_models import (
     ContainerGroup,
     ContainerGroupCollection,
@@ -22,17 +23,13 @@ from components.salad.api_models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-__all__ = ["RETRY_STATUSES", "SaladApiError", "SaladClient", "retry_after_seconds"]
+RETRY_STATUSES = http.RETRY_STATUSES
 
 
-class SaladApiError(Exception):
+class SaladApiError(ApiError):
     """A SaladCloud API call failed; the message names the operation, the status and the API's detail."""
 
-    def __init__(self, operation: str, status: int | None, detail: str) -> None:
-        self.operation, self.status, self.detail = operation, status, detail
-        where = f"HTTP {status}" if status else "no response"
-        super().__init__(f"SaladCloud API {operation} failed ({where}): {detail}")
+    service = "SaladCloud API"
 
 
 class NameConflictError(SaladApiError):
@@ -45,7 +42,7 @@ def _detail(response: httpx.Response) -> str:
         problem = ProblemDetails.model_validate(response.json())
         return problem.detail or problem.type or response.reason_phrase
     except (ValueError, ValidationError):
-        return body_excerpt(response)
+        return http.excerpt(response)
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -70,19 +67,15 @@ class SaladClient:
         project: str,
         api_key: str,
         *,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout = http.DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         max_attempts: int = 6,
         max_delay_s: float = 120.0,
     ) -> None:
         self.organization, self.project = organization, project
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Salad-Api-Key": api_key, "Accept": "application/json"},
-            timeout=timeout,
-            transport=transport,
-        )
-        self._retrying = retrying(_retryable, max_attempts, max_delay_s)
+        self._http = http.client(base_url, headers={"Salad-Api-Key": api_key, "Accept": "application/json"},
+                                 timeout=timeout, transport=transport)
+        self._retrying = http.retrying(_retryable, max_attempts=max_attempts, max_delay_s=max_delay_s)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -105,7 +98,7 @@ class SaladClient:
             return response
         detail = _detail(response)
         if response.status_code in RETRY_STATUSES:
-            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            delay = http.retry_after_seconds(response.headers.get("Retry-After"))
             raise _RetryAfter(operation, response.status_code, detail, delay)
         if response.status_code == 401:
             detail += " (check the Salad-Api-Key: tgi-fleet:salad_api_key)"
@@ -160,7 +153,7 @@ class SaladClient:
             detail = _detail(response)
             if response.status_code in RETRY_STATUSES:
                 raise _RetryAfter(op, response.status_code, detail,
-                                  retry_after_seconds(response.headers.get("Retry-After")))
+                                  http.retry_after_seconds(response.headers.get("Retry-After")))
             raise SaladApiError(op, response.status_code, detail)
 
         try:
@@ -227,9 +220,8 @@ class SaladClient:
 
 def client_from(api: dict[str, Any], api_key: str) -> SaladClient:
     """A client from the plain `api` description the provider resources carry (base_url, org, project, timeout)."""
-    timeout = float(api.get("timeout_s") or 30.0)
     return SaladClient(api["base_url"], api["organization"], api["project"], api_key,
-                       timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
+                       timeout=http.timeout(float(api.get("timeout_s") or 30.0)))
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:

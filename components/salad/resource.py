@@ -28,9 +28,8 @@ freeze_loaded_objects()
 # httpx, the client and the generated API models load only when the engine calls create/read/update/delete:
 # a preview (here and in the dynamic-provider process) never pays for them.
 
-# Fields SaladCloud cannot PATCH (ContainerGroupPatch lacks them): changing one replaces the group.
-REPLACE_SPEC_PATHS = (("name",), ("restart_policy",), ("autostart_policy",), ("networking", "auth"),
-                      ("networking", "protocol"))
+# A change of any spec field SaladCloud cannot PATCH (components/salad/patch.py) replaces the group; so does moving
+# it to another API, organization or project.
 REPLACE_API_KEYS = ("base_url", "organization", "project")
 DELETE_WAIT_S = 120.0
 SECRET_OUTPUTS = ["api_key", "secret_env"]
@@ -74,6 +73,11 @@ def _outputs(props: dict[str, Any], group: ApiGroup, gpu_ids: list[str]) -> dict
     }
 
 
+def _body(prototype: ContainerGroupPrototype) -> dict[str, Any]:
+    body: dict[str, Any] = prototype.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return body
+
+
 def _prototype(client: SaladClient, props: dict[str, Any]) -> tuple[list[str], ContainerGroupPrototype]:
     """The GPU class ids (resolved by name through the API) and the validated request body."""
     from components.salad.body import to_prototype
@@ -114,11 +118,11 @@ class ContainerGroupProvider(ResourceProvider):
         return ReadResult(id_=id_, outs=_outputs({**props, "spec": spec}, group, [str(g) for g in res.gpu_classes]))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        from components.salad.patch import merge_diff, split
+
         replaces = [f"api.{k}" for k in REPLACE_API_KEYS if _get(olds, ("api", k)) != _get(news, ("api", k))]
-        replaces += ["spec." + ".".join(p) for p in REPLACE_SPEC_PATHS
-                     if _get(olds.get("spec"), p) != _get(news.get("spec"), p)]
-        if (olds.get("spec") or {}).get("networking") is None and news["spec"].get("networking") is not None:
-            replaces.append("spec.networking")
+        _, refused = split(merge_diff(olds.get("spec") or {}, news["spec"]))
+        replaces += [f"spec.{path}" for path in refused]
         changes = [k for k in ("spec", "gpu_class_names", "api_key") if olds.get(k) != news.get(k)]
         if olds.get("secret_env_digest") != secret_digest(news.get("secret_env") or {}):
             changes.append("secret_env")
@@ -126,23 +130,19 @@ class ContainerGroupProvider(ResourceProvider):
                           delete_before_replace=True)  # the name is the id: the old group must go first
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from components.salad.body import to_prototype
+        from components.salad.patch import merge_diff, split
+
         with _client(news) as client:
             ids, wanted = _prototype(client, news)
-            body = wanted.model_dump(mode="json", by_alias=True, exclude_none=True)
-            old_env = {**olds["spec"]["container"]["environment_variables"], **(olds.get("secret_env") or {})}
-            env: dict[str, Any] = dict(body["container"]["environment_variables"])
-            env.update({k: None for k in old_env if k not in env})  # merge-patch: null removes
-            patch: dict[str, Any] = {
-                "display_name": body.get("display_name"),
-                "replicas": body["replicas"],
-                "country_codes": body.get("country_codes"),
-                "container": {**{k: body["container"].get(k) for k in ("image", "image_caching", "priority")},
-                              "environment_variables": env, "resources": body["container"]["resources"]},
-                **{k: body.get(k) for k in ("readiness_probe", "startup_probe", "liveness_probe")},
-            }
-            if "networking" in body:
-                patch["networking"] = {"port": body["networking"]["port"]}
-            group = client.patch_group(id_, patch)
+            before = to_prototype(olds["spec"], olds.get("gpu_class_ids") or [], olds.get("secret_env") or {})
+            # Only what changed: naming the container in a patch makes a new version and restarts every replica.
+            patch, _ = split(merge_diff(_body(before), _body(wanted)))
+            group = client.patch_group(id_, patch) if patch else client.get_group(id_)
+            if group is None:
+                from components.salad.client import SaladApiError
+
+                raise SaladApiError("get_container_group", 404, f"{id_} is gone: run `pulumi refresh`, then up")
             return UpdateResult(outs=_outputs(news, group, ids))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

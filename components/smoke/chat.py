@@ -139,6 +139,17 @@ def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str
     return Measurement(True, ttft, elapsed, tokens, "".join(parts))
 
 
+def probe_request(client: httpx.Client, probe: dict[str, Any], headers: dict[str, str]) -> str:
+    """POST a provider's own route (e.g. Baseten's predict): it must answer 200 with a non-empty body."""
+    url = probe["url"]
+    r = client.post(url, json=probe["body"], headers=headers)  # a streamed answer is read whole
+    _check_status(r, url)
+    text = r.text
+    if not text.strip():
+        raise SmokeFailure(f"{url}: {probe['name']} answered 200 with an empty body")
+    return text
+
+
 def _check_status(r: httpx.Response, url: str) -> None:
     if r.status_code == 200:
         return

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from components.salad.client import SaladApiError, SaladClient, client_from
+from components import http
+from components.errors import ApiError
 
 
 @dataclass(frozen=True)
@@ -27,22 +28,6 @@ class ReadinessSource(Protocol):
     def count(self) -> ReadyCount: ...
 
 
-class SaladInstances:
-    """SaladCloud: an instance serves when state == running and ready == true."""
-
-    def __init__(self, client: SaladClient, group: str) -> None:
-        self.client, self.group = client, group
-
-    def count(self) -> ReadyCount:
-        instances = self.client.list_instances(self.group)
-        states: dict[str, int] = {}
-        for inst in instances:
-            states[inst.state] = states.get(inst.state, 0) + 1
-        ready = sum(1 for i in instances if i.state == "running" and i.ready)
-        detail = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "no instances yet"
-        return ReadyCount(ready, len(instances), detail)
-
-
 class HttpHealth:
     """A single endpoint (Docker host, Kubernetes Service): ready when GET /health answers 200."""
 
@@ -51,19 +36,18 @@ class HttpHealth:
 
     def count(self) -> ReadyCount:
         try:
-            r = httpx.get(self.url, headers=self.headers, timeout=5.0)
+            with http.client(headers=self.headers, timeout=5.0) as client:
+                r = client.get(self.url)
         except httpx.TransportError as exc:
             return ReadyCount(0, 1, f"{self.url}: {type(exc).__name__}")
         return ReadyCount(int(r.status_code == 200), 1, f"{self.url}: HTTP {r.status_code}")
 
 
 def source_from(spec: dict[str, Any]) -> ReadinessSource:
-    """Build a source from its plain description (the smoke resource's `readiness` input)."""
-    if spec["kind"] == "salad":
-        return SaladInstances(client_from(spec["api"], spec["api_key"]), spec["group"])
-    if spec["kind"] == "http":
-        return HttpHealth(spec["url"], spec.get("headers") or {})
-    raise ValueError(f"unknown readiness source {spec['kind']!r}")
+    """The source a provider described in its component's `readiness` output (the smoke resource's input)."""
+    from components.providers import registry
+
+    return registry.provider(spec["provider"]).readiness(spec)
 
 
 class NotReadyError(TimeoutError):
@@ -85,7 +69,7 @@ def wait_ready(
     while True:
         try:
             last = source.count()
-        except SaladApiError as exc:  # a transient API fault must not end a long wait
+        except ApiError as exc:  # a transient API fault must not end a long wait
             log(f"readiness: {exc}; retrying")
             last = last or ReadyCount(0, 0, str(exc))
         now = time.monotonic()

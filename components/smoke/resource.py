@@ -55,11 +55,12 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     import httpx
     from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-    from components.smoke.chat import Measurement, SmokeFailure, chat, percentile
+    from components.smoke.chat import Measurement, SmokeFailure, chat, percentile, probe_request
     from components.smoke.readiness import source_from, wait_ready
 
-    chat_retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
-                          wait=wait_exponential(multiplier=0.5, max=4), reraise=True)(chat)
+    retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
+                     wait=wait_exponential(multiplier=0.5, max=4), reraise=True)
+    chat_retrying, probe_retrying = retrying(chat), retrying(probe_request)
     knobs = props["knobs"]
     log = pulumi.log.info
     count, ready_at = wait_ready(source_from(props["readiness"]), int(props["min_ready"]),
@@ -83,6 +84,9 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
                 if first_request_ms is None:
                     first_request_ms = (time.monotonic() - ready_at) * 1000
                 results.append(chat_retrying(client, url, body, headers))
+        for probe in props.get("probes") or []:
+            probe_retrying(client, probe, headers)
+            log(f"smoke: {probe['name']} OK via {probe['url']}")
     streamed = [m for m in results if m.stream]
     ttft = [m.ttft_ms for m in streamed]
     latency = [m.latency_ms for m in results]
@@ -114,7 +118,7 @@ class SmokeTestProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
-                "model")
+                "model", "probes")
         return DiffResult(changes=any(olds.get(k) != news.get(k) for k in keys))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -157,11 +161,13 @@ class SmokeTest(Resource):
         trigger: pulumi.Input[str],
         auth_hint: dict[str, str] | None,
         plain_headers: pulumi.Input[dict[str, str]] | None = None,
+        probes: pulumi.Input[list[dict[str, Any]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
                  "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
-                 "auth_hint": auth_hint, "plain_headers": plain_headers or {}, **dict.fromkeys(OUTPUT_KEYS)}
+                 "auth_hint": auth_hint, "plain_headers": plain_headers or {}, "probes": probes or [],
+                 **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))
         super().__init__(SmokeTestProvider(), name, props, opts)

@@ -50,6 +50,7 @@ from emulator.baseten.lifecycle import Lifecycle
 from emulator.baseten.state import DEFAULT_AUTOSCALING, ApiError, new_id, now_iso
 from emulator.baseten.state import Deployment as Dep
 from emulator.baseten.state import Model as Mod
+from emulator.hub import hub_router
 
 M = TypeVar("M", bound=BaseModel)
 RESERVED_PORT = 8080
@@ -383,6 +384,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
                          action(op, apply, request_model, response_model), methods=[method])
 
     app.include_router(v1)
+    app.include_router(hub_router())  # the Hugging Face Hub's auth check, for the program's model-access check
 
     # -- not Baseten's: the emulator's own controls ----------------------------------------------------------
     @app.post("/_emulator/faults")

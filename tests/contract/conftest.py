@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.baseten_fixture import baseten  # noqa: F401 - the Baseten emulator fixture, for every contract test
 from tests.contract.specs import VENDORED
 
 

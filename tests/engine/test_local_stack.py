@@ -230,8 +230,9 @@ def test_secrets_from_aws_secrets_manager(local: Project, emulator: Emulator, mo
     key_arn = sm.create_secret(Name="tgi/salad", SecretString=json.dumps({"salad_api_key": KEY}))["ARN"]
     local.env.update(AWS_ENV)
     local.config("tgi-fleet:secrets", json.dumps({
-        "hf_token_source": "aws", "hf_token_aws_secret_id": hf_arn, "salad_api_key_aws_secret_id": key_arn,
+        "hf_token_source": "aws", "hf_token_aws_secret_id": hf_arn,
         "aws_region": "us-east-1", "aws_endpoint_url": moto_server.url, "hf_endpoint": emulator.hub}))
+    local.config("tgi-fleet:salad.api_key_aws_secret_id", key_arn, path=True)
     local.run("up", "--yes", "--skip-preview")
     group = emulator.client().get_group("tgi-local")
     assert group is not None and (group.container.environment_variables or {})["HF_TOKEN"] == GRANTED

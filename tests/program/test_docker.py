@@ -3,50 +3,23 @@ here): the exact resources and the fields that matter, and the policy pack on th
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import rpc
 
-from components.config import parse_config
-from components.plan import PlanError, build_plan
+from components.plan import PlanError
+from components.service import TgiService
 from policies.rules import evaluate
+from tests.program.harness import Recorder, build_service, is_secret, stack_config, unwrap
 
 HF = "hf_docker_test_token_abcdefghijklmnop"
 KEY = "docker-test-api-key"
 
 
-class Recorder(pulumi.runtime.Mocks):
-    """Records every registered resource: (type, name, inputs)."""
-
-    def __init__(self) -> None:
-        self.resources: list[tuple[str, str, dict[str, Any]]] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.resources.append((args.typ, args.name, dict(args.inputs)))
-        outputs = {k: unwrap(v) for k, v in args.inputs.items()}
-        if args.typ == "docker:index/remoteImage:RemoteImage":
-            outputs["imageId"] = "sha256:" + "1" * 64
-        return f"{args.name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-
-def is_secret(value: Any) -> bool:
-    """A value the engine got as a secret (wrapped in Pulumi's secret signature)."""
-    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
-
-
-def unwrap(value: Any) -> Any:
-    return value["value"] if is_secret(value) else value
-
-
 @pytest.fixture
 def recorder() -> Recorder:
-    rec = Recorder()
+    rec = Recorder({"docker:index/remoteImage:RemoteImage": {"imageId": "sha256:" + "1" * 64}})
     pulumi.runtime.set_mocks(rec, project="tgi-fleet", stack="docker-gpu", preview=False)
     return rec
 
@@ -57,21 +30,16 @@ def config(**overrides: Any) -> Any:
         "gpu": {"name": "A10G", "count": 1}, "gateway": {"auth": True, "port": 8080},
         "docker": {"host": "ssh://ubuntu@gpu-host", "host_port": 8080}, "smoke": {"enabled": False},
     }
-    base.update(overrides)
-    raw = {f"tgi-fleet:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in base.items()}
-    raw |= {"tgi-fleet:hf_token": HF, "tgi-fleet:api_key": KEY}
-    return parse_config(raw, frozenset({"tgi-fleet:hf_token", "tgi-fleet:api_key"}))
+    return stack_config(base, {"hf_token": HF, "api_key": KEY}, **overrides)
 
 
-def build(cfg: Any) -> Any:
-    from components.providers import docker
-
-    return docker.build(cfg, build_plan(cfg))
+def build(cfg: Any) -> TgiService:
+    return build_service(cfg)
 
 
 @pulumi.runtime.test
 def test_exact_resources_and_fields(recorder: Recorder) -> Any:
-    deployment = build(config())
+    service = build(config())
 
     def check(args: list[Any]) -> None:
         endpoint = args[0]
@@ -100,19 +68,19 @@ def test_exact_resources_and_fields(recorder: Recorder) -> Any:
         assert env["MAX_TOTAL_TOKENS"] == "4096" and env["NUM_SHARD"] == "1" and env["HOSTNAME"] == "0.0.0.0"
         assert env["HF_TOKEN"] == HF and env["API_KEY"] == KEY
         assert endpoint == "http://gpu-host:8080"
-        assert deployment.auth_hint["header"] == "Authorization"
+        assert service.outputs.auth_hint["header"] == "Authorization"
         contract = recorder.resources[0][2]
         assert contract["secret_env"] == ["API_KEY", "HF_TOKEN"] and "HF_TOKEN" not in contract["plain_env"]
 
     # The trigger depends on the container: by then every resource is registered.
-    return pulumi.Output.all(deployment.endpoint, deployment.trigger).apply(check)
+    return pulumi.Output.all(service.outputs.endpoint, service.outputs.trigger).apply(check)
 
 
 @pulumi.runtime.test
 def test_sharded_host_requests_all_shards_and_shm(recorder: Recorder) -> Any:
     cfg = config(model={"id": "mistralai/Mixtral-8x22B-Instruct-v0.1"}, gpu={"name": "A100 80GB", "count": 4},
                  docker={"host_port": 8080})
-    deployment = build(cfg)
+    service = build(cfg)
 
     def check(_: Any) -> None:
         types = [t for t, _, _ in recorder.resources]
@@ -121,18 +89,18 @@ def test_sharded_host_requests_all_shards_and_shm(recorder: Recorder) -> Any:
         assert c["deviceRequests"][0]["count"] == 4 and c["shmSize"] == 1024
         assert dict(e.split("=", 1) for e in unwrap(c["envs"]))["NUM_SHARD"] == "4"
 
-    return deployment.trigger.apply(check)
+    return service.outputs.trigger.apply(check)
 
 
 def test_policies_pass_and_fail_on_the_docker_contract(recorder: Recorder) -> None:
-    ok = build(config()).service.contract.props()
+    ok = build(config()).contract.props()
     assert all(not v for v in evaluate(ok).values())
     small_cfg = config(name="tgi-small", gpu={"name": "T4"}, serving={"max_total_tokens": 8192})
-    small = build(small_cfg).service.contract.props()
+    small = build(small_cfg).contract.props()
     violations = evaluate(small)
     assert "T4 has 16.00 GiB" in violations["gpu-vram-minimum"][0]
     assert violations["gpu-compute-capability"]
-    leaky = build(config(name="tgi-leaky", extra_env={"HUGGING_FACE_HUB_TOKEN": HF})).service.contract.props()
+    leaky = build(config(name="tgi-leaky", extra_env={"HUGGING_FACE_HUB_TOKEN": HF})).contract.props()
     assert "HUGGING_FACE_HUB_TOKEN" in evaluate(leaky)["secrets-are-secret"][0]
 
 

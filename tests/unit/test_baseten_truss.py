@@ -30,6 +30,7 @@ from components.sizing.recommend import DEFAULT_TOTAL_TOKENS
 from tests.baseten_cases import load
 
 TRUSS = Path(sys.executable).with_name("truss")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def validate(config: dict[str, Any]) -> TrussConfig:
@@ -216,15 +217,8 @@ def test_archive_is_reproducible_and_carries_the_config() -> None:
 
 # -- `make truss STACK=...` and the settings section -----------------------------------------------------------
 def test_truss_cli_writes_the_stacks_truss_for_review(tmp_path: Path) -> None:
-    from tests.baseten_cases import STACKS
-
-    stack = tmp_path / "Pulumi.baseten-mixtral.yaml"
-    stack.write_text(yaml.safe_dump({"config": {**STACKS["baseten-mixtral"],
-                                                "tgi-fleet:hf_token": {"secure": "v1:abc"},
-                                                "tgi-fleet:baseten_api_key": {"secure": "v1:def"}}}))
-    out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", str(stack),
-                          str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
-                         cwd=Path(__file__).resolve().parents[2])
+    out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", "baseten-mixtral",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"truss: {tmp_path / 'out' / 'config.yaml'}"
     written = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
@@ -233,22 +227,40 @@ def test_truss_cli_writes_the_stacks_truss_for_review(tmp_path: Path) -> None:
     assert "v1:" not in (tmp_path / "out" / "config.yaml").read_text()
 
 
-def test_truss_cli_refuses_other_providers(tmp_path: Path) -> None:
+def test_truss_cli_refuses_other_providers() -> None:
     out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", "local"],
-                         capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 1
     assert out.stderr.strip() == "truss: stack local is not a baseten stack (tgi-fleet:provider)"
 
 
-def test_settings_errors_name_the_key_and_the_fix() -> None:
-    from components.config import ConfigError
-    from components.providers.baseten.settings import parse_settings
+def test_baseten_settings_errors_name_the_key_and_the_fix() -> None:
+    from components.config import ConfigError, parse_config
+    from tests.baseten_cases import raw_config
 
+    raw, secret = raw_config("baseten-mistral", baseten={"engine": "vllm", "autoscaling": {"concurency_target": 3}})
     with pytest.raises(ConfigError) as info:
-        parse_settings({"engine": "vllm", "autoscaling": {"concurency_target": 3}})
-    assert str(info.value).splitlines()[1:] == [
-        "  tgi-fleet:baseten.engine = \"vllm\": Input should be 'tgi' or 'trt-llm'. Fix: tgi (TGI's image as a "
-        "docker_server truss) or trt-llm (Baseten's TensorRT-LLM engine builder).",
-        "  tgi-fleet:baseten.autoscaling.concurency_target: unknown key. Fix: remove it (did you mean "
-        "'concurrency_target'?).",
-    ]
+        parse_config(raw, secret)
+    text = str(info.value)
+    assert "tgi-fleet:baseten.engine = \"vllm\": Input should be 'tgi' or 'trt-llm'. Fix: tgi (TGI's image" in text
+    assert "tgi-fleet:baseten.autoscaling.concurency_target: unknown key" in text
+    assert "did you mean 'concurrency_target'?" in text
+
+
+def test_api_key_in_plain_text_is_refused_naming_the_key() -> None:
+    from components.config import ConfigError, parse_config
+    from tests.baseten_cases import raw_config
+
+    raw, secret = raw_config("baseten-mistral")
+    with pytest.raises(ConfigError, match=r"tgi-fleet:baseten_api_key is set in plain text. Fix: `pulumi config "
+                                          r"set --secret baseten_api_key <value>`"):
+        parse_config(raw, secret - {"tgi-fleet:baseten_api_key"})
+
+
+def test_a_local_api_without_a_local_s3_is_refused() -> None:
+    from components.config import ConfigError, parse_config
+    from tests.baseten_cases import raw_config, stack_config
+
+    section = {k: v for k, v in stack_config("baseten-mistral")["tgi-fleet:baseten"].items() if k != "s3_endpoint_url"}
+    with pytest.raises(ConfigError, match="a local base_url needs s3_endpoint_url"):
+        parse_config(*raw_config("baseten-mistral", baseten=section))

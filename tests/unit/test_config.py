@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from components.config import ConfigError, parse_config
+from components.providers import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {
@@ -39,7 +40,7 @@ def test_shipped_stacks_are_valid(stack: str) -> None:
 
 def test_defaults_and_types() -> None:
     cfg = parse_config({**BASE, "tgi-fleet:replicas": "5"})
-    assert cfg.replicas == 5 and cfg.environment == "dev" and cfg.interruptible
+    assert cfg.replicas == 5 and cfg.environment == "dev" and registry.provider(cfg.provider).interruptible
     assert cfg.image == "ghcr.io/huggingface/text-generation-inference:3.3.0"
 
 
@@ -103,3 +104,22 @@ def test_salad_names_follow_the_api_pattern() -> None:
 def test_all_problems_reported_at_once() -> None:
     msg = error_of({"tgi-fleet:replicas": "0", "tgi-fleet:environment": "staging"})
     assert "tgi-fleet:replicas" in msg and "tgi-fleet:environment" in msg
+
+
+def test_unregistered_provider_lists_the_registered_ones() -> None:
+    msg = error_of({"tgi-fleet:provider": "kubernetis"})
+    assert "tgi-fleet:provider = \"kubernetis\": unknown provider 'kubernetis' (did you mean 'kubernetes'?)" in msg
+    assert "Fix: use one of local, salad, kubernetes, docker" in msg
+
+
+def test_another_providers_section_is_an_error() -> None:
+    msg = error_of({"tgi-fleet:kubernetes": json.dumps({"render_dir": "out"})})
+    assert ("tgi-fleet:kubernetes: settings of the kubernetes provider, but tgi-fleet:provider is 'salad'. Fix: "
+            "remove tgi-fleet:kubernetes, or set tgi-fleet:provider to kubernetes.") in msg
+
+
+def test_the_providers_section_is_validated_by_its_own_model() -> None:
+    msg = error_of({"tgi-fleet:salad": json.dumps({"priority": "urgent", "organisation": "x"})})
+    assert 'tgi-fleet:salad.priority = "urgent"' in msg and "Fix: high, medium, low or batch" in msg
+    assert "tgi-fleet:salad.organisation: unknown key. Fix: remove it (did you mean 'organization'?)" in msg
+    assert "did you mean 'salad'?" in error_of({"tgi-fleet:slad": json.dumps({})})

@@ -17,7 +17,7 @@ import json, sys
 import components.deploy, components.providers.salad, components.salad.resource, components.smoke.resource
 from components.config import parse_config
 from components.plan import build_plan
-from components.providers import builder_for
+from components.providers import registry
 print(json.dumps(sorted(sys.modules)))
 """
 

@@ -16,11 +16,10 @@ import yaml
 from components.config import NAMESPACE, parse_config
 from components.errors import UserError
 from components.plan import build_plan
-from components.providers.baseten.settings import parse_settings
+from components.providers.baseten.settings import BasetenSettings
 from components.providers.baseten.truss import CONFIG_FILE, truss_config, write_truss
 
 ROOT = Path(__file__).resolve().parents[3]
-SECTION = f"{NAMESPACE}:baseten"
 
 
 def stack_file(stack: str) -> Path:
@@ -37,21 +36,18 @@ def render(stack: str, out: Path | None = None) -> Path:
     data: dict[str, Any] = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
     if data.get(f"{NAMESPACE}:provider") != "baseten":
         raise UserError(f"truss: stack {stack} is not a baseten stack ({NAMESPACE}:provider)")
-    settings = parse_settings(data.pop(SECTION, None))
     raw, secret = {}, set()
     for key, value in data.items():
         if isinstance(value, dict) and "secure" in value:
-            raw[key] = "<encrypted>"  # the truss names secrets, never holds them
+            raw[key] = "<encrypted>"  # the truss names its secrets, never holds them
             secret.add(key)
         else:
             raw[key] = value if isinstance(value, str) else json.dumps(value)
-    cfg = parse_config({k: v for k, v in raw.items() if k.partition(":")[2] not in ("baseten_api_key",)},
-                       frozenset(secret))
-    plan = build_plan(cfg)
-    with_token = cfg.secrets.hf_token_source != "none"
+    cfg = parse_config(raw, frozenset(secret))
+    assert isinstance(cfg.settings, BasetenSettings)
     name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    return write_truss(out or ROOT / "rendered" / f"{name}-truss", truss_config(cfg, plan, settings,
-                                                                               with_token=with_token))
+    config = truss_config(cfg, build_plan(cfg), cfg.settings, with_token=cfg.secrets.hf_token_source != "none")
+    return write_truss(out or ROOT / "rendered" / f"{name}-truss", config)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,27 +39,21 @@ from baseten.client.managementapi import (
 )
 from pydantic import BaseModel, ValidationError
 
-from components.retry import RETRY_STATUSES, body_excerpt, retry_after_seconds, retrying
+from components import http
+from components.errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+RETRY_STATUSES = http.RETRY_STATUSES
 CREATE_LABEL = "tgi-fleet-create-id"  # a per-create token in the deployment's labels: how a lost answer is found
 # truss's own wait: these are on the way to ACTIVE; every other status is an end.
 IN_PROGRESS = frozenset({"BUILDING", "DEPLOYING", "LOADING_MODEL", "UPDATING", "WAKING_UP"})
 ACTIVE = "ACTIVE"
 
 
-class BasetenApiError(Exception):
+class BasetenApiError(ApiError):
     """A management API call failed; the message names the operation, the status and Baseten's message."""
 
-    def __init__(self, operation: str, status: int | None, detail: str) -> None:
-        self.operation, self.status, self.detail = operation, status, detail
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        """The message."""
-        where = f"HTTP {self.status}" if self.status else "no response"
-        return f"Baseten API {self.operation} failed ({where}): {self.detail}"
+    service = "Baseten API"
 
     def amended(self, more: str) -> BasetenApiError:
         """The same error with more said after its detail (what was cleaned up, what still serves)."""
@@ -68,6 +62,11 @@ class BasetenApiError(Exception):
         clone.detail = f"{self.detail}; {more}"
         clone.args = (clone.render(),)
         return clone
+
+    def render(self) -> str:
+        """The message (as ApiError words it)."""
+        where = f"HTTP {self.status}" if self.status else "no response"
+        return f"{self.service} {self.operation} failed ({where}): {self.detail}"
 
 
 class NameConflictError(BasetenApiError):
@@ -80,6 +79,7 @@ class DeploymentFailed(BasetenApiError):
     def __init__(self, deployment: Deployment, detail: str) -> None:
         self.deployment = deployment
         super().__init__("wait_for_deployment", None, detail)
+        self.args = (self.render(),)
 
     def render(self) -> str:
         return f"Baseten deployment failed: {self.detail}"
@@ -96,13 +96,13 @@ def _detail(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return body_excerpt(response)
+        return http.excerpt(response)
     if isinstance(body, dict):
         message = body.get("message") or body.get("detail")
         code = body.get("error") or body.get("code")
         if message:
             return f"{code}: {message}" if isinstance(code, str) and code else str(message)
-    return body_excerpt(response)
+    return http.excerpt(response)
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -115,7 +115,7 @@ def _failed(operation: str, response: httpx.Response) -> BasetenApiError:
     detail = _detail(response)
     if response.status_code in RETRY_STATUSES:
         return _RetryAfter(operation, response.status_code, detail,
-                           retry_after_seconds(response.headers.get("Retry-After")))
+                           http.retry_after_seconds(response.headers.get("Retry-After")))
     if response.status_code == 401:
         detail += " (check the API key: tgi-fleet:baseten_api_key)"
     return BasetenApiError(operation, response.status_code, detail)
@@ -129,18 +129,15 @@ class BasetenClient:
         base_url: str,
         api_key: str,
         *,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout = http.DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         max_attempts: int = 6,
         max_delay_s: float = 120.0,
     ) -> None:
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Api-Key {api_key}", "Accept": "application/json"},
-            timeout=timeout,
-            transport=transport,
-        )
-        self._retrying = retrying(_retryable, max_attempts, max_delay_s)
+        self._http = http.client(base_url, headers={"Authorization": f"Api-Key {api_key}",
+                                                    "Accept": "application/json"}, timeout=timeout,
+                                 transport=transport)
+        self._retrying = http.retrying(_retryable, max_attempts=max_attempts, max_delay_s=max_delay_s)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -357,5 +354,4 @@ def _labelled(payload: DeploymentArchivePayload) -> tuple[str, DeploymentArchive
 
 def client_from(api: dict[str, Any], api_key: str) -> BasetenClient:
     """A client from the plain `api` description the resources carry (base_url, timeout_s)."""
-    timeout = float(api.get("timeout_s") or 30.0)
-    return BasetenClient(api["base_url"], api_key, timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
+    return BasetenClient(api["base_url"], api_key, timeout=http.timeout(float(api.get("timeout_s") or 30.0)))

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from components.config import ConfigError
+from components.providers.base import Settings
 
 Engine = Literal["tgi", "trt-llm"]
 
 
-class Autoscaling(BaseModel):
+class Autoscaling(Settings):
     """Baseten's autoscaling settings; the minimum is tgi-fleet:replicas (what the policy pack counts)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     max_replica: int | None = Field(
         None, ge=1, description="the most replicas Baseten may scale up to (>= tgi-fleet:replicas; default: replicas)"
     )
@@ -29,10 +26,8 @@ class Autoscaling(BaseModel):
     target_utilization_percentage: int = Field(70, ge=1, le=100, description="1..100")
 
 
-class BasetenSettings(BaseModel):
-    """Baseten target: the management API, the inference hosts, the engine and its autoscaling."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class BasetenSettings(Settings):
+    """Baseten target (`tgi-fleet:baseten.*`): the management API, the inference hosts, the engine, autoscaling."""
     base_url: str = Field("https://api.baseten.co", description="the management API base URL")
     inference_domain: str = Field(
         "api.baseten.co", description="the domain of the inference hosts model-<id>.<domain>"
@@ -64,28 +59,13 @@ class BasetenSettings(BaseModel):
             raise ValueError("a local base_url needs s3_endpoint_url (the emulator's S3, e.g. http://127.0.0.1:5812)")
         return self
 
+    def api(self, deploy_timeout_s: int) -> dict[str, Any]:
+        """The plain API description the dynamic resources carry (no secrets)."""
+        return {"base_url": self.base_url, "timeout_s": self.request_timeout_s, "s3_endpoint_url": self.s3_endpoint_url,
+                "poll_s": self.poll_s, "deploy_timeout_s": deploy_timeout_s, "inference_domain": self.inference_domain,
+                "inference_scheme": self.inference_scheme}
 
-def parse_settings(section: Any) -> BasetenSettings:
-    """The tgi-fleet:baseten section, or ConfigError naming each bad key, its value and what is accepted."""
-    try:
-        return BasetenSettings.model_validate(section or {})
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = [str(p) for p in err["loc"]]
-            key = "tgi-fleet:baseten" + "".join(f".{p}" for p in loc)
-            model: Any = BasetenSettings
-            parent: Any = None
-            info = None
-            for part in loc:
-                parent = model
-                info = getattr(model, "model_fields", {}).get(part)
-                model = info.annotation if info else None
-            fix = f" Fix: {info.description}." if info and info.description else ""
-            if err["type"] == "extra_forbidden":
-                close = difflib.get_close_matches(loc[-1], list(getattr(parent, "model_fields", {})), n=1)
-                lines.append(f"{key}: unknown key. Fix: remove it{f' (did you mean {close[0]!r}?)' if close else ''}.")
-            else:
-                value = json.dumps(err.get("input"), default=str)
-                lines.append(f"{key} = {value}: {err['msg'].removeprefix('Value error, ')}.{fix}")
-        raise ConfigError("invalid stack config:\n  " + "\n  ".join(lines)) from None
+    def autoscaling_settings(self, replicas: int) -> dict[str, int]:
+        """Baseten's autoscaling settings: min_replica is tgi-fleet:replicas, what the policy pack counts."""
+        scaling = self.autoscaling.model_dump()
+        return {**scaling, "min_replica": replicas, "max_replica": max(replicas, scaling["max_replica"] or replicas)}

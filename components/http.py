@@ -1,0 +1,89 @@
+"""The one place HTTP clients are built: timeouts, retries that honour Retry-After, and an injectable transport.
+
+Every client of the program (provider APIs, readiness, smoke requests) comes from `client()`. Tests inject an
+`httpx.MockTransport` with `use_transport()` where a real loopback server is not the point.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, stop_after_delay
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_S = 60.0
+
+_transport: httpx.BaseTransport | None = None
+
+
+@contextmanager
+def use_transport(transport: httpx.BaseTransport) -> Iterator[None]:
+    """Route every client built inside the block through `transport` (tests)."""
+    global _transport
+    previous, _transport = _transport, transport
+    try:
+        yield
+    finally:
+        _transport = previous
+
+
+def client(base_url: str = "", *, headers: dict[str, str] | None = None,
+           timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None,
+           ) -> httpx.Client:
+    """A client with a timeout on every phase; the injected transport, if any, wins over the real network."""
+    return httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout,
+                        transport=transport or _transport)
+
+
+def timeout(seconds: float) -> httpx.Timeout:
+    """A request timeout of `seconds`, connecting within at most 10 s."""
+    return httpx.Timeout(seconds, connect=min(10.0, seconds))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def backoff(state: RetryCallState) -> float:
+    """The server's Retry-After when the error carries one (`delay`, capped), else exponential 0.5 s .. 8 s."""
+    exc = state.outcome.exception() if state.outcome else None
+    delay = getattr(exc, "delay", None)
+    if isinstance(delay, (int, float)):
+        return min(float(delay), MAX_RETRY_AFTER_S)
+    return float(min(8.0, 0.5 * 2 ** (state.attempt_number - 1)))
+
+
+def retrying(retryable: Callable[[BaseException], bool], *, max_attempts: int = 6,
+             max_delay_s: float = 120.0) -> Callable[[F], F]:
+    """A decorator that retries on `retryable` errors, waiting as `backoff` says, and re-raises the last one."""
+    decorate: Callable[[F], F] = retry(  # type: ignore[assignment]  # tenacity's decorator keeps F's signature
+        retry=retry_if_exception(retryable),
+        wait=backoff,
+        stop=stop_after_attempt(max_attempts) | stop_after_delay(max_delay_s),
+        reraise=True,
+    )
+    return decorate
+
+
+def excerpt(response: httpx.Response, limit: int = 200) -> str:
+    """A one-line excerpt of an error body that is not the API's own JSON (an HTML proxy page, say)."""
+    text = " ".join(response.text.split())
+    return (text[:limit] + "…") if len(text) > limit else (text or response.reason_phrase)

@@ -1,0 +1,77 @@
+"""The one interface every provider module implements, and what the program hands it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from components.config import FleetConfig
+    from components.service import TgiService
+    from components.sizing.recommend import Plan
+    from components.smoke.readiness import ReadinessSource
+
+
+class Settings(BaseModel):
+    """Base of a provider's config section (`tgi-fleet:<section>.*`): unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+S = TypeVar("S", bound=Settings)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Every secret the stack needs, resolved once (config, env or AWS Secrets Manager) before anything is built."""
+
+    hf_token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)  # TGI's own bearer token, where no gateway gives auth
+    provider: Mapping[str, str] = field(default_factory=dict, repr=False)  # the provider's own keys, by config key
+
+
+@dataclass(frozen=True)
+class BuildContext(Generic[S]):
+    """What a provider builds from: the validated config, its own section, the sizing plan and the secrets."""
+
+    cfg: FleetConfig
+    settings: S
+    plan: Plan
+    secrets: Secrets
+
+
+class Provider(Generic[S]):
+    """A deploy target. Subclasses set the class attributes and implement `build` and `readiness`.
+
+    Provider modules are imported only for the stack's provider (see registry.py): heavy SDK imports belong
+    inside `build`, so a preview of one provider never loads another's.
+    """
+
+    settings_model: ClassVar[type[Settings]] = Settings
+    secret_keys: ClassVar[tuple[str, ...]] = ()  # top-level Pulumi secret config keys this provider reads
+    interruptible: ClassVar[bool] = False  # its nodes can be taken away at any time (consumer GPUs)
+
+    def catalog(self, settings: S) -> str | None:
+        """Its key in components/catalog/gpus.yaml for prices and classes; None when it has no price list."""
+        return None
+
+    def renders_only(self, settings: S) -> bool:
+        """True when this stack writes files instead of deploying (no GPU is rented)."""
+        return False
+
+    def resolve_secrets(self, cfg: FleetConfig, settings: S) -> dict[str, str]:
+        """The provider's own secrets; by default its secret config keys, each required."""
+        from components.secrets import require
+
+        return {key: require(cfg, key) for key in self.secret_keys}
+
+    def build(self, name: str, ctx: BuildContext[S]) -> TgiService:
+        """The provider's TgiService, with every resource a child of it."""
+        raise NotImplementedError
+
+    def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
+        """A ready-replica counter from the plain description the component put in its `readiness` output."""
+        raise NotImplementedError

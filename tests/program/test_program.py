@@ -1,0 +1,101 @@
+"""The whole program (components.deploy) under Pulumi mocks: the provider seam, secrets resolved once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.config import ConfigError
+from components.deploy import deploy
+from components.providers import registry
+from tests.program.harness import Recorder, set_stack_config
+
+MISTRAL = {"id": "mistralai/Mistral-7B-Instruct-v0.3"}
+
+
+@pytest.fixture
+def exports(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The stack outputs deploy() exports."""
+    found: dict[str, Any] = {}
+    monkeypatch.setattr(pulumi, "export", lambda key, value: found.__setitem__(key, value))
+    return found
+
+
+@pytest.fixture
+def throwaway(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    """A provider registered for this test only: one registry line, nothing else anywhere."""
+    monkeypatch.setitem(registry.PROVIDERS, "throwaway", "tests.program.throwaway")
+    rec = Recorder()
+    pulumi.runtime.set_mocks(rec, project="tgi-fleet", stack="throwaway", preview=True)
+    return rec
+
+
+THROWAWAY = {"provider": "throwaway", "name": "tgi-box", "model": MISTRAL, "gpu": {"classes": ["A10G"]},
+             "replicas": 2, "throwaway": {"region": "moon"}}
+
+
+@pulumi.runtime.test
+def test_a_registered_module_is_a_whole_provider(throwaway: Recorder, exports: dict[str, Any]) -> Any:
+    set_stack_config(THROWAWAY, {"throwaway_key": "k", "hf_token": "hf_x"})
+    deploy()
+
+    def check(_: Any) -> None:
+        service, box, smoke = throwaway.resources[:3]
+        assert (service[0], service[1]) == ("tgi-fleet:index:TgiService", "tgi-box")
+        contract = service[2]
+        # The catalog key, prices and the interruptible flag come from the provider module.
+        assert contract["provider"] == "throwaway" and contract["gpu_class"] == "A10G"
+        assert contract["hourly_cost"] == pytest.approx(2 * 1.21) and contract["interruptible"] is False
+        assert (box[0], box[2]["region"]) == ("throwaway:index:Box", "moon")
+        assert smoke[0].startswith("pulumi-python:dynamic:Resource") and smoke[1] == "tgi-box-smoke"
+        assert exports["region"] == "moon" and exports["provider"] == "throwaway"
+
+    # The smoke test's outputs exist once every resource is registered.
+    return exports["curl_example"].apply(check)
+
+
+def test_the_provider_section_is_validated_by_the_provider(throwaway: Recorder) -> None:
+    set_stack_config({**THROWAWAY, "throwaway": {"regoin": "moon"}}, {"throwaway_key": "k"})
+    with pytest.raises(ConfigError, match=r"tgi-fleet:throwaway.regoin: unknown key. Fix: remove it \(did you mean "
+                                          r"'region'\?\)"):
+        deploy()
+
+
+def test_the_provider_declares_its_secret_keys(throwaway: Recorder) -> None:
+    set_stack_config(THROWAWAY, {"hf_token": "hf_x"})
+    with pytest.raises(Exception, match=r"tgi-fleet:throwaway_key is not set\. Fix: `pulumi config set --secret "
+                                        r"throwaway_key <value>`"):
+        deploy()
+
+
+@pulumi.runtime.test
+def test_secrets_are_resolved_once_and_reach_sizing(monkeypatch: pytest.MonkeyPatch, exports: dict[str, Any]) -> Any:
+    import components.plan
+    import components.secrets
+
+    reads: list[str] = []
+    monkeypatch.setattr(components.secrets, "aws_secret",
+                        lambda cfg, secret_id, hint: reads.append(secret_id) or f"value-of-{secret_id}")
+    monkeypatch.setattr(components.secrets, "check_model_access", lambda cfg, token: reads.append(f"check:{token}"))
+    monkeypatch.setattr("components.deploy.check_model_access", components.secrets.check_model_access)
+    hub: list[tuple[Any, ...]] = []
+    real = components.plan.load_model
+    monkeypatch.setattr(components.plan, "load_model", lambda *a, **kw: hub.append((*a, kw)) or real(MISTRAL["id"]))
+    rec = Recorder()
+    pulumi.runtime.set_mocks(rec, project="tgi-fleet", stack="salad-aws", preview=False)
+    set_stack_config({"provider": "salad", "name": "tgi-aws", "model": {"id": "acme/unshipped-7b"},
+                      "gpu": {"classes": ["RTX 4090 (24 GB)"]},
+                      "secrets": {"hf_token_source": "aws", "hf_token_aws_secret_id": "hf-arn",
+                                  "hf_endpoint": "https://hub.mirror.example"},
+                      "salad": {"api_key_aws_secret_id": "salad-arn"}}, {})
+    deploy()
+
+    def check(_: Any) -> None:
+        # One Secrets Manager read per secret for the whole run; the model access check gets the same token.
+        assert reads == ["hf-arn", "salad-arn", "check:value-of-hf-arn"]
+        # Sizing reads an unshipped model's config from the configured Hub with the resolved token.
+        assert hub == [("acme/unshipped-7b", "value-of-hf-arn", None, {"endpoint": "https://hub.mirror.example"})]
+
+    return exports["curl_example"].apply(check)

@@ -1,0 +1,132 @@
+"""The SaladCloud container-group resource: diff decides update vs replace, update sends only what changed (a
+merge patch; null removes), through the HTTP seam against httpx.MockTransport."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from components import http
+from components.plan import build_plan
+from components.salad.api_models import ContainerGroupPatch, UpdateContainer, UpdateContainerGroupNetworking
+from components.salad.body import container_group_spec
+from components.salad.patch import PATCHABLE, merge_diff, split
+from components.salad.resource import ContainerGroupProvider, secret_digest
+from components.tgi import launcher_env
+from tests.program.harness import stack_config
+from tests.unit.test_salad_client import group_json
+
+ROOT = Path(__file__).resolve().parents[2]
+CLASSES = json.loads((ROOT / "emulator" / "data" / "gpu-classes.json").read_text())
+BASE: dict[str, Any] = {"provider": "salad", "name": "tgi", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
+                        "gpu": {"classes": ["RTX 4090 (24 GB)"]}, "replicas": 3}
+API = {"base_url": "https://api.example/api/public", "organization": "org", "project": "proj",
+       "gateway_scheme": "https", "timeout_s": 5}
+
+
+def props(**overrides: Any) -> dict[str, Any]:
+    cfg = stack_config(BASE, {"salad_api_key": "k"}, **overrides)
+    plan = build_plan(cfg)
+    s = cfg.settings
+    spec = container_group_spec(cfg, plan, launcher_env(cfg, plan), priority=s.priority,  # type: ignore[attr-defined]
+                                country_codes=s.country_codes)  # type: ignore[attr-defined]
+    secret_env = {"HF_TOKEN": "hf_a"}
+    return {"api": API, "api_key": "key", "spec": spec, "gpu_class_names": ["RTX 4090 (24 GB)"],
+            "secret_env": secret_env, "gpu_class_ids": [c["id"] for c in CLASSES["items"]
+                                                        if c["name"].strip() == "RTX 4090 (24 GB)"],
+            "secret_env_digest": secret_digest(secret_env)}
+
+
+class Api:
+    """A recording stand-in for the API: GPU classes, GET and PATCH of one group."""
+
+    def __init__(self) -> None:
+        self.patches: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/gpu-classes"):
+            return httpx.Response(200, json=CLASSES)
+        if request.method == "PATCH":
+            self.patches.append(json.loads(request.content))
+        return httpx.Response(200, json=group_json())
+
+    def update(self, olds: dict[str, Any], news: dict[str, Any]) -> list[dict[str, Any]]:
+        with http.use_transport(httpx.MockTransport(self)):
+            ContainerGroupProvider().update("tgi", olds, news)
+        return self.patches
+
+
+def test_patchable_fields_are_the_patch_models() -> None:
+    def fields(model: Any) -> set[str]:
+        return set(model.model_fields)
+
+    assert set(PATCHABLE) == fields(ContainerGroupPatch)
+    assert set(PATCHABLE["container"]) == fields(UpdateContainer)
+    assert set(PATCHABLE["networking"]) == fields(UpdateContainerGroupNetworking)
+    resources = UpdateContainer.model_fields["resources"].annotation
+    assert set(PATCHABLE["container"]["resources"]) == fields(next(a for a in resources.__args__ if a is not None))
+
+
+def test_merge_diff_and_split() -> None:
+    old = {"a": 1, "b": {"c": 2, "d": 3}, "gone": 1, "list": [1, 2]}
+    new = {"a": 1, "b": {"c": 2, "d": 4}, "list": [1], "added": {"x": 1}}
+    assert merge_diff(old, new) == {"b": {"d": 4}, "gone": None, "list": [1], "added": {"x": 1}}
+    accepted, refused = split({"replicas": 2, "networking": {"port": 1, "auth": True}, "name": "x"})
+    assert accepted == {"replicas": 2, "networking": {"port": 1}} and refused == ["name", "networking.auth"]
+
+
+def test_replica_count_change_patches_replicas_alone() -> None:
+    olds, news = props(), props(replicas=2)
+    assert ContainerGroupProvider().diff("tgi", olds, news).replaces == []
+    assert Api().update(olds, news) == [{"replicas": 2}]
+
+
+def test_image_change_patches_the_image_alone() -> None:
+    patches = Api().update(props(), props(image="ghcr.io/huggingface/text-generation-inference:3.3.1"))
+    assert patches == [{"container": {"image": "ghcr.io/huggingface/text-generation-inference:3.3.1"}}]
+
+
+def test_removed_env_and_country_codes_are_nulls() -> None:
+    olds = props(extra_env={"PAYLOAD_LIMIT": "4000000"}, salad={"country_codes": ["us"]})
+    assert Api().update(olds, props()) == [
+        {"country_codes": None, "container": {"environment_variables": {"PAYLOAD_LIMIT": None}}}]
+
+
+def test_a_new_secret_value_patches_that_variable() -> None:
+    news = props()
+    news["secret_env"] = {"HF_TOKEN": "hf_b"}
+    assert ContainerGroupProvider().diff("tgi", props(), news).changes
+    assert Api().update(props(), news) == [{"container": {"environment_variables": {"HF_TOKEN": "hf_b"}}}]
+
+
+def test_nothing_changed_sends_no_patch() -> None:
+    olds = props()
+    news = copy.deepcopy(olds)
+    news["api_key"] = "rotated"  # a new API key is not a change of the group
+    assert Api().update(olds, news) == []
+
+
+@pytest.mark.parametrize("change,path", [
+    ({"gateway": {"auth": True}}, "spec.networking.auth"),
+    ({"gateway": {"enabled": False}}, "spec.networking"),
+    ({"name": "tgi-two"}, "spec.name"),
+])
+def test_what_the_api_cannot_patch_replaces(change: dict[str, Any], path: str) -> None:
+    assert path in ContainerGroupProvider().diff("tgi", props(), props(**change)).replaces
+
+
+def test_gateway_added_later_replaces() -> None:
+    olds = props(gateway={"enabled": False})
+    replaces = ContainerGroupProvider().diff("tgi", olds, props()).replaces
+    assert "spec.networking.auth" in replaces and "spec.networking.port" not in replaces
+
+
+def test_moving_to_another_project_replaces() -> None:
+    news = props()
+    news["api"] = {**API, "project": "other"}
+    assert ContainerGroupProvider().diff("tgi", props(), news).replaces == ["api.project"]

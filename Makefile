@@ -3,7 +3,7 @@ STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
 
-.PHONY: setup demo demo-down test lint preview up destroy refresh render truss emulator
+.PHONY: setup demo demo-down test lint preview up destroy refresh render truss baseten-demo baseten-demo-down emulator
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +40,14 @@ destroy: setup
 # Render mode: write what STACK would deploy (Kubernetes manifests, ...) to rendered/STACK instead of deploying.
 render: setup
 	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod)
+
+# Baseten against the local Baseten emulator: start it, `pulumi up --stack STACK` (baseten-mistral, baseten-mixtral),
+# smoke-test; baseten-demo-down destroys the stack and stops the emulator.
+baseten-demo: setup
+	@scripts/baseten-demo.sh up $(or $(filter-out local,$(STACK)),baseten-mistral)
+
+baseten-demo-down: setup
+	@scripts/baseten-demo.sh down $(or $(filter-out local,$(STACK)),baseten-mistral)
 
 # Baseten: write the truss (config.yaml) that STACK (baseten-mistral, baseten-mixtral) pushes to rendered/STACK-truss.
 truss: setup

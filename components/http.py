@@ -87,3 +87,14 @@ def excerpt(response: httpx.Response, limit: int = 200) -> str:
     """A one-line excerpt of an error body that is not the API's own JSON (an HTML proxy page, say)."""
     text = " ".join(response.text.split())
     return (text[:limit] + "…") if len(text) > limit else (text or response.reason_phrase)
+
+
+def whole_numbers(value: Any) -> Any:
+    """JSON with 512.0 back as 512: Pulumi hands dynamic providers every number as a float; servers are typed."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value

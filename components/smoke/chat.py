@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from components import http
+
 
 class Usage(BaseModel):
     """Token counts TGI reports."""
@@ -142,7 +144,7 @@ def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str
 def probe_request(client: httpx.Client, probe: dict[str, Any], headers: dict[str, str]) -> str:
     """POST a provider's own route (e.g. Baseten's predict): it must answer 200 with a non-empty body."""
     url = probe["url"]
-    r = client.post(url, json=probe["body"], headers=headers)  # a streamed answer is read whole
+    r = client.post(url, json=http.whole_numbers(probe["body"]), headers=headers)  # a streamed answer is read whole
     _check_status(r, url)
     text = r.text
     if not text.strip():

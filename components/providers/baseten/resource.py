@@ -44,6 +44,14 @@ def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _typed(props: dict[str, Any]) -> dict[str, Any]:
+    """The inputs with whole numbers as integers again (the engine hands them over as floats): the truss that is
+    pushed and digested must say `server_port: 3000`, not 3000.0."""
+    from components.http import whole_numbers
+
+    return {**props, "truss": whole_numbers(props["truss"]), "autoscaling": whole_numbers(props["autoscaling"])}
+
+
 def _client(props: dict[str, Any]) -> BasetenClient:
     from components.providers.baseten.client import client_from
 
@@ -123,6 +131,7 @@ class BasetenModelProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from components.providers.baseten.client import BasetenApiError
 
+        props = _typed(props)
         with _client(props) as client:
             created = _push(client, props, None)
             model_id = created.model.id
@@ -159,6 +168,7 @@ class BasetenModelProvider(ResourceProvider):
         replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
         replaces += [f"api.{k}" for k in REPLACE_API_KEYS
                      if (olds.get("api") or {}).get(k) != (news.get("api") or {}).get(k)]
+        olds, news = _typed(olds), _typed(news)
         changes = [k for k in ("truss", "autoscaling", "api", "api_key") if olds.get(k) != news.get(k)]
         if olds.get("hf_token_digest") != digest(news.get("hf_token") or ""):
             changes.append("hf_token")
@@ -168,6 +178,7 @@ class BasetenModelProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from components.providers.baseten.client import BasetenApiError
 
+        news = _typed(news)
         new_deployment = olds.get("truss_digest") != digest(news["truss"]) or \
             olds.get("hf_token_digest") != digest(news.get("hf_token") or "")
         with _client(news) as client:

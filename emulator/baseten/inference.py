@@ -19,20 +19,18 @@ from collections.abc import AsyncIterator
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.baseten.api import authorized, error
 from emulator.baseten.engine import PREDICT_PATH
 from emulator.baseten.lifecycle import Lifecycle
 from emulator.baseten.state import ApiError, Deployment, Replica
+from emulator.forward import forward
 
 HOST = re.compile(r"^model-(?P<id>[a-z0-9]+)(?:\.|$)")
 ROUTE = re.compile(r"^/(?:(?P<slot>production|development)|environments/(?P<env>[\w-]+)|deployment/(?P<dep>\w+))"
                    r"/(?:(?P<predict>predict)|sync(?P<rest>/.*)?)$")
-HOP_HEADERS = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                         "content-length", "authorization"})
-
 
 def create_inference(life: Lifecycle, api_key: str, wake_timeout_s: float = 60.0) -> Starlette:
     """The inference app; one server answers every model's host (routed by Host)."""
@@ -76,40 +74,16 @@ def create_inference(life: Lifecycle, api_key: str, wake_timeout_s: float = 60.0
         if dep.status in ("BUILDING", "DEPLOYING", "LOADING_MODEL"):
             return error(503, "UNAVAILABLE", f"Deployment {dep.id} is {dep.status}: it is not serving yet")
         dep.in_flight += 1  # counted while waiting too: a scaled-to-zero deployment wakes for it
-        released = False
 
         def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                dep.in_flight -= 1
+            dep.in_flight -= 1
 
         replica = await ready_replica(dep)
         if replica is None or replica.process is None:
             release()
             return error(503, "UNAVAILABLE", f"Deployment {dep.id} is {dep.status} with no ready replica")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
-        url = f"http://127.0.0.1:{replica.process.port}{path}"
-        if request.url.query:
-            url += f"?{request.url.query}"
-        try:
-            upstream = await client.send(client.build_request(request.method, url, headers=headers,
-                                                              content=await request.body()), stream=True)
-        except httpx.HTTPError as exc:
-            release()
-            return JSONResponse({"error": "BAD_GATEWAY", "message": f"replica unreachable: {type(exc).__name__}"},
-                                status_code=502)
-
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in upstream.aiter_raw():
-                    yield chunk
-            finally:
-                await upstream.aclose()
-                release()
-
-        out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
-        return StreamingResponse(body(), status_code=upstream.status_code, headers=out)
+        return await forward(client, request, replica.process.port, path, release,
+                             drop=frozenset({"authorization"}))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -6,7 +6,6 @@ policies, stops and deletes.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from emulator.reconciler import Reconciler
 from emulator.store import Group, Instance, Store
 from emulator.supervisor import ReplicaSpec, Supervisor, port_open
 
@@ -37,26 +37,13 @@ class Timings:
         return {"TGI_SIM_LOAD_S": str(self.load_s), "TGI_SIM_TOKEN_MS": str(self.token_ms)}
 
 
-class Lifecycle:
+class Lifecycle(Reconciler):
     """One reconcile pass every 100 ms over every group in the store."""
 
     def __init__(self, store: Store, supervisor: Supervisor, timings: Timings,
                  vram_of_class: Callable[[str], int | None]) -> None:
+        super().__init__(probe_timeout_s=10.0)
         self.store, self.supervisor, self.t, self.vram_of_class = store, supervisor, timings, vram_of_class
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Run the reconciler in the background."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.reconcile()
-            except Exception as exc:  # keep the emulator alive; the log shows what went wrong
-                print(f"emulator: reconcile error: {exc!r}", file=sys.stderr, flush=True)
-            await asyncio.sleep(0.1)
 
     async def reconcile(self) -> None:
         """One pass: advance every instance's phase, run due probes, apply deletes."""
@@ -212,11 +199,8 @@ class Lifecycle:
             return await port_open(inst.port)
         return inst.process is not None and inst.process.alive()  # exec/grpc: alive is all we can say
 
-    async def shutdown(self) -> None:
-        """Stop the reconciler and kill every instance's container."""
-        if self._task:
-            self._task.cancel()
+    def stop_all(self) -> None:
+        """Kill every instance's container."""
         for g in self.store.groups.values():
             for inst in g.instances:
                 self.kill(inst)
-        await self.http.aclose()

@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.procs import ServerExited, free_port, wait_until_up
-from tests.emulator_fixture import replica_pids_alive
+from emulator.procs import free_port
+from tests.emulator_fixture import launch, running, stop_process, wait_empty
 
-ROOT = Path(__file__).resolve().parents[1]
 KEY = "local-baseten-key"
 DOMAIN = "api.baseten.co"
 FAST = {"--build-s": "0.3", "--deploy-s": "0.2", "--deactivate-s": "0.2", "--restart-backoff-s": "0.2",
@@ -66,26 +62,14 @@ class BasetenEmulator:
         argv = [sys.executable, "-m", "emulator.baseten", "serve", "--port", str(self.port), "--inference-port",
                 str(self.inference_port), "--s3-port", str(self.s3_port), "--state-dir", str(self.state_dir),
                 "--api-key", KEY]
-        for k, v in {**FAST, **self.args}.items():
-            argv += [k, v]
-        log = open(self.state_dir / "baseten.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
-        try:
-            wait_until_up(lambda: self.status() is not None, "the Baseten emulator", self.proc)
-        except ServerExited:
-            raise RuntimeError(f"emulator exited: {self.log()[-2000:]}") from None
+        self.proc = launch(argv, {**FAST, **self.args}, self.state_dir / "baseten.log", "the Baseten emulator",
+                           lambda: self.status() is not None)
 
     def log(self) -> str:
         return (self.state_dir / "baseten.log").read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_process(self.proc)
 
     def status(self) -> dict[str, Any]:
         r = httpx.get(f"{self.base_url}/_emulator/status", headers=self.headers, timeout=5)
@@ -105,24 +89,11 @@ class BasetenEmulator:
 
     def wait_empty(self, timeout: float = 20) -> dict[str, Any]:
         """Wait until no model and no replica process is left; returns the last status."""
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.status()
-            if (not status["models"] and not status["processes"]) or time.monotonic() > deadline:
-                return status
-            time.sleep(0.2)
+        return wait_empty(self.status, "models", timeout)
 
 
 @pytest.fixture
 def baseten(tmp_path: Path) -> Iterator[BasetenEmulator]:
     """A fresh Baseten emulator with fast timings; stopped after the test, replicas included."""
-    emu = BasetenEmulator.on_free_ports(tmp_path / "baseten")
-    emu.start()
-    pids: list[int] = []
-    try:
+    with running(BasetenEmulator.on_free_ports(tmp_path / "baseten")) as emu:
         yield emu
-        if emu.proc and emu.proc.poll() is None:
-            pids = [p["pid"] for p in emu.status()["processes"]]
-    finally:
-        emu.stop()
-    assert replica_pids_alive(pids) == [], "the emulator left replica processes running"

@@ -12,7 +12,6 @@ BASETEN_SIM_FAULTS=build_failed | deploy_failed.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import shlex
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 import httpx
 
 from emulator.baseten.state import Deployment, Model, Replica, Workspace, new_id
+from emulator.reconciler import Reconciler
 from emulator.supervisor import ReplicaProcess, ReplicaSpec, SpawnError, Supervisor
 
 TGI_LAUNCHER = "text-generation-launcher"
@@ -97,30 +97,19 @@ def secrets_read(config: dict[str, Any]) -> set[str]:
     return names
 
 
-class Lifecycle:
+class Lifecycle(Reconciler):
     """One reconcile pass every 100 ms over every deployment of the workspace."""
+
+    name = "emulator (baseten)"
 
     def __init__(self, ws: Workspace, supervisor: Supervisor, timings: Timings,
                  vram_of: Callable[[str], tuple[int, int] | None],
                  read_archive: Callable[[str], dict[str, Any]] | None = None) -> None:
         # vram_of: accelerator spec -> (VRAM per GPU, GPU count); read_archive: s3 key -> its config.yaml
+        super().__init__(probe_timeout_s=2.0)
         self.ws, self.supervisor, self.t, self.vram_of, self.read_archive = (ws, supervisor, timings, vram_of,
                                                                              read_archive)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(2.0))
         self.clock = time.monotonic
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Run the reconciler in the background."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.reconcile()
-            except Exception as exc:  # keep the emulator alive; the log shows what went wrong
-                print(f"emulator: baseten reconcile error: {exc!r}", file=sys.stderr, flush=True)
-            await asyncio.sleep(0.1)
 
     async def reconcile(self) -> None:
         """Advance every deployment one step."""
@@ -290,11 +279,8 @@ class Lifecycle:
         """Replicas that passed /health and still run."""
         return [r for r in dep.replicas if r.ready and r.process is not None and r.process.alive()]
 
-    async def shutdown(self) -> None:
-        """Stop the reconciler (the supervisor kills the processes)."""
-        if self._task:
-            self._task.cancel()
+    def stop_all(self) -> None:
+        """Kill every replica of every deployment."""
         for model in self.ws.models.values():
             for dep in model.deployments.values():
                 self.stop_replicas(dep)
-        await self.http.aclose()

@@ -37,13 +37,12 @@ from baseten.client.managementapi import (
     UpdateAutoscalingSettingsResponse,
     UpsertSecretRequest,
 )
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from components import http
 from components.errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
-RETRY_STATUSES = http.RETRY_STATUSES
 CREATE_LABEL = "tgi-fleet-create-id"  # a per-create token in the deployment's labels: how a lost answer is found
 # truss's own wait: these are on the way to ACTIVE; every other status is an end.
 IN_PROGRESS = frozenset({"BUILDING", "DEPLOYING", "LOADING_MODEL", "UPDATING", "WAKING_UP"})
@@ -85,12 +84,6 @@ class DeploymentFailed(BasetenApiError):
         return f"Baseten deployment failed: {self.detail}"
 
 
-class _RetryAfter(BasetenApiError):
-    def __init__(self, operation: str, status: int, detail: str, delay: float | None) -> None:
-        super().__init__(operation, status, detail)
-        self.delay = delay
-
-
 def _detail(response: httpx.Response) -> str:
     """Baseten's error text: {"error": code, "message": text} (or FastAPI's {"detail": ...}), else an excerpt."""
     try:
@@ -105,24 +98,10 @@ def _detail(response: httpx.Response) -> str:
     return http.excerpt(response)
 
 
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, httpx.TransportError):
-        return True
-    return isinstance(exc, BasetenApiError) and exc.status in RETRY_STATUSES
-
-
-def _failed(operation: str, response: httpx.Response) -> BasetenApiError:
-    detail = _detail(response)
-    if response.status_code in RETRY_STATUSES:
-        return _RetryAfter(operation, response.status_code, detail,
-                           http.retry_after_seconds(response.headers.get("Retry-After")))
-    if response.status_code == 401:
-        detail += " (check the API key: tgi-fleet:baseten_api_key)"
-    return BasetenApiError(operation, response.status_code, detail)
-
-
-class BasetenClient:
+class BasetenClient(http.JsonApi):
     """One Baseten workspace, through its API key."""
+
+    error = BasetenApiError
 
     def __init__(
         self,
@@ -134,44 +113,22 @@ class BasetenClient:
         max_attempts: int = 6,
         max_delay_s: float = 120.0,
     ) -> None:
-        self._http = http.client(base_url, headers={"Authorization": f"Api-Key {api_key}",
-                                                    "Accept": "application/json"}, timeout=timeout,
-                                 transport=transport)
-        self._retrying = http.retrying(_retryable, max_attempts=max_attempts, max_delay_s=max_delay_s)
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> BasetenClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(base_url, {"Authorization": f"Api-Key {api_key}", "Accept": "application/json"},
+                         timeout=timeout, transport=transport, max_attempts=max_attempts, max_delay_s=max_delay_s)
 
     # -- plumbing --------------------------------------------------------------------------------------
-    def _send(self, operation: str, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
-        response = self._http.request(method, path, **kwargs)
-        if response.status_code in ok:
-            return response
-        raise _failed(operation, response)
+    def failed(self, operation: str, response: httpx.Response) -> BasetenApiError:
+        detail = _detail(response)
+        if response.status_code == 401:
+            detail += " (check the API key: tgi-fleet:baseten_api_key)"
+        return BasetenApiError(operation, response.status_code, detail)
 
     def _call(self, operation: str, method: str, path: str, ok: tuple[int, ...] = (200,),
               body: BaseModel | None = None, **kwargs: Any) -> httpx.Response:
+        """A request whose JSON body, if any, is one of the SDK's models."""
         if body is not None:
             kwargs["json"] = body.model_dump(mode="json", exclude_none=True)
-        send: Callable[..., httpx.Response] = self._retrying(self._send)
-        try:
-            return send(operation, method, path, ok, **kwargs)
-        except httpx.TransportError as exc:
-            raise BasetenApiError(operation, None, f"{type(exc).__name__}: {exc}") from exc
-
-    @staticmethod
-    def _parse(model: type[M], response: httpx.Response, operation: str) -> M:
-        try:
-            return model.model_validate(response.json())
-        except (ValueError, ValidationError) as exc:
-            raise BasetenApiError(operation, response.status_code, f"unexpected response body: {exc}") from None
+        return super()._call(operation, method, path, ok, **kwargs)
 
     def _get(self, model: type[M], operation: str, path: str, **kwargs: Any) -> M | None:
         """GET that answers None for 404 (gone)."""
@@ -270,7 +227,7 @@ class BasetenClient:
                 if found is not None:
                     return found
                 raise conflict()
-            raise _failed(op, response)
+            raise self._error(op, response)
 
         try:
             result: CreatedModelDeployment = self._retrying(attempt)()

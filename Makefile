@@ -3,7 +3,7 @@ STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
 
-.PHONY: setup demo demo-down test lint preview up destroy refresh render truss baseten-demo baseten-demo-down emulator
+.PHONY: setup demo demo-down test lint preview up recover destroy refresh render truss baseten-demo baseten-demo-down emulator
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,10 @@ preview: setup
 up: setup
 	@$(PULUMI) stack select $(STACK) --create >/dev/null
 	$(PULUMI) up --stack $(STACK) $(ARGS)
+
+# After a crash during `make up`: release the dead run's lock, then up again (adopts what the dead run made).
+recover: setup
+	@scripts/recover.sh $(STACK) $(ARGS)
 
 refresh: setup
 	$(PULUMI) refresh --stack $(STACK) $(ARGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components.config import from_pulumi
-from components.plan import build_plan
+from components.plan import PlanError, build_plan
 from components.providers import registry
 from components.providers.base import BuildContext
 from components.secrets import check_model_access, resolve
@@ -19,6 +19,11 @@ def deploy() -> None:
     provider = registry.provider(cfg.provider)
     secrets = resolve(cfg, provider)  # once: the AWS source is one Secrets Manager call per secret per run
     plan = build_plan(cfg, hf_token=secrets.hf_token)
+    wanted = cfg.smoke.min_ready_replicas or 1
+    if cfg.smoke.enabled and wanted > 1 and not provider.counts_replicas:
+        raise PlanError(f"tgi-fleet:smoke.min_ready_replicas = {wanted}: the {cfg.provider} provider's readiness "
+                        f"check sees one endpoint (GET /health), so it can count 1 at most. Fix: unset it; the "
+                        f"provider's own rollout waits for the replicas.")
     pulumi.log.info(explain(plan))
     if plan.filled:
         pulumi.log.info(f"filled by the sizing recommender (not in the stack config): {', '.join(plan.filled)}")
@@ -64,6 +69,10 @@ def deploy() -> None:
         )
         pulumi.export("smoke", {k: getattr(test, k) for k in
                                 ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s",
-                                 "readiness_to_first_request_ms")})
+                                 "readiness_to_first_request_ms", "readiness_calls_per_min")})
         pulumi.export("curl_example", test.curl_example)
         pulumi.export("openai_example", test.openai_example)
+    elif smoke.enabled:
+        pulumi.log.warn(f"smoke: skipped: the {cfg.provider} deployment has no endpoint reachable from here (no "
+                        f"gateway, render mode, or no public host). Fix: set tgi-fleet:smoke.endpoint to a URL "
+                        f"that reaches it, or tgi-fleet:smoke.enabled: false to silence this.")

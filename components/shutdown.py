@@ -1,8 +1,15 @@
-"""A quick exit for the short-lived Python processes of a Pulumi run: the program, the dynamic-provider process."""
+"""The short-lived Python processes of a Pulumi run: a quick exit, and no provider process outliving its engine."""
 
 from __future__ import annotations
 
 import gc
+import os
+import socket
+import sys
+import threading
+import time
+
+WATCH_EVERY_S = 1.0
 
 
 def freeze_loaded_objects() -> None:
@@ -14,3 +21,50 @@ def freeze_loaded_objects() -> None:
     anyway; whatever is allocated later (a create's HTTP clients, the smoke test's streams) is collected as usual.
     """
     gc.freeze()
+
+
+def engine_address(argv: list[str]) -> tuple[str, int] | None:
+    """The engine's gRPC address a dynamic-provider process was started with (`python -m pulumi.dynamic HOST:PORT`)."""
+    for arg in argv[1:]:
+        host, sep, port = arg.rpartition(":")
+        if sep and host and port.isdigit():
+            return host, int(port)
+    return None
+
+
+def engine_alive(address: tuple[str, int], timeout_s: float = 1.0) -> bool:
+    """Does the engine still listen? (A killed engine's port refuses at once.)"""
+    try:
+        with socket.create_connection(address, timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _watch(address: tuple[str, int], every_s: float) -> None:
+    misses = 0
+    while True:
+        time.sleep(every_s)
+        misses = 0 if engine_alive(address) else misses + 1
+        if misses >= 2:  # twice in a row: not a passing hiccup
+            # The engine was killed (kill -9, a crashed CI runner): nobody will ever stop us. Exit now rather
+            # than linger with our gRPC server, our child processes and whatever create was in flight.
+            os._exit(3)
+
+
+def prepare_provider_process(argv: list[str] | None = None, every_s: float = WATCH_EVERY_S) -> bool:
+    """Call at import of every module a dynamic provider is unpickled from.
+
+    Freezes what is loaded (a quick exit). In the engine's dynamic-provider process (`python -m pulumi.dynamic
+    ADDRESS`, or when argv is given) it also starts a daemon thread that ends the process once the engine that
+    started it is gone. Returns whether the watchdog started.
+    """
+    freeze_loaded_objects()
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if argv is None and getattr(spec, "name", None) != "pulumi.dynamic.__main__":
+        return False
+    address = engine_address(sys.argv if argv is None else argv)
+    if address is None:
+        return False
+    threading.Thread(target=_watch, args=(address, every_s), name="tgi-fleet-engine-watch", daemon=True).start()
+    return True

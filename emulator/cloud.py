@@ -5,12 +5,15 @@ replica processes (supervisor.py).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype
 from emulator.lifecycle import Lifecycle, Timings
@@ -111,25 +114,23 @@ class Cloud:
 
     def patch(self, group: Group, patch: ContainerGroupPatch, raw: dict[str, Any]) -> Group:
         """PATCH with merge-patch semantics (RFC 7396) over the fields ContainerGroupPatch allows."""
-        doc = group.doc
         if patch.replicas is not None:
-            self._check_quota(group.org, patch.replicas - int(doc["replicas"]))
-        before = json.dumps(doc, sort_keys=True)
+            self._check_quota(group.org, patch.replicas - int(group.doc["replicas"]))
+        doc = copy.deepcopy(group.doc)
         merge_patch(doc, raw)
         if doc.get("display_name") is None:
             doc["display_name"] = doc["name"]
         if "country_codes" in raw and raw["country_codes"] is None:
             doc["country_codes"] = []
-        if json.dumps(doc, sort_keys=True) != before:
-            doc["version"] += 1
+        try:
+            ContainerGroup.model_validate(doc)  # what we would serve must match the spec; else nothing changes
+        except ValidationError as exc:
+            raise ApiProblem(400, f"the patched container group is invalid: {exc.errors()[0]['msg']}") from None
+        if doc != group.doc:
+            before, group.doc = group.doc, doc
             doc["update_time"] = now_iso()
-            # A changed container means new instances; replica count alone does not.
-            if "container" in raw or any(k in raw for k in ("readiness_probe", "startup_probe", "liveness_probe")):
-                for inst in list(group.instances):
-                    self.lifecycle.kill(inst)
-                group.instances.clear()
-        ContainerGroup.model_validate(doc)
-        self.save()
+            self.lifecycle.roll_out(group, before)
+            self.save()
         return group
 
     def delete(self, group: Group) -> None:
@@ -165,8 +166,7 @@ class Cloud:
     def instance_action(self, group: Group, inst: Instance, action: str) -> None:
         """reallocate (new machine), recreate (same machine, fresh container), restart (same container)."""
         if action == "reallocate":
-            inst.machine_id = str(uuid.uuid4())
-            self.lifecycle.reset(inst, "allocating", time.monotonic() + self.t.allocate_s)
+            self.lifecycle.allocate(group, inst, time.monotonic())
         else:
             self.lifecycle.reset(inst, "creating", 0.0)
 

@@ -15,10 +15,12 @@ from typing import Any
 import httpx
 
 from emulator.reconciler import Reconciler
-from emulator.store import Group, Instance, Store
+from emulator.store import Group, Instance, Node, Store
 from emulator.supervisor import ReplicaSpec, Supervisor, port_open
 
 PROBES = ("startup_probe", "readiness_probe", "liveness_probe")
+# The parts of a group document that make up its container version (SaladCloud's "Deployment Strategies" guide).
+VERSIONED = ("container", "networking", *PROBES)
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,53 @@ class Lifecycle(Reconciler):
                 self.store.save()
 
     def _new_instance(self, group: Group, now: float) -> Instance:
-        classes = group.doc["container"]["resources"].get("gpu_classes") or []
-        return Instance(id=str(uuid.uuid4()), machine_id=str(uuid.uuid4()), version=group.doc["version"],
-                        phase_until=now + self.t.allocate_s,
-                        gpu_vram_bytes=self.vram_of_class(classes[0]) if classes else None)
+        inst = Instance(id=str(uuid.uuid4()), machine_id="", version=group.doc["version"])
+        self.allocate(group, inst, now)
+        return inst
+
+    def allocate(self, group: Group, inst: Instance, now: float) -> None:
+        """Put the instance on a new node (a new machine) that fits the group, starting from allocating.
+
+        Nodes take the group's GPU classes and countries in turn, so a group that lists several spans them."""
+        doc = group.doc
+        res = doc["container"]["resources"]
+        classes = res.get("gpu_classes") or []
+        countries = doc.get("country_codes") or ["us"]
+        n, group.allocations = group.allocations, group.allocations + 1
+        gpu = classes[n % len(classes)] if classes else None
+        inst.node = Node(gpu_class=gpu, cpu=res["cpu"], memory=res["memory"],
+                         storage_amount=res.get("storage_amount", 0), shm_size=res.get("shm_size", 64),
+                         country=countries[n % len(countries)])
+        inst.machine_id = str(uuid.uuid4())
+        inst.gpu_vram_bytes = self.vram_of_class(gpu) if gpu else None
+        inst.version = doc["version"]
+        self.reset(inst, "allocating", now + self.t.allocate_s)
+
+    def roll_out(self, group: Group, before: dict[str, Any]) -> bool:
+        """Apply a changed group document the way SaladCloud does; whether it made a new version.
+
+        A new container version (image, command, env, logging, registry, probes, gateway...) restarts every replica
+        at once on its node, so no two versions ever serve together. A resource or country change makes a new
+        version too, but only the replicas whose node no longer fits move (reallocated); the others keep running
+        and now run the new version. Replica count, display name and autoscaler changes make no version."""
+        after = group.doc
+        versioned = any(_without_placement(before.get(k)) != _without_placement(after.get(k)) for k in VERSIONED)
+        placement = (before["container"]["resources"] != after["container"]["resources"]
+                     or before.get("country_codes") != after.get("country_codes"))
+        if not (versioned or placement):
+            return False
+        after["version"] += 1
+        now = time.monotonic()
+        pull = before["container"]["image"] != after["container"]["image"]
+        for inst in group.instances:
+            if inst.node is None or not inst.node.fits(after):
+                self.allocate(group, inst, now)
+            elif versioned:
+                inst.version = after["version"]
+                self.reset(inst, "downloading" if pull else "creating", now + (self.t.download_s if pull else 0))
+            else:
+                inst.version = after["version"]
+        return True
 
     async def _advance(self, group: Group, inst: Instance, now: float) -> None:
         if inst.state == "allocating" and now >= inst.phase_until:
@@ -204,3 +249,10 @@ class Lifecycle(Reconciler):
         for g in self.store.groups.values():
             for inst in g.instances:
                 self.kill(inst)
+
+
+def _without_placement(section: Any) -> Any:
+    """A document section with the container's resources left out (they follow the placement rule instead)."""
+    if isinstance(section, dict) and "resources" in section:
+        return {k: v for k, v in section.items() if k != "resources"}
+    return section

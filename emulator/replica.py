@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
-from emulator.tgi_models import ChatRequest, GenerateRequest
+from components.tgi_api.models import ChatRequest, GenerateRequest
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,14 +89,16 @@ class Settings:
 
 
 def required_vram(s: Settings) -> int | None:
-    """What the sizing recommender says one shard needs; None for models it cannot size offline."""
-    from components.catalog.models import load_model
+    """What the sizing recommender says one shard needs; None for models it cannot size offline.
+
+    Only the models shipped with tgi-fleet: load_model would ask the Hugging Face Hub about any other, and the
+    emulator's traffic never leaves loopback."""
+    from components.catalog.models import load_model, shipped_models
     from components.sizing.memory import estimate_memory
 
-    try:
-        arch = load_model(s.model_id)
-    except ValueError:
+    if s.model_id not in shipped_models():
         return None
+    arch = load_model(s.model_id)
     return estimate_memory(arch, dtype=s.dtype, quantize=s.quantize,  # type: ignore[arg-type]
                            max_total_tokens=s.max_total_tokens,
                            max_batch_prefill_tokens=s.max_batch_prefill_tokens, num_shard=s.num_shard).min_vram_bytes

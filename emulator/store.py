@@ -20,6 +20,27 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class Node:
+    """The machine an instance was allocated: what it offers, as much as the group asked for when it was picked."""
+
+    gpu_class: str | None
+    cpu: int
+    memory: int
+    storage_amount: int
+    shm_size: int
+    country: str
+
+    def fits(self, doc: dict[str, Any]) -> bool:
+        """Whether this node still satisfies the group's resources and countries."""
+        res = doc["container"]["resources"]
+        classes = res.get("gpu_classes") or []
+        countries = doc.get("country_codes") or []
+        return (res["cpu"] <= self.cpu and res["memory"] <= self.memory
+                and res.get("storage_amount", 0) <= self.storage_amount and res.get("shm_size", 0) <= self.shm_size
+                and (not classes or self.gpu_class in classes) and (not countries or self.country in countries))
+
+
 @dataclass
 class Instance:
     """One replica: the API's ContainerGroupInstance fields plus its process and probe state."""
@@ -40,6 +61,7 @@ class Instance:
     probe_fail: dict[str, int] = field(default_factory=dict)
     probing: set[str] = field(default_factory=set)
     connections: int = 0
+    node: Node | None = None
     gpu_vram_bytes: int | None = None
     ready_at: float | None = None  # wall clock when the readiness probe last turned it ready (benchmarks)
 
@@ -73,6 +95,7 @@ class Group:
     instances: list[Instance] = field(default_factory=list)
     deleting: bool = False
     rr: int = 0
+    allocations: int = 0  # nodes picked so far: spreads instances over the group's GPU classes and countries
     first_request_at: float | None = None  # wall clock of the gateway's first proxied request (benchmarks)
 
     @property

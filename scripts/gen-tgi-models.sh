@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates emulator/tgi_models.py from TGI's router OpenAPI spec (contracts/tgi/openapi.json, a copy of shared/contracts):
-# the simulated replica validates requests with them, as TGI's typed router does.
+# Regenerates components/tgi_api/models.py from TGI's router OpenAPI spec (contracts/tgi/openapi.json, a copy of
+# shared/contracts): the smoke stage builds and reads TGI's bodies with them, and the emulator's simulated replica
+# validates requests with them, as TGI's typed router does.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 spec=${1:-$root/contracts/tgi/openapi.json}
-out=${2:-$root/emulator/tgi_models.py}
+out=${2:-$root/components/tgi_api/models.py}
 "$root/.venv/bin/datamodel-codegen" --input "$spec" --input-file-type openapi --output "$out" \
   --output-model-type pydantic_v2.BaseModel --target-python-version 3.10 --use-annotated --field-constraints \
   --use-standard-collections --use-union-operator --collapse-root-models --strict-nullable --enum-field-as-literal all \

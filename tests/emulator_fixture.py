@@ -76,6 +76,11 @@ class Emulator:
                        headers={"Salad-Api-Key": KEY}, timeout=5)
         r.raise_for_status()
 
+    def api(self, org: str = "local-org", project: str = "default") -> httpx.Client:
+        """A plain HTTP client for the project's API paths (raw bodies and error answers), with the API key."""
+        return httpx.Client(base_url=f"{self.base_url}/organizations/{org}/projects/{project}",
+                            headers={"Salad-Api-Key": KEY}, timeout=10)
+
     def client(self, org: str = "local-org", project: str = "default") -> SaladClient:
         return SaladClient(self.base_url, org, project, KEY, max_attempts=2)
 

@@ -53,6 +53,7 @@ class Provider(Generic[S]):
     settings_model: ClassVar[type[Settings]] = Settings
     secret_keys: ClassVar[tuple[str, ...]] = ()  # top-level Pulumi secret config keys this provider reads
     interruptible: ClassVar[bool] = False  # its nodes can be taken away at any time (consumer GPUs)
+    counts_replicas: ClassVar[bool] = True  # its readiness source counts replicas (not one endpoint's health)
 
     def catalog(self, settings: S) -> str | None:
         """Its key in components/catalog/gpus.yaml for prices and classes; None when it has no price list."""

@@ -35,7 +35,9 @@ def bearer_auth(cfg: FleetConfig, secrets: Secrets) -> tuple[pulumi.Output[dict[
 
 
 class HealthReadiness:
-    """Provider mixin: one endpoint whose GET /health answers 200 once TGI serves."""
+    """Provider mixin: one endpoint whose GET /health answers 200 once TGI serves (it cannot count replicas)."""
+
+    counts_replicas = False
 
     def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
         from components.smoke.readiness import HttpHealth

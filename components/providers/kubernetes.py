@@ -201,7 +201,9 @@ class KubernetesService(TgiService):
             headers=headers,
             readiness=headers.apply(lambda h: {"provider": cfg.provider, "url": reachable, "headers": h})
             if reachable else None,
-            trigger=pulumi.Output.from_input(f"{name}-{contract.image}-{plan.max_total_tokens}-{cfg.replicas}"),
+            # From the Deployment's own output: the smoke test waits for the rollout (the provider awaits it) and
+            # re-runs whenever the pod template or the replica count changed (a new generation).
+            trigger=deployment.metadata.apply(lambda m: f"{name}-generation-{m.generation if m else None}"),
             status=deployment.status.apply(lambda st: "rendered" if render else
                                            f"{(st.ready_replicas if st else 0) or 0}/{cfg.replicas} ready"),
             auth_hint=auth_hint,

@@ -61,7 +61,8 @@ class SaladService(TgiService):
 
         api = s.api()
         key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
-        spec = container_group_spec(cfg, plan, env, priority=s.priority, country_codes=s.country_codes)
+        spec = container_group_spec(cfg, plan, env, priority=s.priority, country_codes=s.country_codes,
+                                    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}")
         group = ContainerGroup(
             name,
             api=api,
@@ -75,8 +76,9 @@ class SaladService(TgiService):
         # Derived from the secret key, so both stay secret.
         headers: pulumi.Output[dict[str, str]] = key.apply(
             lambda k: {GATEWAY_AUTH_HEADER: k} if cfg.gateway.auth else {})
-        readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, group.id).apply(
-            lambda args: {"provider": cfg.provider, "api": api, "api_key": args[0], "group": args[1]})
+        readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, group.id, group.version).apply(
+            lambda args: {"provider": cfg.provider, "api": api, "api_key": args[0], "group": args[1],
+                          "version": args[2]})
         if s.gateway_address:
             # The emulator's gateway routes by Host: reach it at its address, name the access domain in Host.
             endpoint = pulumi.Output.from_input(f"{s.gateway_scheme}://{s.gateway_address}")
@@ -122,7 +124,9 @@ class SaladProvider(Provider[SaladSettings]):
         from components.salad.client import client_from
         from components.salad.readiness import SaladInstances
 
-        return SaladInstances(client_from(spec["api"], spec["api_key"]), spec["group"])
+        # One query per poll: the readiness wait paces and backs off itself (the API's rate limit is per key).
+        return SaladInstances(client_from(spec["api"], spec["api_key"], max_attempts=1), spec["group"],
+                              int(spec["version"]))
 
 
 PROVIDER = SaladProvider()

@@ -12,6 +12,7 @@ from components.tgi import shm_bytes
 if TYPE_CHECKING:
     from components.salad.api_models import ContainerGroupPrototype
 
+OWNER_ENV = "TGI_FLEET_OWNER"
 GIB = 1024**3
 MIB = 1024**2
 HEALTH_PATH = "/health"
@@ -37,8 +38,14 @@ def startup_probe(port: int, budget_s: int) -> dict[str, Any]:
 
 
 def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, priority: str = "high",
-                         country_codes: list[str] | None = None) -> dict[str, Any]:
-    """The ContainerGroupPrototype as JSON, less the GPU class ids (resolved by name at create) and secrets."""
+                         country_codes: list[str] | None = None, owner: str | None = None) -> dict[str, Any]:
+    """The ContainerGroupPrototype as JSON, less the GPU class ids (resolved by name at create) and secrets.
+
+    owner: the stack that makes the group ("project/stack"), carried as TGI_FLEET_OWNER so that a create whose
+    answer was lost (a crash mid-update) can recognise the group as its own and adopt it.
+    """
+    if owner:
+        env = {**env, OWNER_ENV: owner}
     port = cfg.gateway.port
     spec: dict[str, Any] = {
         "name": cfg.name,

@@ -102,8 +102,7 @@ class SaladClient(http.JsonApi):
                 raise NameConflictError(
                     op, 409,
                     f"a container group named {prototype.name!r} already exists in "
-                    f"{self.organization}/{self.project}: choose another tgi-fleet:name, delete that group, or "
-                    f"adopt it with `pulumi import`.",
+                    f"{self.organization}/{self.project}: choose another tgi-fleet:name, or delete that group.",
                 )
             raise self._error(op, response)
 
@@ -169,10 +168,10 @@ class SaladClient(http.JsonApi):
         return self._parse(Quotas, r, "get_quotas")
 
 
-def client_from(api: dict[str, Any], api_key: str) -> SaladClient:
+def client_from(api: dict[str, Any], api_key: str, max_attempts: int = 6) -> SaladClient:
     """A client from the plain `api` description the provider resources carry (base_url, org, project, timeout)."""
     return SaladClient(api["base_url"], api["organization"], api["project"], api_key,
-                       timeout=http.timeout(float(api.get("timeout_s") or 30.0)))
+                       timeout=http.timeout(float(api.get("timeout_s") or 30.0)), max_attempts=max_attempts)
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:

@@ -23,16 +23,19 @@ PATCHABLE: dict[str, Any] = {
 }
 
 
-def merge_diff(old: Any, new: Any) -> dict[str, Any]:
-    """The merge patch that turns `old` into `new` (objects recurse; null removes a key; other values replace)."""
+def merge_diff(old: Any, new: Any, removals: bool = True) -> dict[str, Any]:
+    """The merge patch that turns `old` into `new` (objects recurse; null removes a key; other values replace).
+
+    removals=False: keys only `old` has are left alone (what a server added to a document we wrote).
+    """
     patch: dict[str, Any] = {}
-    for key in old.keys() | new.keys():
+    for key in (old.keys() | new.keys()) if removals else new.keys():
         if key not in new:
             patch[key] = None
         elif key not in old:
             patch[key] = new[key]
         elif isinstance(old[key], dict) and isinstance(new[key], dict):
-            inner = merge_diff(old[key], new[key])
+            inner = merge_diff(old[key], new[key], removals)
             if inner:
                 patch[key] = inner
         elif old[key] != new[key]:

@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.shutdown import freeze_loaded_objects
+from components.shutdown import prepare_provider_process
 
 if TYPE_CHECKING:
     from components.salad.api_models import ContainerGroup as ApiGroup
     from components.salad.api_models import ContainerGroupPrototype
     from components.salad.client import SaladClient
 
-# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and
-# gRPC: freezing them here spares that process's exit, which every preview and update waits for.
-freeze_loaded_objects()
+# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and gRPC:
+# freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
+# the process if the engine is killed (it would otherwise run on, orphaned).
+prepare_provider_process()
 
 # httpx, the client and the generated API models load only when the engine calls create/read/update/delete:
 # a preview (here and in the dynamic-provider process) never pays for them.
@@ -35,10 +36,10 @@ DELETE_WAIT_S = 120.0
 SECRET_OUTPUTS = ["api_key", "secret_env"]
 
 
-def _client(props: dict[str, Any]) -> SaladClient:
+def _client(props: dict[str, Any], max_attempts: int = 6) -> SaladClient:
     from components.salad.client import client_from
 
-    return client_from(props["api"], props["api_key"])
+    return client_from(props["api"], props["api_key"], max_attempts=max_attempts)
 
 
 def _get(d: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
@@ -73,6 +74,21 @@ def _outputs(props: dict[str, Any], group: ApiGroup, gpu_ids: list[str]) -> dict
     }
 
 
+def _live_status(id_: str, props: dict[str, Any]) -> str | None:
+    """'deleted', 'stopped' or another live status of the group; None when the API cannot tell us now.
+
+    A preview that cannot reach the API (a pull request's runner) still diffs the config; it only misses drift.
+    """
+    from components.errors import ApiError
+
+    try:
+        with _client(props, max_attempts=2) as client:
+            group = client.get_group(id_)
+    except ApiError:
+        return None
+    return "deleted" if group is None else str(group.current_state.status)
+
+
 def _body(prototype: ContainerGroupPrototype) -> dict[str, Any]:
     body: dict[str, Any] = prototype.model_dump(mode="json", by_alias=True, exclude_none=True)
     return body
@@ -87,13 +103,47 @@ def _prototype(client: SaladClient, props: dict[str, Any]) -> tuple[list[str], C
     return ids, to_prototype(props["spec"], ids, props.get("secret_env") or {})
 
 
+def _adopt(client: SaladClient, prototype: ContainerGroupPrototype) -> ApiGroup:
+    """Take over a group this stack created in a run that never recorded it, and bring it to the spec.
+
+    The group must carry this stack's TGI_FLEET_OWNER marker; any other group of that name stays a conflict.
+    """
+    from components.salad.body import OWNER_ENV
+    from components.salad.client import NameConflictError
+    from components.salad.patch import merge_diff, split
+
+    name, op = prototype.name, "create_container_group"
+    ours = (prototype.container.environment_variables or {}).get(OWNER_ENV)
+    existing = client.get_group(name)
+    theirs = (existing.container.environment_variables or {}).get(OWNER_ENV) if existing else None
+    where = f"{client.organization}/{client.project}"
+    if existing is None or not ours or theirs != ours:
+        raise NameConflictError(op, 409, f"a container group named {name!r} already exists in {where} and this "
+                                f"stack did not create it ({OWNER_ENV}={theirs!r}, this stack is {ours!r}). Fix: "
+                                f"choose another tgi-fleet:name, or delete that group.")
+    current = existing.model_dump(mode="json", by_alias=True, exclude_none=True)
+    patch, refused = split(merge_diff(current, _body(prototype), removals=False))
+    if refused:
+        raise NameConflictError(op, 409, f"{name!r} in {where} was created by this stack in a run that did not "
+                                f"finish, but differs in {', '.join(refused)}, which cannot be changed in place. "
+                                f"Fix: delete the group, then run `pulumi up` again.")
+    pulumi.log.info(f"adopting container group {name!r}: this stack created it in a run that did not finish"
+                    + (f"; updating {', '.join(sorted(patch))}" if patch else ""))
+    return client.patch_group(name, patch) if patch else existing
+
+
 class ContainerGroupProvider(ResourceProvider):
     """CRUD of one SaladCloud container group."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with _client(props) as client:
+            from components.salad.client import NameConflictError
+
             ids, prototype = _prototype(client, props)
-            group = client.create_group(prototype)
+            try:
+                group = client.create_group(prototype)
+            except NameConflictError:
+                group = _adopt(client, prototype)  # ours, from a run that died before it recorded the create
             if not prototype.autostart_policy:
                 client.start_group(group.name)
                 group = client.get_group(group.name) or group
@@ -126,6 +176,14 @@ class ContainerGroupProvider(ResourceProvider):
         changes = [k for k in ("spec", "gpu_class_names", "api_key") if olds.get(k) != news.get(k)]
         if olds.get("secret_env_digest") != secret_digest(news.get("secret_env") or {}):
             changes.append("secret_env")
+        if not replaces:
+            # Drift, seen live (with or without --refresh): a group stopped out of band is started again, one
+            # deleted out of band is made again. Either way the smoke test, which depends on it, re-runs.
+            live = _live_status(id_, news)
+            if live == "deleted":
+                replaces.append("status")
+            elif live == "stopped":
+                changes.append("status")
         return DiffResult(changes=bool(changes or replaces), replaces=replaces,
                           delete_before_replace=True)  # the name is the id: the old group must go first
 
@@ -143,6 +201,9 @@ class ContainerGroupProvider(ResourceProvider):
                 from components.salad.client import SaladApiError
 
                 raise SaladApiError("get_container_group", 404, f"{id_} is gone: run `pulumi refresh`, then up")
+            if group.current_state.status == "stopped":  # stopped out of band: the declared state runs
+                client.start_group(id_)
+                group = client.get_group(id_) or group
             return UpdateResult(outs=_outputs(news, group, ids))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

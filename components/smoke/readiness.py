@@ -54,28 +54,65 @@ class NotReadyError(TimeoutError):
     """Replicas did not become ready in time."""
 
 
+class ReadinessRefused(PermissionError):
+    """The provider's API refused the readiness query (401/403/404): waiting longer cannot help."""
+
+
+# Statuses after which a wait is pointless: bad credentials, no permission, the deployment is gone.
+FINAL_STATUSES = frozenset({401, 403, 404})
+MAX_BACKOFF_S = 30.0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The count that met the minimum, when it was seen, and how hard the wait polled."""
+
+    count: ReadyCount
+    ready_at: float  # time.monotonic() when the minimum was seen
+    calls: int  # readiness queries sent (API calls for instance-API sources)
+    elapsed_s: float
+
+    @property
+    def calls_per_min(self) -> float:
+        return round(self.calls * 60 / max(self.elapsed_s, 1.0), 1)
+
+
 def wait_ready(
     source: ReadinessSource,
     minimum: int,
     timeout_s: float,
     log: Callable[[str], None],
-    poll_s: float = 0.25,
+    poll_s: float = 1.0,
     report_every_s: float = 15.0,
-) -> tuple[ReadyCount, float]:
-    """Block until `minimum` replicas are ready; returns the last count and when readiness was seen."""
+) -> Readiness:
+    """Block until `minimum` replicas are ready.
+
+    Polls once a second at most (SaladCloud allows 240 API calls a minute per key, shared with everything else
+    that uses the key); after a failed query it backs off (the server's Retry-After when it sends one, else
+    doubling up to 30 s); 401/403/404 end the wait at once with the API's reason.
+    """
     start = time.monotonic()
     last_report = -report_every_s
     last: ReadyCount | None = None
+    calls, pause = 0, poll_s
     while True:
+        calls += 1
         try:
             last = source.count()
-        except ApiError as exc:  # a transient API fault must not end a long wait
-            log(f"readiness: {exc}; retrying")
+            pause = poll_s
+        except ApiError as exc:
+            if exc.status in FINAL_STATUSES:
+                raise ReadinessRefused(f"readiness query refused: {exc}") from None
+            delay = getattr(exc, "delay", None)
+            pause = min(MAX_BACKOFF_S, float(delay) if isinstance(delay, (int, float)) else max(poll_s, pause * 2))
+            log(f"readiness: {exc}; retrying in {pause:.0f} s")
             last = last or ReadyCount(0, 0, str(exc))
         now = time.monotonic()
         if last.ready >= minimum:
-            log(f"readiness: {last.ready}/{minimum} replicas ready after {now - start:.0f} s ({last.detail})")
-            return last, now
+            done = Readiness(last, now, calls, now - start)
+            log(f"readiness: {last.ready}/{minimum} replicas ready after {now - start:.0f} s ({last.detail}); "
+                f"{calls} queries, {done.calls_per_min}/min")
+            return done
         if now - last_report >= report_every_s:
             log(f"readiness: waiting for {minimum} ready replica(s): {last.ready} ready ({last.detail}), "
                 f"{now - start:.0f}/{timeout_s:.0f} s")
@@ -86,4 +123,4 @@ def wait_ready(
                 f"({last.detail}). Check the instances' logs; raise tgi-fleet:smoke.ready_timeout_s if the model "
                 f"is still downloading."
             )
-        time.sleep(poll_s)
+        time.sleep(pause)

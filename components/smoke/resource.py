@@ -9,16 +9,18 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from components.shutdown import freeze_loaded_objects
+from components.shutdown import prepare_provider_process
 
-# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and
-# gRPC: freezing them here spares that process's exit, which every preview and update waits for.
-freeze_loaded_objects()
+# The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and gRPC:
+# freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
+# the process if the engine is killed (it would otherwise run on, orphaned).
+prepare_provider_process()
 
 # httpx, tenacity and the readiness/chat code load when the test runs, not on every preview.
 
 OUTPUT_KEYS = ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s", "ready_replicas",
-               "readiness_to_first_request_ms", "requests", "curl_example", "openai_example")
+               "readiness_to_first_request_ms", "readiness_calls_per_min", "requests", "curl_example",
+               "openai_example")
 
 
 def _transient(exc: BaseException) -> bool:
@@ -52,9 +54,9 @@ def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict
 
 def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     """Wait for readiness, send the chat completions, check shape and SLOs; raise SmokeFailure on any miss."""
-    import httpx
     from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
+    from components import http
     from components.smoke.chat import Measurement, SmokeFailure, chat, percentile, probe_request
     from components.smoke.readiness import source_from, wait_ready
 
@@ -63,14 +65,14 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     chat_retrying, probe_retrying = retrying(chat), retrying(probe_request)
     knobs = props["knobs"]
     log = pulumi.log.info
-    count, ready_at = wait_ready(source_from(props["readiness"]), int(props["min_ready"]),
-                                 float(props["timeout_s"]), log)
+    waited = wait_ready(source_from(props["readiness"]), int(props["min_ready"]), float(props["timeout_s"]), log)
+    ready_at = waited.ready_at
     endpoint = props["endpoint"].rstrip("/")
     url = f"{endpoint}/v1/chat/completions"
     headers = {**(props.get("plain_headers") or {}), **(props.get("headers") or {})}
     results: list[Measurement] = []
     first_request_ms: float | None = None
-    with httpx.Client(timeout=httpx.Timeout(knobs["latency_slo_ms"] / 1000 + 30, connect=10)) as client:
+    with http.client(timeout=http.timeout(knobs["latency_slo_ms"] / 1000 + 30)) as client:
         for prompt in knobs["prompts"]:
             for stream in (False, True):
                 body: dict[str, Any] = {
@@ -94,7 +96,8 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         "ttft_ms_p50": round(percentile(ttft, 50), 1), "ttft_ms_p95": round(percentile(ttft, 95), 1),
         "latency_ms_p50": round(percentile(latency, 50), 1), "latency_ms_p95": round(percentile(latency, 95), 1),
         "tokens_per_s": round(sum(m.completion_tokens for m in results) / (sum(latency) / 1000), 1),
-        "ready_replicas": count.ready, "readiness_to_first_request_ms": round(first_request_ms or 0.0, 1),
+        "ready_replicas": waited.count.ready, "readiness_to_first_request_ms": round(first_request_ms or 0.0, 1),
+        "readiness_calls_per_min": waited.calls_per_min,
         "requests": len(results),
     }
     misses = []
@@ -110,6 +113,17 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "curl_example": curl, "openai_example": py}
 
 
+def _healthy(props: dict[str, Any]) -> bool:
+    """Are at least min_ready replicas ready now? (True when the source cannot tell: no false alarms.)"""
+    from components.errors import ApiError
+    from components.smoke.readiness import source_from
+
+    try:
+        return source_from(props["readiness"]).count().ready >= int(props["min_ready"])
+    except (ApiError, KeyError, TypeError, ValueError):
+        return True
+
+
 class SmokeTestProvider(ResourceProvider):
     """Runs the smoke test on create and on every change of its inputs; nothing to delete."""
 
@@ -119,7 +133,12 @@ class SmokeTestProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
                 "model", "probes")
-        return DiffResult(changes=any(olds.get(k) != news.get(k) for k in keys))
+        changed = [k for k in keys if olds.get(k) != news.get(k)]
+        # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
+        # was repaired) is proven again, even when nothing in the config changed.
+        if not changed and not _healthy(news):
+            changed.append("ready_replicas")
+        return DiffResult(changes=bool(changed))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs={**news, **self._run(news)})
@@ -130,7 +149,7 @@ class SmokeTestProvider(ResourceProvider):
 
         try:
             return run_smoke(props)
-        except (SmokeFailure, TimeoutError) as exc:
+        except (SmokeFailure, TimeoutError, PermissionError) as exc:
             # One clear line instead of a provider traceback; the update fails here.
             raise Exception(f"smoke test failed: {exc}") from None
 
@@ -144,6 +163,7 @@ class SmokeTest(Resource):
     latency_ms_p95: pulumi.Output[float]
     tokens_per_s: pulumi.Output[float]
     readiness_to_first_request_ms: pulumi.Output[float]
+    readiness_calls_per_min: pulumi.Output[float]
     curl_example: pulumi.Output[str]
     openai_example: pulumi.Output[str]
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.contract.specs import VENDORED
+from tests.emulator_fixture import emulator
+
+__all__ = ["emulator"]  # the fixture, for every contract test
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.procs import wait_until_up
-from emulator.replica import Settings, create_app
-from emulator.tgi_models import (
+from components.tgi_api.models import (
     ChatCompletion,
     ChatCompletionChunk,
     ErrorResponse,
@@ -17,6 +16,8 @@ from emulator.tgi_models import (
     Info,
     StreamResponse,
 )
+from emulator.procs import wait_until_up
+from emulator.replica import Settings, create_app
 
 ENV = {"MODEL_ID": "mistralai/Mistral-7B-Instruct-v0.3", "MAX_TOTAL_TOKENS": "4096", "MAX_INPUT_TOKENS": "4000",
        "TGI_SIM_LOAD_S": "0", "TGI_SIM_TOKEN_MS": "0"}
@@ -96,3 +97,11 @@ def test_injected_error_burst() -> None:
         codes = [c.post("/generate", json={"inputs": "x", "parameters": {"max_new_tokens": 2}}).status_code
                  for _ in range(3)]
         assert codes == [500, 500, 200]
+
+
+def test_a_model_it_cannot_size_offline_loads_without_asking_the_hub() -> None:
+    # The replica sizes shipped models only: traffic never leaves loopback, and loading never waits on a Hub.
+    started = time.monotonic()
+    with TestClient(create_app(Settings.from_env({**ENV, "MODEL_ID": "bigscience/bloom-560m"}))) as c:
+        wait_until_up(lambda: c.get("/health").status_code == 200, "the replica app", timeout_s=5, poll_s=0.05)
+    assert time.monotonic() - started < 5  # (a blocked event loop would hold the first request, not fail it)

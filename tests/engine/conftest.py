@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.harness import ROOT, Project, make_project
+from tests.emulator_fixture import Emulator
+from tests.engine.harness import ROOT, Project, copy_program, make_project
 
 PROGRAMS = Path(__file__).parent / "programs"
+LOCAL_PASSPHRASE = "tgi-fleet-local"  # the documented default the committed local stack is encrypted with
 
 
 @pytest.fixture
@@ -21,4 +23,14 @@ def dynamic_project(tmp_path: Path) -> Iterator[Project]:
     project.run("stack", "rm", "--yes", "--force", project.stack, check=False)
 
 
-__all__ = ["PROGRAMS", "ROOT"]
+@pytest.fixture
+def local(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:
+    """The real program's `local` stack, pointed at a fresh emulator; destroyed afterwards."""
+    p = make_project(tmp_path, copy_program(tmp_path), stack="local", passphrase=LOCAL_PASSPHRASE)
+    emulator.point_at(p)
+    p.config("tgi-fleet:smoke.ready_timeout_s", "60", path=True)
+    yield p
+    p.run("destroy", "--yes", "--skip-preview", check=False)
+
+
+__all__ = ["LOCAL_PASSPHRASE", "PROGRAMS", "ROOT"]

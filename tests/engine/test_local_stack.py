@@ -6,26 +6,14 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.emulator_fixture import GRANTED, KEY, Emulator, emulator  # noqa: F401 - fixture
+from tests.emulator_fixture import GRANTED, KEY, Emulator
 from tests.engine.harness import ROOT, Project, copy_program, make_project
-from tests.moto_fixture import AWS_ENV, Moto, moto_server  # noqa: F401 - fixture
-
-LOCAL_PASSPHRASE = "tgi-fleet-local"  # the documented default the committed local stack is encrypted with
-
-
-@pytest.fixture
-def local(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:  # noqa: F811
-    p = make_project(tmp_path, copy_program(tmp_path), stack="local", passphrase=LOCAL_PASSPHRASE)
-    emulator.point_at(p)
-    p.config("tgi-fleet:smoke.ready_timeout_s", "60", path=True)
-    yield p
-    p.run("destroy", "--yes", "--skip-preview", check=False)
+from tests.moto_fixture import AWS_ENV, Moto
 
 
 def chat(emu: Emulator, dns: str, key: str | None) -> httpx.Response:
@@ -34,7 +22,7 @@ def chat(emu: Emulator, dns: str, key: str | None) -> httpx.Response:
                       json={"messages": [{"role": "user", "content": "hello"}], "max_tokens": 8})
 
 
-def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> None:
     preview = local.run("preview", "--policy-pack", str(ROOT / "policies"))
     assert "tgi-fleet:index:TgiService" in preview.stdout and emulator.status()["groups"] == []
 
@@ -70,7 +58,7 @@ def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> N
     assert emulator.wait_empty() == {"groups": [], "processes": []}
 
 
-def test_salad_prod_stack_against_the_emulator(tmp_path: Path, emulator: Emulator) -> None:  # noqa: F811
+def test_salad_prod_stack_against_the_emulator(tmp_path: Path, emulator: Emulator) -> None:
     """The production stack itself, with only its base URL (and secrets) pointed at the emulator."""
     p = make_project(tmp_path, copy_program(tmp_path), stack="salad-prod")
     emulator.point_at(p, secrets=True)
@@ -94,7 +82,7 @@ def test_salad_prod_stack_against_the_emulator(tmp_path: Path, emulator: Emulato
     assert emulator.wait_empty() == {"groups": [], "processes": []}
 
 
-def test_api_faults_are_retried_and_a_lost_create_is_adopted(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_api_faults_are_retried_and_a_lost_create_is_adopted(local: Project, emulator: Emulator) -> None:
     local.config("tgi-fleet:salad.request_timeout_s", "2", path=True)
     emulator.faults(
         {"op": "list_gpu_classes", "status": 503, "times": 1},
@@ -111,7 +99,7 @@ def test_api_faults_are_retried_and_a_lost_create_is_adopted(local: Project, emu
     assert emulator.wait_empty() == {"groups": [], "processes": []}
 
 
-def test_name_conflict_is_a_clear_error(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_name_conflict_is_a_clear_error(local: Project, emulator: Emulator) -> None:
     from components.salad.api_models import ContainerGroupPrototype
 
     squatter = ContainerGroupPrototype.model_validate({
@@ -120,7 +108,7 @@ def test_name_conflict_is_a_clear_error(local: Project, emulator: Emulator) -> N
     emulator.client().create_group(squatter)
     up = local.run("up", "--yes", "--skip-preview", check=False)
     text = up.stdout + up.stderr
-    assert up.returncode != 0 and "already exists" in text and "pulumi import" in text
+    assert up.returncode != 0 and "already exists" in text and "this stack did not create it" in text
     assert [g["name"] for g in emulator.status()["groups"]] == ["tgi-local"]
     group = emulator.client().get_group("tgi-local")
     assert group is not None and group.container.image == "nginx:1.27", "the other group was left alone"
@@ -128,7 +116,7 @@ def test_name_conflict_is_a_clear_error(local: Project, emulator: Emulator) -> N
     assert emulator.wait_empty()["groups"] == []
 
 
-def test_instance_reallocated_during_the_readiness_wait(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_instance_reallocated_during_the_readiness_wait(local: Project, emulator: Emulator) -> None:
     emulator.stop()
     emulator.args = {"--load-s": "3"}
     emulator.start()
@@ -156,7 +144,7 @@ def test_instance_reallocated_during_the_readiness_wait(local: Project, emulator
     assert emulator.wait_empty() == {"groups": [], "processes": []}
 
 
-def test_refresh_finds_out_of_band_delete_and_survives_a_restart(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_refresh_finds_out_of_band_delete_and_survives_a_restart(local: Project, emulator: Emulator) -> None:
     local.run("up", "--yes", "--skip-preview")
     group_id = local.outputs()["container_group_id"]
     old_pids = {p["pid"] for p in emulator.status()["processes"]}
@@ -185,7 +173,7 @@ def test_refresh_finds_out_of_band_delete_and_survives_a_restart(local: Project,
     ("tgi-fleet:salad_api_key", "plain-key", False, "tgi-fleet:salad_api_key is set in plain text"),
     ("tgi-fleet:replicas", "0", False, "tgi-fleet:replicas = 0"),
 ])
-def test_bad_config_fails_at_preview_naming_the_field(local: Project, emulator: Emulator, key: str,  # noqa: F811
+def test_bad_config_fails_at_preview_naming_the_field(local: Project, emulator: Emulator, key: str,
                                                       value: str, secret: bool, expected: str) -> None:
     local.config(key, value, secret=secret)
     out = local.run("preview", check=False)
@@ -195,7 +183,7 @@ def test_bad_config_fails_at_preview_naming_the_field(local: Project, emulator: 
     assert emulator.status()["groups"] == []
 
 
-def test_gated_model_without_access_fails_before_any_gpu(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_gated_model_without_access_fails_before_any_gpu(local: Project, emulator: Emulator) -> None:
     local.config("tgi-fleet:hf_token", "hf_not_granted_token", secret=True)
     out = local.run("up", "--yes", "--skip-preview", check=False)
     text = out.stdout + out.stderr
@@ -203,7 +191,7 @@ def test_gated_model_without_access_fails_before_any_gpu(local: Project, emulato
     assert emulator.status()["groups"] == [], "no GPU may be rented before the access check passes"
 
 
-def test_a_bypassed_vram_policy_fails_like_the_real_thing(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_a_bypassed_vram_policy_fails_like_the_real_thing(local: Project, emulator: Emulator) -> None:
     """No policy pack: the replicas hit CUDA OOM, never become ready, and the smoke stage fails the update."""
     local.config("tgi-fleet:gpu", json.dumps({"classes": ["RTX 3060 (12 GB)"]}))
     local.config("tgi-fleet:smoke.ready_timeout_s", "8", path=True)
@@ -215,7 +203,7 @@ def test_a_bypassed_vram_policy_fails_like_the_real_thing(local: Project, emulat
     assert emulator.wait_empty() == {"groups": [], "processes": []}
 
 
-def test_slo_miss_fails_the_update(local: Project, emulator: Emulator) -> None:  # noqa: F811
+def test_slo_miss_fails_the_update(local: Project, emulator: Emulator) -> None:
     local.config("tgi-fleet:extra_env", json.dumps({"TGI_SIM_FAULTS": "slow_tokens:200"}))
     local.config("tgi-fleet:smoke.latency_slo_ms", "500", path=True)
     local.config("tgi-fleet:smoke.max_tokens", "8", path=True)  # 8 x 200 ms: a sure miss, quickly
@@ -224,7 +212,7 @@ def test_slo_miss_fails_the_update(local: Project, emulator: Emulator) -> None: 
     assert out.returncode != 0 and "misses its SLOs: latency p95" in text and "latency_slo_ms 500" in text
 
 
-def test_secrets_from_aws_secrets_manager(local: Project, emulator: Emulator, moto_server: Moto) -> None:  # noqa: F811
+def test_secrets_from_aws_secrets_manager(local: Project, emulator: Emulator, moto_server: Moto) -> None:
     sm = moto_server.secretsmanager()
     hf_arn = sm.create_secret(Name="tgi/hf-token", SecretString=GRANTED)["ARN"]
     key_arn = sm.create_secret(Name="tgi/salad", SecretString=json.dumps({"salad_api_key": KEY}))["ARN"]
@@ -241,7 +229,7 @@ def test_secrets_from_aws_secrets_manager(local: Project, emulator: Emulator, mo
     assert emulator.wait_empty() == {"groups": [], "processes": []}
 
 
-def test_missing_aws_secret_is_a_clear_error(local: Project, emulator: Emulator, moto_server: Moto) -> None:  # noqa: F811
+def test_missing_aws_secret_is_a_clear_error(local: Project, emulator: Emulator, moto_server: Moto) -> None:
     local.env.update(AWS_ENV)
     local.config("tgi-fleet:secrets", json.dumps({
         "hf_token_source": "aws", "hf_token_aws_secret_id": "tgi/missing", "aws_region": "us-east-1",

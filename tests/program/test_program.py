@@ -9,8 +9,9 @@ import pytest
 
 from components.config import ConfigError
 from components.deploy import deploy
+from components.plan import PlanError
 from components.providers import registry
-from tests.program.harness import Recorder, set_stack_config
+from tests.program.harness import Recorder, set_stack_config, settle
 
 MISTRAL = {"id": "mistralai/Mistral-7B-Instruct-v0.3"}
 
@@ -99,3 +100,27 @@ def test_secrets_are_resolved_once_and_reach_sizing(monkeypatch: pytest.MonkeyPa
         assert hub == [("acme/unshipped-7b", "value-of-hf-arn", None, {"endpoint": "https://hub.mirror.example"})]
 
     return exports["curl_example"].apply(check)
+
+
+K8S_SMOKE = {"provider": "kubernetes", "name": "tgi-k", "model": MISTRAL, "gpu": {"name": "L4"}, "replicas": 3}
+
+
+def test_one_endpoint_cannot_count_several_replicas(monkeypatch: pytest.MonkeyPatch) -> None:
+    pulumi.runtime.set_mocks(Recorder(), project="tgi-fleet", stack="k", preview=True)
+    set_stack_config({**K8S_SMOKE, "smoke": {"min_ready_replicas": 2}}, {"hf_token": "hf_x"})
+    with pytest.raises(PlanError, match=r"tgi-fleet:smoke.min_ready_replicas = 2: the kubernetes provider's "
+                                        r"readiness check sees one endpoint"):
+        deploy()
+
+
+def test_a_skipped_smoke_stage_says_why(monkeypatch: pytest.MonkeyPatch, exports: dict[str, Any]) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **kw: warnings.append(msg))
+    rec = Recorder()
+    pulumi.runtime.set_mocks(rec, project="tgi-fleet", stack="k", preview=True)
+    set_stack_config(K8S_SMOKE, {"hf_token": "hf_x"})  # no ingress host, no smoke.endpoint
+    settle(deploy)
+    assert "smoke" not in exports and not any(t.startswith("pulumi-python:dynamic") for t, _, _ in rec.resources)
+    assert warnings == ["smoke: skipped: the kubernetes deployment has no endpoint reachable from here (no gateway, "
+                        "render mode, or no public host). Fix: set tgi-fleet:smoke.endpoint to a URL that reaches "
+                        "it, or tgi-fleet:smoke.enabled: false to silence this."]

@@ -52,7 +52,8 @@ def test_salad_container_group_is_a_child_with_secret_inputs(recorder: Recorder)
         assert spec["replicas"] == 2 and spec["container"]["priority"] == "low" and spec["country_codes"] == ["us"]
         assert "HF_TOKEN" not in spec["container"]["environment_variables"]  # never in the plain spec
         assert spec["networking"]["auth"] is True
-        assert readiness == {"provider": "salad", "api": group["api"], "api_key": KEY, "group": "tgi-s-id"}
+        assert readiness == {"provider": "salad", "api": group["api"], "api_key": KEY, "group": "tgi-s-id",
+                             "version": 1}
         assert headers == {"Salad-Api-Key": KEY}
         assert out.auth_hint and out.auth_hint["header"] == "Salad-Api-Key"
         contract = recorder.resources[0][2]
@@ -93,6 +94,11 @@ def test_kubernetes_resources_are_children_of_the_service(recorder: Recorder) ->
     assert dep["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
     assert value_of(service.outputs.readiness) == {"provider": "kubernetes", "url": "https://llm.example.com",
                                                    "headers": {"Authorization": "Bearer tgi-key"}}
+    # The smoke test's trigger comes from the Deployment: it runs after the rollout, against the new pods.
+    from pulumi.runtime.sync_await import _sync_await
+
+    trigger_deps = _sync_await(service.outputs.trigger.resources())
+    assert [r._name for r in trigger_deps] == ["tgi-k"] and "Deployment" in type(next(iter(trigger_deps))).__name__
     # Your own cluster has no price list (GKE is priced from GCP's).
     assert service.contract.hourly_cost is None and "hourly_cost" not in recorder.resources[0][2]
 

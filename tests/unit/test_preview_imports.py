@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("httpx", "tenacity", "components.salad.api_models", "components.salad.client", "huggingface_hub",
-         "boto3")
+         "boto3", "components.tgi_api")
 PROBE = """
 import json, sys
 import components.deploy, components.providers.salad, components.salad.resource, components.smoke.resource

@@ -129,7 +129,7 @@ def test_create_after_a_timeout_looks_before_failing() -> None:
 
 
 def test_first_409_is_someone_elses_group() -> None:
-    with pytest.raises(NameConflictError, match=r"already exists in org/proj.*pulumi import"):
+    with pytest.raises(NameConflictError, match=r"already exists in org/proj: choose another tgi-fleet:name"):
         client(lambda r: httpx.Response(409, json={"status": 409})).create_group(PROTO)
 
 

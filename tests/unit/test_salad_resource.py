@@ -61,6 +61,12 @@ class Api:
         return self.patches
 
 
+def diff(olds: dict[str, Any], news: dict[str, Any], api: Api | None = None) -> Any:
+    """The provider's diff, whose live drift check reaches `api` (a running group by default)."""
+    with http.use_transport(httpx.MockTransport(api or Api())):
+        return ContainerGroupProvider().diff("tgi", olds, news)
+
+
 def test_patchable_fields_are_the_patch_models() -> None:
     def fields(model: Any) -> set[str]:
         return set(model.model_fields)
@@ -82,7 +88,7 @@ def test_merge_diff_and_split() -> None:
 
 def test_replica_count_change_patches_replicas_alone() -> None:
     olds, news = props(), props(replicas=2)
-    assert ContainerGroupProvider().diff("tgi", olds, news).replaces == []
+    assert diff(olds, news).replaces == []
     assert Api().update(olds, news) == [{"replicas": 2}]
 
 
@@ -100,7 +106,7 @@ def test_removed_env_and_country_codes_are_nulls() -> None:
 def test_a_new_secret_value_patches_that_variable() -> None:
     news = props()
     news["secret_env"] = {"HF_TOKEN": "hf_b"}
-    assert ContainerGroupProvider().diff("tgi", props(), news).changes
+    assert diff(props(), news).changes
     assert Api().update(props(), news) == [{"container": {"environment_variables": {"HF_TOKEN": "hf_b"}}}]
 
 
@@ -117,16 +123,105 @@ def test_nothing_changed_sends_no_patch() -> None:
     ({"name": "tgi-two"}, "spec.name"),
 ])
 def test_what_the_api_cannot_patch_replaces(change: dict[str, Any], path: str) -> None:
-    assert path in ContainerGroupProvider().diff("tgi", props(), props(**change)).replaces
+    assert path in diff(props(), props(**change)).replaces
 
 
 def test_gateway_added_later_replaces() -> None:
     olds = props(gateway={"enabled": False})
-    replaces = ContainerGroupProvider().diff("tgi", olds, props()).replaces
+    replaces = diff(olds, props()).replaces
     assert "spec.networking.auth" in replaces and "spec.networking.port" not in replaces
 
 
 def test_moving_to_another_project_replaces() -> None:
     news = props()
     news["api"] = {**API, "project": "other"}
-    assert ContainerGroupProvider().diff("tgi", props(), news).replaces == ["api.project"]
+    assert diff(props(), news).replaces == ["api.project"]
+
+
+class Taken(Api):
+    """The name is taken by a group whose env carries `owner` and whose replica count is `replicas`."""
+
+    def __init__(self, owner: str | None, replicas: int = 3) -> None:
+        super().__init__()
+        self.owner, self.replicas = owner, replicas
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(409, json={"type": "conflict", "title": "exists", "status": 409})
+        body = group_json()
+        body["replicas"] = self.replicas
+        if self.owner:
+            body["container"]["environment_variables"]["TGI_FLEET_OWNER"] = self.owner
+        if request.method == "PATCH":
+            self.patches.append(json.loads(request.content))
+        return httpx.Response(200, json=body) if request.method != "GET" or "gpu-classes" not in str(request.url) \
+            else super().__call__(request)
+
+    def create(self, props: dict[str, Any]) -> Any:
+        with http.use_transport(httpx.MockTransport(self)):
+            return ContainerGroupProvider().create(props)
+
+
+def owned(**overrides: Any) -> dict[str, Any]:
+    p = props(**overrides)
+    p["spec"]["container"]["environment_variables"]["TGI_FLEET_OWNER"] = "tgi-fleet/prod"
+    return p
+
+
+def test_a_group_this_stack_made_in_a_crashed_run_is_adopted_and_brought_to_spec() -> None:
+    api = Taken("tgi-fleet/prod", replicas=1)
+    result = api.create(owned(gateway={"enabled": False}))
+    assert result.id == "tgi" and api.patches and api.patches[0]["replicas"] == 3
+
+
+def test_someone_elses_group_stays_a_conflict() -> None:
+    from components.salad.client import NameConflictError
+
+    for owner in (None, "other-project/prod"):
+        with pytest.raises(NameConflictError, match="this stack did not create it"):
+            Taken(owner).create(owned(gateway={"enabled": False}))
+
+
+class Drifted(Api):
+    """A group found `status` live (None: deleted), or an API that cannot be reached (`down`)."""
+
+    def __init__(self, status: str | None, down: bool = False) -> None:
+        super().__init__()
+        self.status, self.down, self.started = status, down, 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("unreachable", request=request)
+        if request.method == "POST" and request.url.path.endswith("/start"):
+            self.started += 1
+            self.status = "deploying"
+            return httpx.Response(202)
+        if request.method == "GET" and "/containers/" in request.url.path and self.status is None:
+            return httpx.Response(404, json={"type": "not-found", "status": 404})
+        if "/containers/" in request.url.path:
+            body = group_json()
+            body["current_state"]["status"] = self.status
+            if request.method == "PATCH":
+                self.patches.append(json.loads(request.content))
+            return httpx.Response(200, json=body)
+        return super().__call__(request)
+
+
+def test_a_group_stopped_out_of_band_is_an_update_that_starts_it() -> None:
+    same = props()
+    api = Drifted("stopped")
+    d = diff(same, copy.deepcopy(same), api)
+    assert d.changes and d.replaces == []
+    api.update(same, copy.deepcopy(same))
+    assert api.started == 1 and api.patches == []
+
+
+def test_a_group_deleted_out_of_band_is_made_again() -> None:
+    same = props()
+    assert diff(same, copy.deepcopy(same), Drifted(None)).replaces == ["status"]
+
+
+def test_no_drift_no_change_and_an_unreachable_api_is_not_drift() -> None:
+    same = props()
+    assert not diff(same, copy.deepcopy(same), Drifted("running")).changes
+    assert not diff(same, copy.deepcopy(same), Drifted("running", down=True)).changes

@@ -65,3 +65,14 @@ def test_aws_source_reads_json_and_plain_secrets(moto_server: Moto, monkeypatch:
         hf_token(stack_config(BASE, {}, secrets={**aws, "hf_token_aws_secret_id": ambiguous}))
     with pytest.raises(SecretError, match="cannot read AWS secret 'tgi/missing'"):
         hf_token(stack_config(BASE, {}, secrets={**aws, "hf_token_aws_secret_id": "tgi/missing"}))
+
+
+def test_an_unreachable_hub_is_a_clear_error_not_a_traceback() -> None:
+    from components.secrets import ModelAccessError, check_model_access
+    from emulator.procs import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(ModelAccessError, match=r"cannot reach http://127\.0\.0\.1:\d+ to check access to "
+                                               r"mistralai/Mistral-7B-Instruct-v0\.3 .* "
+                                               r"set tgi-fleet:secrets\.check_model_access"):
+        check_model_access(cfg(**{"secrets": {"hf_endpoint": closed}}), "hf_x")

@@ -1,0 +1,157 @@
+"""The emulated SaladCloud follows SaladCloud's documented deployment-strategy rules ("Deployment Strategies" guide):
+
+- a change that makes a new container version (image, command, env, probes, gateway) restarts every replica at
+  once, with no mix of versions, and bumps the group's `version`;
+- replica count, display name and autoscaler changes make no new version and restart nothing;
+- resource changes reallocate only the replicas whose nodes no longer fit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from tests.emulator_fixture import Emulator
+
+T = TypeVar("T")
+RTX_4090 = "ed563892-aacd-40f5-80b7-90c9be6c759b"
+RTX_3090 = "a5db5c50-cbcb-4596-ae80-6a0c8090d80f"
+PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+def group_body(name: str = "strategy", replicas: int = 2, **over: Any) -> dict[str, Any]:
+    """A small TGI group: tiny model, fast probes, one GPU class unless told otherwise."""
+    body: dict[str, Any] = {
+        "name": name, "autostart_policy": True, "restart_policy": "always", "replicas": replicas,
+        "container": {"image": "ghcr.io/huggingface/text-generation-inference:3.3.0",
+                      "environment_variables": {"MODEL_ID": "bigscience/bloom-560m"},
+                      "resources": {"cpu": 4, "memory": 8192, "gpu_classes": [RTX_4090]}},
+        "networking": {"protocol": "http", "port": 3000, "auth": False},
+        "readiness_probe": {"http": {"path": "/health", "port": 3000, "scheme": "http",
+                                     "headers": [{"name": "X-Probe", "value": "1"}]},
+                            "initial_delay_seconds": 0, "period_seconds": 1, "timeout_seconds": 1,
+                            "success_threshold": 1, "failure_threshold": 3},
+    }
+    body.update(over)
+    return body
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 30) -> T:
+    """Poll `check` until it returns something."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value is not None:
+            return value
+        time.sleep(0.25)  # under the API's 240 requests a minute
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def instances(api: httpx.Client, name: str = "strategy") -> list[dict[str, Any]]:
+    r = api.get(f"/containers/{name}/instances")
+    r.raise_for_status()
+    return list(r.json()["instances"])
+
+
+def all_ready(api: httpx.Client, n: int, name: str = "strategy") -> list[dict[str, Any]]:
+    """The group's instances once exactly n are running and ready."""
+    def check() -> list[dict[str, Any]] | None:
+        found = instances(api, name)
+        ok = len(found) == n and all(i["state"] == "running" and i["ready"] for i in found)
+        return found if ok else None
+
+    return wait_for(check, f"{n} ready instances")
+
+
+def pids(emu: Emulator) -> dict[str, int]:
+    """Instance id -> replica pid."""
+    return {p["instance"]: p["pid"] for p in emu.status()["processes"]}
+
+
+def patch(api: httpx.Client, body: dict[str, Any], name: str = "strategy") -> dict[str, Any]:
+    r = api.patch(f"/containers/{name}", json=body, headers=PATCH)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def deployed(emu: Emulator, replicas: int = 2, **over: Any) -> tuple[httpx.Client, list[dict[str, Any]]]:
+    api = emu.api()
+    r = api.post("/containers", json=group_body(replicas=replicas, **over))
+    assert r.status_code == 201, r.text
+    assert r.json()["version"] == 1
+    return api, all_ready(api, replicas)
+
+
+PROBE_2 = {"http": {"path": "/health", "port": 3000, "scheme": "http", "headers": [{"name": "X-Probe", "value": "2"}]},
+           "initial_delay_seconds": 0, "period_seconds": 1, "timeout_seconds": 2, "success_threshold": 1,
+           "failure_threshold": 3}
+
+
+@pytest.mark.parametrize("change", [
+    {"container": {"image": "ghcr.io/huggingface/text-generation-inference:3.3.6"}},
+    {"container": {"command": ["text-generation-launcher", "--json-output"]}},
+    {"container": {"environment_variables": {"MAX_TOTAL_TOKENS": "2048"}}},
+    {"readiness_probe": PROBE_2},
+    {"networking": {"port": 8080}},
+], ids=["image", "command", "env", "probe", "gateway"])
+def test_a_versioned_change_restarts_every_replica_at_once(emulator: Emulator, change: dict[str, Any]) -> None:
+    api, before = deployed(emulator)
+    old_pids = pids(emulator)
+    group = patch(api, change)
+    assert group["version"] == 2
+    # At once: the answer to the PATCH already shows no instance of version 1 (no mix of versions).
+    now = instances(api)
+    assert now and {i["version"] for i in now} == {2}
+    assert not {i["id"] for i in before} & {i["id"] for i in now if i["state"] == "running"}
+    after = all_ready(api, 2)
+    assert {i["version"] for i in after} == {2}
+    assert not set(old_pids.values()) & set(pids(emulator).values()), "every replica restarted"
+
+
+@pytest.mark.parametrize("change,replicas", [
+    ({"replicas": 3}, 3),
+    ({"replicas": 1}, 1),
+    ({"display_name": "Strategy Test"}, 2),
+    ({"queue_autoscaler": {"min_replicas": 1, "max_replicas": 4, "desired_queue_length": 10}}, 2),
+], ids=["scale-up", "scale-down", "display-name", "autoscaler"])
+def test_count_name_and_autoscaler_changes_make_no_version(emulator: Emulator, change: dict[str, Any],
+                                                           replicas: int) -> None:
+    api, before = deployed(emulator)
+    old = pids(emulator)
+    group = patch(api, change)
+    assert group["version"] == 1
+    after = all_ready(api, replicas)
+    assert {i["version"] for i in after} == {1}
+    kept = {i["id"] for i in before} & {i["id"] for i in after}
+    assert len(kept) == min(2, replicas), "running replicas are left alone"
+    assert all(pids(emulator)[i] == old[i] for i in kept), "and not restarted"
+
+
+def test_a_resource_change_reallocates_only_replicas_whose_node_no_longer_fits(emulator: Emulator) -> None:
+    # Two GPU classes: the two replicas land on one node of each.
+    api, before = deployed(emulator, container={**group_body()["container"], "resources": {
+        "cpu": 4, "memory": 8192, "gpu_classes": [RTX_4090, RTX_3090]}})
+    old = {i["id"]: i["machine_id"] for i in before}
+    old_pids = pids(emulator)
+    group = patch(api, {"container": {"resources": {"cpu": 4, "memory": 8192, "gpu_classes": [RTX_4090]}}})
+    assert group["version"] == 2
+    now = instances(api)
+    assert {i["version"] for i in now} == {2}, "the kept replica runs the new version, with no restart"
+    moved = [i for i in now if i["machine_id"] != old[i["id"]]]
+    stayed = [i for i in now if i["machine_id"] == old[i["id"]]]
+    assert len(moved) == 1 and len(stayed) == 1
+    assert stayed[0]["state"] == "running" and pids(emulator)[stayed[0]["id"]] == old_pids[stayed[0]["id"]]
+    assert moved[0]["state"] == "allocating"
+    all_ready(api, 2)
+
+    # Less memory fits every node: nothing moves. More CPU fits none: every replica is reallocated.
+    machines = {i["id"]: i["machine_id"] for i in instances(api)}
+    assert patch(api, {"container": {"resources": {"cpu": 4, "memory": 4096}}})["version"] == 3
+    assert {i["id"]: i["machine_id"] for i in instances(api)} == machines
+    assert {i["version"] for i in instances(api)} == {3}
+    assert patch(api, {"container": {"resources": {"cpu": 8}}})["version"] == 4
+    assert all(i["machine_id"] != machines[i["id"]] for i in instances(api))

@@ -1,0 +1,68 @@
+"""kill -9 of `pulumi up` while the container group's create is in flight: nothing of the run lingers, and the
+next `pulumi up` (the one command to type after a crash) adopts the group this stack made, never a duplicate."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.emulator_fixture import Emulator
+from tests.engine.harness import PULUMI, ROOT, Project
+
+
+def providers_of(backend: Path) -> list[str]:
+    """Command lines of the dynamic-provider processes of runs on this backend (the engine passes its env down).
+
+    (Pulumi's own language host, a Go plugin, also outlives a killed engine; that one is not ours to fix.)
+    """
+    marker = f"PULUMI_BACKEND_URL=file://{backend}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found += [cmd] if "pulumi-resource-pulumi-python" in cmd or "pulumi.dynamic" in cmd else []
+        except OSError:
+            continue
+    return found
+
+
+def wait_for(check: object, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator) -> None:
+    # The server makes the group, then holds its answer: the engine is killed while the create is in flight.
+    emulator.faults({"op": "create_container_group", "commit_first": True, "delay_s": 20, "times": 1})
+    log = (local.workdir / "killed-up.log").open("wb")
+    up = subprocess.Popen([str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive", "--stack", local.stack],
+                          cwd=local.workdir, env=local.env, stdout=log, stderr=log, start_new_session=True)
+    try:
+        wait_for(lambda: emulator.status()["groups"], 120, "the create never reached the emulator")
+        assert any("pulumi.dynamic" in cmd for cmd in providers_of(local.backend))
+        os.kill(up.pid, signal.SIGKILL)  # the CLI alone, as `kill -9 <pulumi>` does: its children are orphaned
+        up.wait(10)
+        wait_for(lambda: not providers_of(local.backend), 10,
+                 f"processes outlived the killed engine: {providers_of(local.backend)}")
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+        log.close()
+
+    # What `make recover STACK=local` runs.
+    again = subprocess.run([str(ROOT / "scripts" / "recover.sh"), local.stack, "--yes", "--skip-preview",
+                            "--non-interactive"], cwd=local.workdir, env=local.env, capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "adopting container group 'tgi-local'" in again.stdout and "smoke: 4 chat completions OK" in again.stdout
+    assert [g["name"] for g in emulator.status()["groups"]] == ["tgi-local"], "adopted, never duplicated"
+    local.run("destroy", "--yes", "--skip-preview")
+    assert emulator.wait_empty() == {"groups": [], "processes": []}

@@ -12,14 +12,12 @@ import argparse
 import asyncio
 import ipaddress
 import os
-import signal
 import sys
 from pathlib import Path
 
-import uvicorn
-
 from emulator.baseten.lifecycle import Timings
 from emulator.baseten.server import build, local_s3
+from emulator.serving import serve_until_stopped, server
 from emulator.supervisor import Supervisor
 
 DEFAULT_KEY = "local-baseten-key"
@@ -59,23 +57,16 @@ async def serve(args: argparse.Namespace) -> None:
         baseten = build(None if args.no_state else args.state_dir / "baseten.json", supervisor, args.api_key,
                         timings, s3, args.rate_limit)
         baseten.lifecycle.start()
-        servers = [uvicorn.Server(uvicorn.Config(app, host=args.host, port=port, log_level="warning"))
-                   for app, port in ((baseten.api, args.port), (baseten.inference, args.inference_port))]
-        loop = asyncio.get_running_loop()
-
-        def stop() -> None:
-            for server in servers:
-                server.should_exit = True
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop)
+        servers = [server(baseten.api, args.host, args.port),
+                   server(baseten.inference, args.host, args.inference_port)]
         print(f"emulator: Baseten API on http://127.0.0.1:{args.port}, inference hosts on "
               f"http://127.0.0.1:{args.inference_port}, S3 on {s3}, API key {args.api_key!r}", flush=True)
-        try:
-            await asyncio.gather(*(s.serve() for s in servers))
-        finally:
+
+        async def cleanup() -> None:
             await baseten.lifecycle.shutdown()
             await supervisor.shutdown()
+
+        await serve_until_stopped(servers, cleanup)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,11 +3,14 @@ Baseten inference hosts' shared proxy step)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
 
 HOP_HEADERS = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                          "content-length"})
@@ -39,3 +42,15 @@ async def forward(client: httpx.AsyncClient, request: Request, port: int, path: 
 
     out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
     return StreamingResponse(body(), status_code=upstream.status_code, headers=out)
+
+
+def proxy_app(client: httpx.AsyncClient, handler: Callable[[Request], Awaitable[Response]]) -> Starlette:
+    """One app answering every path and method with `handler`; the client is closed when the server stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+    return Starlette(routes=[Route("/{path:path}", handler, methods=methods)], lifespan=lifespan)

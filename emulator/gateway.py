@@ -6,18 +6,15 @@ Enforces Salad-Api-Key when the group's networking.auth is on, and balances acro
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from emulator.cloud import Cloud
-from emulator.forward import forward
+from emulator.forward import forward, proxy_app
 from emulator.store import Instance
 
 
@@ -55,10 +52,4 @@ def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
 
         return await forward(client, request, inst.port, request.url.path, done, drop=frozenset({"salad-api-key"}))
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await client.aclose()
-
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
-    return Starlette(routes=[Route("/{path:path}", proxy, methods=methods)], lifespan=lifespan)
+    return proxy_app(client, proxy)

@@ -11,22 +11,19 @@ to zero wakes on a request, which waits for a replica up to wake_timeout_s.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from emulator.baseten.api import authorized, error
 from emulator.baseten.engine import PREDICT_PATH
 from emulator.baseten.lifecycle import Lifecycle
 from emulator.baseten.state import ApiError, Deployment, Replica
-from emulator.forward import forward
+from emulator.forward import forward, proxy_app
 
 HOST = re.compile(r"^model-(?P<id>[a-z0-9]+)(?:\.|$)")
 ROUTE = re.compile(r"^/(?:(?P<slot>production|development)|environments/(?P<env>[\w-]+)|deployment/(?P<dep>\w+))"
@@ -85,10 +82,4 @@ def create_inference(life: Lifecycle, api_key: str, wake_timeout_s: float = 60.0
         return await forward(client, request, replica.process.port, path, release,
                              drop=frozenset({"authorization"}))
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await client.aclose()
-
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
-    return Starlette(routes=[Route("/{path:path}", proxy, methods=methods)], lifespan=lifespan)
+    return proxy_app(client, proxy)

@@ -84,7 +84,7 @@ def test_http_readiness_source_for_kubernetes_and_docker(replica: str) -> None:
     from components.smoke.readiness import source_from, wait_ready
 
     source = source_from({"provider": "docker", "url": replica, "headers": {}})
-    count, _ = wait_ready(source, 1, 5, lambda _: None)
+    count = wait_ready(source, 1, 5, lambda _: None).count
     assert (count.ready, count.total) == (1, 1) and "HTTP 200" in count.detail
     down = source_from({"provider": "kubernetes", "url": f"http://127.0.0.1:{free_port()}", "headers": {}}).count()
     assert down.ready == 0 and "ConnectError" in down.detail

@@ -70,6 +70,10 @@ def deploy() -> None:
         pulumi.export("smoke", {k: getattr(test, k) for k in
                                 ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s",
                                  "readiness_to_first_request_ms", "readiness_calls_per_min")})
+        # After the readiness wait and the smoke requests (and `pulumi refresh` updates them): not the snapshot the
+        # provider's create returned.
+        pulumi.export("status", test.status)
+        pulumi.export("ready_replicas", test.ready_replicas)
         pulumi.export("curl_example", test.curl_example)
         pulumi.export("openai_example", test.openai_example)
     elif smoke.enabled:

@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
         serve.add_argument(f"--{field.replace('_', '-')}", type=float, default=float(os.environ.get(env, default)),
                            help=f"instance timing (default {default}; env {env})")
     serve.add_argument("--rate-limit", type=int, default=240, help="API requests per minute per key")
+    serve.add_argument("--organization", default=os.environ.get("EMULATOR_ORGANIZATION", "local-org"),
+                       help="the one organization the API key belongs to")
+    serve.add_argument("--project", action="append", dest="projects",
+                       help="a project of that organization (repeatable; default: default)")
     serve.add_argument("--replica-quota", type=int, default=int(os.environ.get("EMULATOR_REPLICA_QUOTA", "20")),
                        help="container replicas per organization (each is a real process here)")
     return p
@@ -75,10 +79,11 @@ async def _serve(args: argparse.Namespace) -> None:
     timings = Timings(allocate_s=args.allocate_s, download_s=args.download_s, load_s=args.load_s,
                       token_ms=args.token_ms)
     cloud = Cloud(None if args.no_state else args.state_dir / "state.json", timings,
-                  replica_quota=args.replica_quota)
+                  replica_quota=args.replica_quota, organization=args.organization,
+                  projects=tuple(args.projects or ["default"]))
     cloud.start_reconciler()
     servers = [server(create_app(cloud, args.api_key, args.rate_limit), args.host, args.port),
-               server(create_gateway(cloud, args.api_key), args.host, args.gateway_port)]
+               server(create_gateway(cloud, args.api_key), args.host, args.gateway_port, proxy=True)]
     print(f"emulator: SaladCloud API on {_base(args)}/api/public, gateway on http://127.0.0.1:{args.gateway_port}, "
           f"API key {args.api_key!r}", flush=True)
     await serve_until_stopped(servers, cloud.shutdown)

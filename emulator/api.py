@@ -6,14 +6,15 @@ Also /_emulator/* (not SaladCloud's): fault injection and process listing, for t
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -21,13 +22,22 @@ from pydantic import BaseModel, ValidationError
 from components.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
 from emulator.cloud import ApiProblem, Cloud
 from emulator.hub import hub_router
+from emulator.routes import allowed_methods
+from emulator.specwalk import SpecSchemas
 from emulator.store import Group
 
 M = TypeVar("M", bound=BaseModel)
 
 P = "/organizations/{org}/projects/{project}"
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")  # organization, project and container group names
 RATE_LIMIT_PER_MIN = 240  # SaladCloud's documented limit per API key
+SALAD_SPEC = Path(__file__).resolve().parents[1] / "contracts" / "salad" / "salad-cloud.yaml"
+
+
+@cache
+def salad_spec() -> SpecSchemas:
+    """SaladCloud's component schemas, read once (what the generated models forget: where null is allowed)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return SpecSchemas(yaml.load(SALAD_SPEC.read_text(), Loader=loader)["components"]["schemas"])
 
 
 def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -114,12 +124,15 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     async def json_body(request: Request) -> Any:
         try:
             return await request.json()
-        except json.JSONDecodeError as exc:
-            raise ApiProblem(400, f"the request body is not JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # malformed, not UTF-8, or nested too deep to read
+            raise ApiProblem(400, f"the request body is not JSON: {str(exc)[:200] or type(exc).__name__}") from None
 
     async def strict_body(request: Request, model: type[M]) -> tuple[M, Any]:
-        """Validate JSON strictly (no '1' for 1), as a typed server would."""
+        """Validate JSON strictly (no '1' for 1, no null where the spec allows none), as a typed server would."""
         raw = await json_body(request)
+        misplaced = salad_spec().mismatch(raw, {"$ref": model.__name__})
+        if misplaced is not None:
+            raise ApiProblem(400, f"invalid request body: {misplaced}")
         try:
             return model.model_validate_json(await request.body(), strict=True), raw
         except ValidationError as exc:
@@ -129,11 +142,12 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return ApiProblem(400, "invalid request body: " + "; ".join(parts))
 
-    def check_name(*names: str) -> None:
-        # The emulator hosts any organization/project that could exist; a name no resource can have is a 404.
-        for value in names:
-            if not NAME.match(value):
-                raise ApiProblem(404, f"{value!r} not found")
+    def check_scope(org: str, project: str | None = None) -> None:
+        # One organization and its projects, as an API key belongs to one organization; any other is a 404.
+        if org != cloud.organization:
+            raise ApiProblem(404, f"organization {org!r} not found")
+        if project is not None and project not in cloud.projects:
+            raise ApiProblem(404, f"project {project!r} not found in organization {org!r}")
 
     @app.exception_handler(ApiProblem)
     async def _problem(_: Request, exc: ApiProblem) -> JSONResponse:
@@ -142,16 +156,20 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     @api.get(P + "/containers")
     async def list_container_groups(request: Request, org: str, project: str) -> Response:
         fault = await gate(request, "list_container_groups")
-        check_name(org, project)
+        check_scope(org, project)
         items = [g.api() for (o, p, _), g in cloud.groups.items() if (o, p) == (org, project) and not g.deleting]
         return await finish(fault, "list_container_groups", JSONResponse({"items": items[:100]}))
 
     @api.post(P + "/containers")
     async def create_container_group(request: Request, org: str, project: str) -> Response:
         fault = await gate(request, "create_container_group")
-        check_name(org, project)
-        proto, _ = await strict_body(request, ContainerGroupPrototype)
-        group = cloud.create(org, project, proto)
+        check_scope(org, project)
+        proto, raw = await strict_body(request, ContainerGroupPrototype)
+        # The Portal's recipes send a `readme`, which GET returns; the prototype schema leaves it out.
+        readme = raw.get("readme") if isinstance(raw, dict) else None
+        if readme is not None and not (isinstance(readme, str) and 2 <= len(readme) <= 65000):
+            raise ApiProblem(400, "invalid request body: readme: a string of 2 to 65,000 characters")
+        group = cloud.create(org, project, proto, readme)
         location = f"/api/public/organizations/{org}/projects/{project}/containers/{group.name}"
         return await finish(fault, "create_container_group",
                             JSONResponse(group.api(), status_code=201, headers={"Location": location}))
@@ -238,16 +256,22 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         api.add_api_route(P + "/containers/{name}/instances/{instance_id}/" + verb, instance_action(verb),
                           methods=["POST"])
 
+    @api.get(P + "/containers/{name}/system-logs")
+    async def get_system_logs(request: Request, org: str, project: str, name: str) -> Response:
+        fault = await gate(request, "get_system_logs")
+        group = cloud.get(org, project, name)
+        return await finish(fault, "get_system_logs", JSONResponse({"items": group.system_logs[-100:]}))
+
     @api.get("/organizations/{org}/gpu-classes")
     async def list_gpu_classes(request: Request, org: str) -> Response:
         fault = await gate(request, "list_gpu_classes")
-        check_name(org)
+        check_scope(org)
         return await finish(fault, "list_gpu_classes", JSONResponse({"items": cloud.gpu_classes}))
 
     @api.get("/organizations/{org}/quotas")
     async def get_quotas(request: Request, org: str) -> Response:
         fault = await gate(request, "get_quotas")
-        check_name(org)
+        check_scope(org)
         return await finish(fault, "get_quotas", JSONResponse(cloud.quotas(org)))
 
     app.include_router(api)
@@ -257,13 +281,7 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
         """405s list every method the path supports (one route per method would list only one)."""
         response: Response = await call_next(request)
         if response.status_code == 405:
-            methods = set()
-            for route in app.routes:
-                for method in getattr(route, "methods", None) or ():
-                    match, _ = route.matches({**request.scope, "method": method})
-                    if match.name == "FULL":
-                        methods.add(method)
-            response.headers["Allow"] = ", ".join(sorted(methods - {"HEAD"}))
+            response.headers["Allow"] = allowed_methods(app.routes, request.scope)
         return response
 
     # -- not SaladCloud: the emulator's own controls ---------------------------------------------------------
@@ -271,7 +289,10 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     async def add_faults(request: Request) -> Response:
         authenticate(request)
         raw = await json_body(request)
-        faults.pending.extend(Fault.model_validate(f) for f in (raw if isinstance(raw, list) else [raw]))
+        try:
+            faults.pending.extend(Fault.model_validate(f) for f in (raw if isinstance(raw, list) else [raw]))
+        except ValidationError as exc:
+            raise invalid(exc) from None
         return JSONResponse({"pending": [f.model_dump() for f in faults.pending]})
 
     @app.get("/_emulator/status")

@@ -6,22 +6,19 @@ replica processes (supervisor.py).
 from __future__ import annotations
 
 import copy
-import json
-import re
 import time
+import typing
 import uuid
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype
+from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype, ContainerLogging
+from emulator.gpus import GpuClasses
 from emulator.lifecycle import Lifecycle, Timings
 from emulator.store import Group, Instance, Store, now_iso
 from emulator.supervisor import Supervisor
-
-GPU_CLASSES = Path(__file__).with_name("data") / "gpu-classes.json"
-_VRAM = re.compile(r"\((\d+)\s*GB", re.IGNORECASE)
 
 
 class ApiProblem(Exception):
@@ -32,24 +29,22 @@ class ApiProblem(Exception):
         self.status, self.detail, self.headers = status, detail, headers or {}
 
 
-def vram_of(class_name: str) -> int | None:
-    """The VRAM in a GPU class name such as 'RTX 4090 (24 GB)' (the API has no VRAM field)."""
-    m = _VRAM.search(class_name)
-    return int(m.group(1)) * 1024**3 if m else None
-
-
 class Cloud:
     """All organizations' groups, the reconciler that drives instances, and persistence."""
 
     def __init__(self, state_path: Path | None, timings: Timings, gateway_domain: str = "salad.localhost",
-                 replica_quota: int = 20, supervisor: Supervisor | None = None) -> None:
+                 replica_quota: int = 20, supervisor: Supervisor | None = None, organization: str = "local-org",
+                 projects: tuple[str, ...] = ("default",)) -> None:
         self.t, self.domain = timings, gateway_domain
+        # The organization the API key belongs to, and its projects: the emulator hosts no other.
+        self.organization, self.projects = organization, projects
         # Every replica is a real process on this machine: the organization quota bounds them.
         self.replica_quota = replica_quota
-        self.gpu_classes: list[dict[str, Any]] = json.loads(GPU_CLASSES.read_text())["items"]
+        self.gpus = GpuClasses()
+        self.gpu_classes = self.gpus.items
         self.store = Store(state_path)
         self.supervisor = supervisor or Supervisor(timings.replica_defaults(), max_processes=replica_quota)
-        self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.vram_of_class)
+        self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.gpus)
 
     @property
     def groups(self) -> dict[tuple[str, str, str], Group]:
@@ -59,20 +54,17 @@ class Cloud:
         """Persist the groups."""
         self.store.save()
 
-    def vram_of_class(self, class_id: str) -> int | None:
-        """The VRAM of a GPU class id, read from its name."""
-        names = {c["id"]: c["name"] for c in self.gpu_classes}
-        return vram_of(names.get(class_id, ""))
-
     # -- API operations -----------------------------------------------------------------------------------
     def get(self, org: str, project: str, name: str) -> Group:
-        """A group or a 404 problem (a name that no group can have included)."""
+        """A group or a 404 problem (in an organization or project the emulator does not host included)."""
+        if org != self.organization or project not in self.projects:
+            raise ApiProblem(404, f"organization {org!r} has no project {project!r}")
         group = self.groups.get((org, project, name))
         if group is None or group.deleting:
             raise ApiProblem(404, f"container group {name!r} not found in project {project!r}")
         return group
 
-    def create(self, org: str, project: str, proto: ContainerGroupPrototype) -> Group:
+    def create(self, org: str, project: str, proto: ContainerGroupPrototype, readme: str | None = None) -> Group:
         """POST containers."""
         if (org, project, proto.name) in self.groups:
             raise ApiProblem(409, f"a container group named {proto.name!r} already exists")
@@ -96,6 +88,7 @@ class Cloud:
                               **container["resources"]},
                 "hash": "sha256:" + uuid.uuid4().hex + uuid.uuid4().hex, "size": 10_000_000_000,
             },
+            **({"readme": readme} if readme is not None else {}),
             "country_codes": body.get("country_codes") or [], "priority": priority,
             "pending_change": False, "version": 1, "create_time": stamp, "update_time": stamp,
             "scaling-actions": [], "scheduled-scaling-enabled": False,
@@ -103,6 +96,8 @@ class Cloud:
                               "finish_time": stamp, "instance_status_counts": dict.fromkeys(
                                   ("allocating_count", "creating_count", "running_count", "stopping_count"), 0)},
         }
+        if container.get("logging"):
+            _serve_nulls(container["logging"])
         if "networking" in body:
             label = f"{proto.name[:54].rstrip('-')}-{doc['id'][:8]}"  # a DNS label is at most 63 characters
             doc["networking"] = {**body["networking"], "dns": f"{label}.{self.domain}"}
@@ -221,3 +216,12 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> None:
             merge_patch(target[key], value)
         else:
             target[key] = value
+
+
+def _serve_nulls(logging: dict[str, Any]) -> None:
+    """A log destination as the API serves it: fields the response requires but a request may omit are null."""
+    for kind, dest in logging.items():
+        model = next(a for a in typing.get_args(ContainerLogging.model_fields[kind].annotation) if a is not type(None))
+        for name, field in model.model_fields.items():
+            if field.is_required() and name not in dest:
+                dest[name] = None

@@ -22,12 +22,14 @@ async def forward(client: httpx.AsyncClient, request: Request, port: int, path: 
 
     drop: further request headers the replica must not see (the platform's own auth header).
     """
-    skip = HOP_HEADERS | drop
+    # The body streams through as it arrives (its length kept): the replica, as TGI does, refuses what is over
+    # its PAYLOAD_LIMIT; the proxy never holds a whole body.
+    skip = (HOP_HEADERS - {"content-length"}) | drop
     headers = {k: v for k, v in request.headers.items() if k.lower() not in skip}
     url = f"http://127.0.0.1:{port}{path}" + (f"?{request.url.query}" if request.url.query else "")
     try:
         upstream = await client.send(client.build_request(request.method, url, headers=headers,
-                                                          content=await request.body()), stream=True)
+                                                          content=request.stream()), stream=True)
     except httpx.HTTPError as exc:
         done()
         return JSONResponse({"error": f"bad gateway: {type(exc).__name__}"}, status_code=502)

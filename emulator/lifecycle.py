@@ -6,17 +6,19 @@ policies, stops and deletes.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from emulator.gpus import GpuClasses
+from emulator.logship import LogShipping
 from emulator.reconciler import Reconciler
 from emulator.store import Group, Instance, Node, Store
-from emulator.supervisor import ReplicaSpec, Supervisor, port_open
+from emulator.supervisor import CapacityError, ReplicaSpec, SpawnError, Supervisor, port_open
 
 PROBES = ("startup_probe", "readiness_probe", "liveness_probe")
 # The parts of a group document that make up its container version (SaladCloud's "Deployment Strategies" guide).
@@ -42,36 +44,44 @@ class Timings:
 class Lifecycle(Reconciler):
     """One reconcile pass every 100 ms over every group in the store."""
 
-    def __init__(self, store: Store, supervisor: Supervisor, timings: Timings,
-                 vram_of_class: Callable[[str], int | None]) -> None:
+    def __init__(self, store: Store, supervisor: Supervisor, timings: Timings, gpus: GpuClasses) -> None:
         super().__init__(probe_timeout_s=10.0)
-        self.store, self.supervisor, self.t, self.vram_of_class = store, supervisor, timings, vram_of_class
+        self.store, self.supervisor, self.t, self.gpus = store, supervisor, timings, gpus
+        self.shipping = LogShipping()
 
     async def reconcile(self) -> None:
-        """One pass: advance every instance's phase, run due probes, apply deletes."""
+        """One pass: advance every instance's phase, run due probes, apply deletes.
+
+        A group's failure is that group's: it is logged, and the other groups go on."""
         now = time.monotonic()
         for key, group in list(self.store.groups.items()):
-            status = group.doc["current_state"]["status"]
-            if group.deleting or status in ("stopped", "pending"):
-                for inst in list(group.instances):
-                    self.kill(inst)
-                group.instances.clear()
-                if group.deleting:
-                    del self.store.groups[key]
-                    self.store.save()
-                continue
-            want = int(group.doc["replicas"])
-            while len(group.instances) < want:
-                group.instances.append(self._new_instance(group, now))
-            while len(group.instances) > want:
-                victim = min(group.instances, key=lambda i: (i.ready, i.deletion_cost))
-                self.kill(victim)
-                group.instances.remove(victim)
-            for inst in group.instances:
-                await self._advance(group, inst, now)
-            if status == "deploying" and any(i.state == "running" for i in group.instances):
-                group.doc["current_state"]["status"] = "running"
+            try:
+                await self._reconcile_group(key, group, now)
+            except Exception as exc:
+                print(f"emulator: reconcile error in group {group.name!r}: {exc!r}", file=sys.stderr, flush=True)
+
+    async def _reconcile_group(self, key: tuple[str, str, str], group: Group, now: float) -> None:
+        status = group.doc["current_state"]["status"]
+        if group.deleting or status in ("stopped", "pending"):
+            for inst in list(group.instances):
+                self.kill(inst)
+            group.instances.clear()
+            if group.deleting:
+                del self.store.groups[key]
                 self.store.save()
+            return
+        want = int(group.doc["replicas"])
+        while len(group.instances) < want:
+            group.instances.append(self._new_instance(group, now))
+        while len(group.instances) > want:
+            victim = min(group.instances, key=lambda i: (i.ready, i.deletion_cost))
+            self.kill(victim)
+            group.instances.remove(victim)
+        for inst in group.instances:
+            await self._advance(group, inst, now)
+        if status == "deploying" and any(i.state == "running" for i in group.instances):
+            group.doc["current_state"]["status"] = "running"
+            self.store.save()
 
     def _new_instance(self, group: Group, now: float) -> Instance:
         inst = Instance(id=str(uuid.uuid4()), machine_id="", version=group.doc["version"])
@@ -92,7 +102,7 @@ class Lifecycle(Reconciler):
                          storage_amount=res.get("storage_amount", 0), shm_size=res.get("shm_size", 64),
                          country=countries[n % len(countries)])
         inst.machine_id = str(uuid.uuid4())
-        inst.gpu_vram_bytes = self.vram_of_class(gpu) if gpu else None
+        inst.gpu_vram_bytes = self.gpus.vram(gpu)
         inst.version = doc["version"]
         self.reset(inst, "allocating", now + self.t.allocate_s)
 
@@ -134,7 +144,7 @@ class Lifecycle(Reconciler):
                 inst.phase_until = 0.0
         elif inst.state == "creating" and now >= inst.phase_until:
             if inst.process is None:
-                inst.process = await self.supervisor.spawn(self._spec(group, inst))
+                await self._spawn(group, inst, now)
             elif await inst.process.listening():
                 inst.set_state("running")
                 inst.started = group.doc.get("startup_probe") is None
@@ -152,12 +162,30 @@ class Lifecycle(Reconciler):
         if inst.state == "creating" and inst.process is not None and inst.process.returncode is not None:
             self._on_exit(group, inst, inst.process.returncode, now)
 
-    @staticmethod
-    def _spec(group: Group, inst: Instance) -> ReplicaSpec:
+    async def _spawn(self, group: Group, inst: Instance, now: float) -> None:
+        """Start the instance's container; one that cannot start fails like a container that exits at once."""
         env = group.doc["container"].get("environment_variables") or {}
-        return ReplicaSpec(env=env, gpu_vram_bytes=inst.gpu_vram_bytes, label=f"{group.name}/{inst.id[:8]}")
+        spec = ReplicaSpec(env=env, gpu_vram_bytes=inst.gpu_vram_bytes, label=f"{group.name}/{inst.id[:8]}")
+        try:
+            inst.process = await self.supervisor.spawn(
+                spec, on_line=lambda _, stream, text: self.shipping.line(group, inst, stream, text))
+        except CapacityError as exc:  # no node free here: the instance waits, as it would for capacity
+            print(f"emulator: {spec.label}: {exc}", file=sys.stderr, flush=True)
+            inst.phase_until = now + self.t.restart_backoff_s
+        except SpawnError as exc:
+            print(f"emulator: {spec.label}: {exc}", file=sys.stderr, flush=True)
+            self._event(group, inst, f"Container failed to start: {exc}")
+            self._on_exit(group, inst, 1, now)
+        else:
+            self._event(group, inst, "Container started")
+
+    def _event(self, group: Group, inst: Instance, event: str) -> None:
+        gpu = inst.node.gpu_class if inst.node else None
+        group.log_event(event, inst, self.gpus.names.get(gpu, "") if gpu else "")
 
     def _on_exit(self, group: Group, inst: Instance, code: int, now: float) -> None:
+        if inst.process is not None:
+            self._event(group, inst, f"Container exited with status {code}")
         inst.process = None
         inst.ready = inst.started = False
         policy = group.doc.get("restart_policy", "always")
@@ -249,6 +277,11 @@ class Lifecycle(Reconciler):
         for g in self.store.groups.values():
             for inst in g.instances:
                 self.kill(inst)
+
+    async def shutdown(self) -> None:
+        """Stop the reconciler, every container and the log shipping."""
+        await super().shutdown()
+        await self.shipping.shutdown()
 
 
 def _without_placement(section: Any) -> Any:

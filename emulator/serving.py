@@ -10,9 +10,10 @@ from typing import Any
 import uvicorn
 
 
-def server(app: Any, host: str, port: int) -> uvicorn.Server:
-    """A quiet uvicorn server for one app."""
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+def server(app: Any, host: str, port: int, proxy: bool = False) -> uvicorn.Server:
+    """A quiet uvicorn server for one app; a proxy passes the replica's own date (and no server name) through."""
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=not proxy,
+                                         date_header=not proxy))
 
 
 async def serve_until_stopped(servers: list[uvicorn.Server], cleanup: Callable[[], Awaitable[None]]) -> None:

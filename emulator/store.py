@@ -96,6 +96,7 @@ class Group:
     deleting: bool = False
     rr: int = 0
     allocations: int = 0  # nodes picked so far: spreads instances over the group's GPU classes and countries
+    system_logs: list[dict[str, Any]] = field(default_factory=list)  # GET .../system-logs, newest last
     first_request_at: float | None = None  # wall clock of the gateway's first proxied request (benchmarks)
 
     @property
@@ -105,6 +106,21 @@ class Group:
     @property
     def key(self) -> tuple[str, str, str]:
         return self.org, self.project, self.name
+
+    def log_event(self, event: str, inst: Instance, gpu_class_name: str = "") -> None:
+        """Record a system-log event of one instance (SaladCloud's SystemLog; at most 1,000 are kept)."""
+        res = self.doc["container"]["resources"]
+
+        def within(value: int, low: int, high: int) -> int | None:
+            return value if low <= value <= high else None  # the spec's ranges; outside them the API says null
+
+        self.system_logs.append({
+            "event_name": event[:255], "event_time": now_iso(), "instance_id": inst.id,
+            "machine_id": inst.machine_id, "resource_cpu": within(res["cpu"], 1, 16),
+            "resource_gpu_class": gpu_class_name, "resource_memory": within(res["memory"], 1024, 61440),
+            "resource_storage_amount": within(res.get("storage_amount", 0), 2**30, 268435456000),
+            "version": str(inst.version)})
+        del self.system_logs[:-1000]
 
     def api(self) -> dict[str, Any]:
         """The ContainerGroup JSON with live state counts."""

@@ -5,7 +5,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 spec=${1:-$root/contracts/salad/salad-cloud.yaml}
 out=${2:-$root/components/salad/api_models.py}
-"$root/.venv/bin/datamodel-codegen" --input "$spec" --input-file-type openapi --output "$out" \
+# Errata: where the spec is stricter than the bodies SaladCloud itself publishes and deploys, the published bodies
+# win. Its TGI recipe (contracts/salad/recipe-tgi.container-group.json) sends an HTTP probe with `headers: []`; the
+# spec says minItems 1.
+errata=$(mktemp --suffix=.yaml)
+trap 'rm -f "$errata"' EXIT
+sed '/^    ContainerGroupProbeHttpHeaders:$/,/^    [A-Za-z]/ s/^      minItems: 1$/      minItems: 0/' "$spec" >"$errata"
+[ "$(diff "$spec" "$errata" | grep -c '^>')" = 1 ] || { echo "gen-salad-models: the probe-headers erratum no longer applies" >&2; exit 1; }
+"$root/.venv/bin/datamodel-codegen" --input "$errata" --input-file-type openapi --output "$out" \
   --output-model-type pydantic_v2.BaseModel --target-python-version 3.10 --use-annotated --field-constraints \
   --use-standard-collections --use-union-operator --collapse-root-models --enum-field-as-literal all --use-schema-description \
   --disable-timestamp --formatters black isort --custom-file-header \

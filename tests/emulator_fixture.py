@@ -22,6 +22,7 @@ from tests.engine.harness import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "local-emulator-key"
+ORG, PROJECT = "local-org", "default"  # what `python -m emulator serve` hosts by default
 FAST = {"--allocate-s": "0.2", "--download-s": "0.2", "--load-s": "0.5", "--token-ms": "2"}
 
 
@@ -76,17 +77,19 @@ class Emulator:
                        headers={"Salad-Api-Key": KEY}, timeout=5)
         r.raise_for_status()
 
-    def api(self, org: str = "local-org", project: str = "default") -> httpx.Client:
+    def api(self, org: str = ORG, project: str = PROJECT) -> httpx.Client:
         """A plain HTTP client for the project's API paths (raw bodies and error answers), with the API key."""
         return httpx.Client(base_url=f"{self.base_url}/organizations/{org}/projects/{project}",
                             headers={"Salad-Api-Key": KEY}, timeout=10)
 
-    def client(self, org: str = "local-org", project: str = "default") -> SaladClient:
+    def client(self, org: str = ORG, project: str = PROJECT) -> SaladClient:
         return SaladClient(self.base_url, org, project, KEY, max_attempts=2)
 
     def point_at(self, p: Project, *, secrets: bool = False) -> None:
         """Override only a stack's addresses (and, for stacks without them, its secrets) to use this emulator."""
         p.config("tgi-fleet:salad.base_url", self.base_url, path=True)
+        p.config("tgi-fleet:salad.organization", ORG, path=True)  # the one organization the emulator hosts
+        p.config("tgi-fleet:salad.project", PROJECT, path=True)
         p.config("tgi-fleet:salad.gateway_scheme", "http", path=True)
         p.config("tgi-fleet:salad.gateway_address", self.gateway, path=True)
         p.config("tgi-fleet:secrets.hf_endpoint", self.hub, path=True)

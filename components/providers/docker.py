@@ -9,14 +9,16 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pulumi
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from components.config import FleetConfig
 from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
 from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, service_contract, shm_bytes
 
+LOG_SECRET = "docker_log_secret"
 # The TGI image has no curl or wget: the health check uses its Python.
 HEALTHCHECK = ("import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("
                "'http://127.0.0.1:{port}/health', timeout=5).status == 200 else 1)")
@@ -28,6 +30,20 @@ class DockerSettings(Settings):
     host: str | None = Field(None, description="a DOCKER_HOST value, e.g. ssh://user@gpu-host")
     host_port: int = Field(8080, ge=1, le=65535, description="the host port to publish, 1..65535")
     data_dir: str = Field("/var/lib/tgi-fleet/data", description="host path for the model cache (/data)")
+    log_driver: str | None = Field(
+        None, description="a Docker logging driver that ships the container's logs, e.g. fluentd, gelf, splunk, "
+        "awslogs, syslog (default: the daemon's, usually json-file on the host)")
+    log_opts: dict[str, str] = Field(default_factory=dict, description="the driver's --log-opt options")
+    log_secret_opt: str | None = Field(
+        None, description="the log option that carries a credential (e.g. splunk-token); its value is the secret "
+        "docker_log_secret")
+
+    @model_validator(mode="after")
+    def _secret_opt_not_plain(self) -> DockerSettings:
+        if self.log_secret_opt and self.log_secret_opt in self.log_opts:
+            raise ValueError(f"log_opts.{self.log_secret_opt} is a credential: remove it and set it with `pulumi "
+                             f"config set --secret docker_log_secret <value>`")
+        return self
 
 
 class DockerService(TgiService):
@@ -56,6 +72,10 @@ class DockerService(TgiService):
             provider = docker.Provider(f"{name}-docker", host=dc.host, opts=child)
             child = pulumi.ResourceOptions(parent=self, provider=provider)
         image = docker.RemoteImage(f"{name}-image", name=cfg.image, keep_locally=True, opts=child)
+        log_secret = ctx.secrets.provider.get(LOG_SECRET)
+        log_opts: pulumi.Input[dict[str, str]] | None = dict(dc.log_opts) or None
+        if dc.log_secret_opt and log_secret:
+            log_opts = pulumi.Output.secret({**dc.log_opts, dc.log_secret_opt: log_secret})
         envs = pulumi.Output.secret(secret).apply(
             lambda s: [f"{k}={v}" for k, v in sorted(env.items())] + [f"{k}={v}" for k, v in sorted(s.items())])
         container = docker.Container(
@@ -73,7 +93,10 @@ class DockerService(TgiService):
                 interval="10s", timeout="5s", retries=3, start_period=f"{plan.startup_budget_s}s"),
             restart="unless-stopped",
             memory=cfg.resources.memory_mb,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(additional_secret_outputs=["envs"])),
+            log_driver=dc.log_driver,
+            log_opts=log_opts,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                additional_secret_outputs=["envs", "logOpts"])),
         )
         host = urlparse(dc.host).hostname if dc.host and "://" in dc.host else None
         endpoint = cfg.smoke.endpoint or f"http://{host or '127.0.0.1'}:{dc.host_port}"
@@ -93,6 +116,12 @@ class DockerProvider(HealthReadiness, Provider[DockerSettings]):
     """One Docker host with NVIDIA GPUs: yours, so unpriced."""
 
     settings_model = DockerSettings
+    secret_keys = (LOG_SECRET,)
+
+    def resolve_secrets(self, cfg: FleetConfig, settings: DockerSettings) -> dict[str, str]:
+        from components.secrets import require
+
+        return {LOG_SECRET: require(cfg, LOG_SECRET)} if settings.log_secret_opt else {}
 
     def catalog(self, settings: DockerSettings) -> str:
         return "docker"

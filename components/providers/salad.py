@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from components.config import DnsName
+from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.service import ServiceOutputs, TgiService
 from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 GATEWAY_AUTH_HEADER = "Salad-Api-Key"
 API_KEY = "salad_api_key"
+LOG_SECRET = "salad_log_secret"
 
 
 class SaladSettings(Settings):
@@ -36,9 +38,25 @@ class SaladSettings(Settings):
     request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
     priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
+    update_strategy: Literal["in-place", "blue-green"] = Field(
+        "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
+        "blue-green (a new group per container version; the old one is deleted once the new one passed the smoke "
+        "test; the endpoint moves)")
+    logging: dict[str, Any] | None = Field(
+        None, description="one log destination in the API's shape, e.g. {axiom: {host: api.axiom.co, dataset: tgi}} "
+        "(axiom, datadog, http, new_relic, splunk or tcp); its credential is the secret salad_log_secret")
+    log_secret_aws_secret_id: str | None = Field(
+        None, description="a Secrets Manager secret ARN or name holding the log destination's credential")
     api_key_aws_secret_id: str | None = Field(
         None, description="a Secrets Manager secret ARN or name holding the SaladCloud API key (else salad_api_key)"
     )
+
+    @field_validator("logging")
+    @classmethod
+    def _one_destination(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        from components.salad.log_shipping import check
+
+        return check(v) if v is not None else None
 
     def api(self) -> dict[str, Any]:
         """The plain API description the dynamic resources carry (no secrets)."""
@@ -50,7 +68,7 @@ class SaladService(TgiService):
     """The container group, with the gateway URL and the instance API as readiness source."""
 
     def __init__(self, name: str, ctx: BuildContext[SaladSettings], opts: pulumi.ResourceOptions | None = None):
-        from components.salad.body import container_group_spec
+        from components.salad.body import container_group_spec, version_digest
         from components.salad.resource import ContainerGroup
 
         cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
@@ -62,7 +80,15 @@ class SaladService(TgiService):
         api = s.api()
         key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
         spec = container_group_spec(cfg, plan, env, priority=s.priority, country_codes=s.country_codes,
-                                    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}")
+                                    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}", logging=s.logging)
+        log_secret = ctx.secrets.provider.get(LOG_SECRET)
+        if s.update_strategy == "blue-green":
+            if len(name) > 56:
+                raise PlanError(f"tgi-fleet:name = {name!r}: the blue-green strategy appends a 7-character version "
+                                f"to the group name, and SaladCloud names have at most 63. Fix: at most 56 "
+                                f"characters, or tgi-fleet:salad.update_strategy: in-place.")
+            # One group per container version: a versioned change is a new group beside the old one.
+            spec["name"] = f"{name}-{version_digest(spec, sorted(secret_env))}"
         group = ContainerGroup(
             name,
             api=api,
@@ -70,6 +96,7 @@ class SaladService(TgiService):
             spec=spec,
             gpu_class_names=[o.name for o in plan.gpu_classes],
             secret_env=pulumi.Output.secret(secret_env),
+            log_secret=pulumi.Output.secret(log_secret) if log_secret else None,
             opts=self.child_opts,
         )
         spec_hash = hashlib.sha256(json.dumps([spec, sorted(secret_env)], sort_keys=True).encode()).hexdigest()[:12]
@@ -95,7 +122,8 @@ class SaladService(TgiService):
             plain_headers=plain_headers,
             auth_hint={"header": GATEWAY_AUTH_HEADER, "env": "SALAD_API_KEY", "value_hint": "$SALAD_API_KEY"}
             if cfg.gateway.auth else None,
-            extras={"container_group_id": group.group_id, "container_group_status": group.status,
+            # The status the create/update call answered; the stack output `status` is read after the smoke test.
+            extras={"container_group_id": group.group_id, "container_group_status_at_deploy": group.status,
                     "access_domain": group.dns},
         ))
 
@@ -104,18 +132,25 @@ class SaladProvider(Provider[SaladSettings]):
     """SaladCloud's public API: interruptible consumer GPUs priced per class."""
 
     settings_model = SaladSettings
-    secret_keys = (API_KEY,)
+    secret_keys = (API_KEY, LOG_SECRET)
     interruptible = True
 
     def catalog(self, settings: SaladSettings) -> str:
         return "salad"
 
     def resolve_secrets(self, cfg: FleetConfig, settings: SaladSettings) -> dict[str, str]:
-        if settings.api_key_aws_secret_id:
-            from components.secrets import aws_secret
+        from components.salad.log_shipping import needs_secret
+        from components.secrets import aws_secret, require
 
-            return {API_KEY: aws_secret(cfg, settings.api_key_aws_secret_id, API_KEY)}
-        return super().resolve_secrets(cfg, settings)
+        def one(key: str, aws_id: str | None, required: bool) -> dict[str, str]:
+            if aws_id:
+                return {key: aws_secret(cfg, aws_id, key)}
+            if required or cfg.provider_secrets.get(key):
+                return {key: require(cfg, key)}
+            return {}
+
+        return {**one(API_KEY, settings.api_key_aws_secret_id, True),
+                **one(LOG_SECRET, settings.log_secret_aws_secret_id, needs_secret(settings.logging))}
 
     def build(self, name: str, ctx: BuildContext[SaladSettings]) -> TgiService:
         return SaladService(name, ctx)

@@ -2055,7 +2055,7 @@ class ContainerGroupProbeHttp(BaseModel):
         Field(
             description='A collection of HTTP header name-value pairs used for configuring requests and responses in container group endpoints. Each header consists of a name and its corresponding value.',
             max_length=50,
-            min_length=1,
+            min_length=0,
             title='HTTP Headers',
         ),
     ]

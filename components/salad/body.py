@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +39,21 @@ def startup_probe(port: int, budget_s: int) -> dict[str, Any]:
                        success_threshold=1, failure_threshold=MAX_FAILURES)
 
 
+def version_digest(spec: dict[str, Any], secret_env_names: list[str]) -> str:
+    """6 hex digits that change exactly when SaladCloud would make a new container version.
+
+    Image, command, env (secret values by name only), probes and the gateway make a version; replicas, the
+    display name and resources do not (SaladCloud's deployment-strategies guide).
+    """
+    c = spec["container"]
+    versioned = [c.get("image"), c.get("command"), c.get("environment_variables"), sorted(secret_env_names),
+                 *(spec.get(k) for k in ("readiness_probe", "startup_probe", "liveness_probe", "networking"))]
+    return hashlib.sha256(json.dumps(versioned, sort_keys=True).encode()).hexdigest()[:6]
+
+
 def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, priority: str = "high",
-                         country_codes: list[str] | None = None, owner: str | None = None) -> dict[str, Any]:
+                         country_codes: list[str] | None = None, owner: str | None = None,
+                         logging: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ContainerGroupPrototype as JSON, less the GPU class ids (resolved by name at create) and secrets.
 
     owner: the stack that makes the group ("project/stack"), carried as TGI_FLEET_OWNER so that a create whose
@@ -75,6 +90,8 @@ def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, p
     }
     if country_codes:
         spec["country_codes"] = country_codes
+    if logging:  # the destination without its credential (the resource adds that as a secret input)
+        spec["container"]["logging"] = logging
     if cfg.gateway.enabled:
         spec["networking"] = {
             "protocol": "http",
@@ -88,12 +105,18 @@ def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, p
     return spec
 
 
-def to_prototype(spec: dict[str, Any], gpu_class_ids: list[str], secret_env: dict[str, str]) -> ContainerGroupPrototype:
-    """Validate the final request body (ids and secret env filled in) against the API's own model."""
+def to_prototype(spec: dict[str, Any], gpu_class_ids: list[str], secret_env: dict[str, str],
+                 log_secret: str | None = None) -> ContainerGroupPrototype:
+    """Validate the final request body (ids, secret env and the log destination's credential filled in) against
+    the API's own model."""
     # The generated models take ~0.1 s to build; only create/update need them, never a preview.
     from components.salad.api_models import ContainerGroupPrototype
 
     body = {**spec, "container": {**spec["container"]}}
     body["container"]["environment_variables"] = {**spec["container"]["environment_variables"], **secret_env}
     body["container"]["resources"] = {**spec["container"]["resources"], "gpu_classes": gpu_class_ids}
+    if spec["container"].get("logging"):
+        from components.salad.log_shipping import with_secret
+
+        body["container"]["logging"] = with_secret(spec["container"]["logging"], log_secret)
     return ContainerGroupPrototype.model_validate(body)

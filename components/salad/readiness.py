@@ -27,3 +27,8 @@ class SaladInstances:
         if len(current) < len(instances):
             detail += f"; {len(instances) - len(current)} of an older version"
         return ReadyCount(ready, len(current), detail)
+
+    def status(self) -> str:
+        """The group's status as the API reports it now (running, deploying, stopped, ...)."""
+        group = self.client.get_group(self.group)
+        return "deleted" if group is None else str(group.current_state.status)

@@ -33,7 +33,7 @@ prepare_provider_process()
 # it to another API, organization or project.
 REPLACE_API_KEYS = ("base_url", "organization", "project")
 DELETE_WAIT_S = 120.0
-SECRET_OUTPUTS = ["api_key", "secret_env"]
+SECRET_OUTPUTS = ["api_key", "secret_env", "log_secret"]
 
 
 def _client(props: dict[str, Any], max_attempts: int = 6) -> SaladClient:
@@ -100,7 +100,7 @@ def _prototype(client: SaladClient, props: dict[str, Any]) -> tuple[list[str], C
     from components.salad.client import resolve_gpu_class_ids
 
     ids = resolve_gpu_class_ids(client.list_gpu_classes(), props["gpu_class_names"])
-    return ids, to_prototype(props["spec"], ids, props.get("secret_env") or {})
+    return ids, to_prototype(props["spec"], ids, props.get("secret_env") or {}, props.get("log_secret"))
 
 
 def _adopt(client: SaladClient, prototype: ContainerGroupPrototype) -> ApiGroup:
@@ -173,7 +173,7 @@ class ContainerGroupProvider(ResourceProvider):
         replaces = [f"api.{k}" for k in REPLACE_API_KEYS if _get(olds, ("api", k)) != _get(news, ("api", k))]
         _, refused = split(merge_diff(olds.get("spec") or {}, news["spec"]))
         replaces += [f"spec.{path}" for path in refused]
-        changes = [k for k in ("spec", "gpu_class_names", "api_key") if olds.get(k) != news.get(k)]
+        changes = [k for k in ("spec", "gpu_class_names", "api_key", "log_secret") if olds.get(k) != news.get(k)]
         if olds.get("secret_env_digest") != secret_digest(news.get("secret_env") or {}):
             changes.append("secret_env")
         if not replaces:
@@ -184,8 +184,11 @@ class ContainerGroupProvider(ResourceProvider):
                 replaces.append("status")
             elif live == "stopped":
                 changes.append("status")
-        return DiffResult(changes=bool(changes or replaces), replaces=replaces,
-                          delete_before_replace=True)  # the name is the id: the old group must go first
+        # The name is the id: a replacement of the same name must delete the old group first; a new name (the
+        # blue-green strategy names each container version) makes the new group first and deletes the old one
+        # only after everything that depends on it (the smoke test) passed.
+        same_name = (olds.get("spec") or {}).get("name") == news["spec"]["name"]
+        return DiffResult(changes=bool(changes or replaces), replaces=replaces, delete_before_replace=same_name)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from components.salad.body import to_prototype
@@ -193,7 +196,8 @@ class ContainerGroupProvider(ResourceProvider):
 
         with _client(news) as client:
             ids, wanted = _prototype(client, news)
-            before = to_prototype(olds["spec"], olds.get("gpu_class_ids") or [], olds.get("secret_env") or {})
+            before = to_prototype(olds["spec"], olds.get("gpu_class_ids") or [], olds.get("secret_env") or {},
+                                  olds.get("log_secret"))
             # Only what changed: naming the container in a patch makes a new version and restarts every replica.
             patch, _ = split(merge_diff(_body(before), _body(wanted)))
             group = client.patch_group(id_, patch) if patch else client.get_group(id_)
@@ -239,11 +243,12 @@ class ContainerGroup(Resource):
         spec: dict[str, Any],
         gpu_class_names: list[str],
         secret_env: pulumi.Input[dict[str, str]],
+        log_secret: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "api": api, "api_key": api_key, "spec": spec, "gpu_class_names": gpu_class_names,
-            "secret_env": secret_env,
+            "secret_env": secret_env, "log_secret": log_secret,
             **dict.fromkeys(("group_id", "gpu_class_ids", "status", "version", "dns", "access_url",
                              "running_count", "allocating_count", "creating_count", "secret_env_digest")),
         }

@@ -23,9 +23,20 @@ class ReadyCount:
 
 
 class ReadinessSource(Protocol):
-    """Something that can count ready replicas."""
+    """Something that can count ready replicas (and may say the deployment's status: see status_of)."""
 
     def count(self) -> ReadyCount: ...
+
+
+def status_of(source: ReadinessSource, count: ReadyCount) -> str:
+    """The deployment's status now: the source's own `status()` when it has one, else from the count."""
+    status = getattr(source, "status", None)
+    if callable(status):
+        try:
+            return str(status())
+        except ApiError:
+            pass
+    return "serving" if count.ready else "not serving"
 
 
 class HttpHealth:
@@ -41,6 +52,11 @@ class HttpHealth:
         except httpx.TransportError as exc:
             return ReadyCount(0, 1, f"{self.url}: {type(exc).__name__}")
         return ReadyCount(int(r.status_code == 200), 1, f"{self.url}: HTTP {r.status_code}")
+
+    def status(self) -> str:
+        """'serving' while /health answers 200, else what it answers."""
+        count = self.count()
+        return "serving" if count.ready else count.detail
 
 
 def source_from(spec: dict[str, Any]) -> ReadinessSource:

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.shutdown import prepare_provider_process
 
@@ -20,7 +20,7 @@ prepare_provider_process()
 
 OUTPUT_KEYS = ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s", "ready_replicas",
                "readiness_to_first_request_ms", "readiness_calls_per_min", "requests", "curl_example",
-               "openai_example")
+               "openai_example", "status")
 
 
 def _transient(exc: BaseException) -> bool:
@@ -58,14 +58,15 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
 
     from components import http
     from components.smoke.chat import Measurement, SmokeFailure, chat, percentile, probe_request
-    from components.smoke.readiness import source_from, wait_ready
+    from components.smoke.readiness import source_from, status_of, wait_ready
 
     retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
                      wait=wait_exponential(multiplier=0.5, max=4), reraise=True)
     chat_retrying, probe_retrying = retrying(chat), retrying(probe_request)
     knobs = props["knobs"]
     log = pulumi.log.info
-    waited = wait_ready(source_from(props["readiness"]), int(props["min_ready"]), float(props["timeout_s"]), log)
+    source = source_from(props["readiness"])
+    waited = wait_ready(source, int(props["min_ready"]), float(props["timeout_s"]), log)
     ready_at = waited.ready_at
     endpoint = props["endpoint"].rstrip("/")
     url = f"{endpoint}/v1/chat/completions"
@@ -110,7 +111,8 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     log(f"smoke: {len(results)} chat completions OK via {endpoint}: TTFT p50 {summary['ttft_ms_p50']} ms, "
         f"latency p95 {summary['latency_ms_p95']} ms, {summary['tokens_per_s']} tokens/s")
     curl, py = examples(endpoint, props["model"], props.get("auth_hint"), props.get("plain_headers") or {})
-    return {**summary, "curl_example": curl, "openai_example": py}
+    # Read at the end of the update, after the wait and the requests (not the status the create returned).
+    return {**summary, "curl_example": curl, "openai_example": py, "status": status_of(source, waited.count)}
 
 
 def _healthy(props: dict[str, Any]) -> bool:
@@ -143,6 +145,19 @@ class SmokeTestProvider(ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs={**news, **self._run(news)})
 
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """`pulumi refresh`: the deployment's status and ready replicas now (the measurements stay as measured)."""
+        from components.errors import ApiError
+        from components.smoke.readiness import source_from, status_of
+
+        try:
+            source = source_from(props["readiness"])
+            count = source.count()
+            return ReadResult(id_=id_, outs={**props, "ready_replicas": count.ready,
+                                             "status": status_of(source, count)})
+        except (ApiError, KeyError, TypeError):
+            return ReadResult(id_=id_, outs=props)
+
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
         from components.smoke.chat import SmokeFailure
@@ -166,6 +181,8 @@ class SmokeTest(Resource):
     readiness_calls_per_min: pulumi.Output[float]
     curl_example: pulumi.Output[str]
     openai_example: pulumi.Output[str]
+    status: pulumi.Output[str]
+    ready_replicas: pulumi.Output[int]
 
     def __init__(
         self,

@@ -58,7 +58,7 @@ async def serve(args: argparse.Namespace) -> None:
                         timings, s3, args.rate_limit)
         baseten.lifecycle.start()
         servers = [server(baseten.api, args.host, args.port),
-                   server(baseten.inference, args.host, args.inference_port)]
+                   server(baseten.inference, args.host, args.inference_port, proxy=True)]
         print(f"emulator: Baseten API on http://127.0.0.1:{args.port}, inference hosts on "
               f"http://127.0.0.1:{args.inference_port}, S3 on {s3}, API key {args.api_key!r}", flush=True)
 

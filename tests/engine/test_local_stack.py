@@ -30,7 +30,9 @@ def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> N
     assert "smoke: 4 chat completions OK" in up.stdout, up.stdout
     out = local.outputs()
     assert out["endpoint"] == f"http://{emulator.gateway}"
-    assert out["container_group_status"] in ("running", "deploying")
+    # Read after the wait: all replicas are running (the create itself answered "deploying").
+    assert out["status"] == "running" and out["ready_replicas"] == 3
+    assert out["container_group_status_at_deploy"] == "deploying"
     assert out["smoke"]["ttft_ms_p95"] <= 2000 and out["smoke"]["tokens_per_s"] > 0
     assert out["limits"] == {"max_input_tokens": 4000, "max_total_tokens": 4096, "max_batch_prefill_tokens": 4096,
                              "num_shard": 1}
@@ -53,6 +55,13 @@ def test_local_stack_up_refresh_destroy(local: Project, emulator: Emulator) -> N
     assert "error" not in refresh.stdout.lower()
     second = local.run("preview", "--diff")
     assert "to update" not in second.stdout and "to replace" not in second.stdout, second.stdout
+
+    # Stopped out of band: refresh records it in the status the smoke test read (and in the group's own).
+    emulator.client().stop_group("tgi-local")
+    local.run("refresh", "--yes", "--skip-preview")
+    state = json.loads(local.export())["deployment"]["resources"]
+    smoke = next(r for r in state if r["urn"].endswith("::tgi-local-smoke"))
+    assert (smoke["outputs"]["status"], smoke["outputs"]["ready_replicas"]) == ("stopped", 0)
 
     local.run("destroy", "--yes", "--skip-preview")
     assert emulator.wait_empty() == {"groups": [], "processes": []}

@@ -107,3 +107,20 @@ def test_policies_pass_and_fail_on_the_docker_contract(recorder: Recorder) -> No
 def test_several_replicas_on_one_host_is_a_clear_error(recorder: Recorder) -> None:
     with pytest.raises(PlanError, match="tgi-fleet:replicas = 2: a Docker host runs one TGI container"):
         build(config(replicas=2))
+
+
+@pulumi.runtime.test
+def test_log_driver_ships_logs_with_its_credential_as_a_secret(recorder: Recorder) -> Any:
+    docker = {"host_port": 8080, "log_driver": "splunk", "log_secret_opt": "splunk-token",
+              "log_opts": {"splunk-url": "https://splunk.example:8088"}}
+    cfg = stack_config({"provider": "docker", "name": "tgi-logs", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
+                        "gpu": {"name": "A10G"}, "smoke": {"enabled": False}, "docker": docker},
+                       {"hf_token": HF, "docker_log_secret": "splunk-hec-token"})
+    service = build(cfg)
+
+    def check(_: Any) -> None:
+        c = next(i for t, _, i in recorder.resources if t == "docker:index/container:Container")
+        assert c["logDriver"] == "splunk" and is_secret(c["logOpts"])
+        assert unwrap(c["logOpts"]) == {"splunk-url": "https://splunk.example:8088", "splunk-token": "splunk-hec-token"}
+
+    return service.outputs.trigger.apply(check)

@@ -21,3 +21,8 @@ class BasetenReplicas:
         ready = deployment.active_replica_count if deployment.status == ACTIVE else 0
         return ReadyCount(ready, total, f"deployment {deployment.id} {deployment.status}, "
                                         f"{deployment.active_replica_count} active replica(s)")
+
+    def status(self) -> str:
+        """Baseten's status of the production deployment (the smoke stage's `status` output)."""
+        deployment = self.client.get_deployment(self.model_id, "production")
+        return deployment.status if deployment is not None else "NO_PRODUCTION_DEPLOYMENT"

@@ -1,0 +1,69 @@
+"""The simulated TGI's launcher settings, read from the environment as TGI reads them, plus its TGI_SIM_* knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Settings:
+    """TGI launcher settings from the environment."""
+
+    model_id: str
+    max_input_tokens: int
+    max_total_tokens: int
+    max_batch_prefill_tokens: int
+    max_concurrent_requests: int
+    max_client_batch_size: int
+    num_shard: int
+    quantize: str
+    dtype: str
+    payload_limit: int
+    compute_type: str
+    load_s: float
+    token_ms: float
+    vram_bytes: int | None
+    faults: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Settings:
+        total = int(env.get("MAX_TOTAL_TOKENS", "4096"))
+        max_input = int(env.get("MAX_INPUT_TOKENS", str(total - 1)))
+        faults = {}
+        for item in filter(None, (f.strip() for f in env.get("TGI_SIM_FAULTS", "").split(","))):
+            key, _, value = item.partition(":")
+            faults[key] = value
+        vram = env.get("TGI_SIM_GPU_VRAM_BYTES")
+        return cls(
+            model_id=env.get("MODEL_ID", "bigscience/bloom-560m"),
+            max_input_tokens=max_input,
+            max_total_tokens=total,
+            max_batch_prefill_tokens=int(env.get("MAX_BATCH_PREFILL_TOKENS", str(max_input + 50))),
+            max_concurrent_requests=int(env.get("MAX_CONCURRENT_REQUESTS", "128")),
+            max_client_batch_size=int(env.get("MAX_CLIENT_BATCH_SIZE", "4")),
+            num_shard=int(env.get("NUM_SHARD", "1")),
+            quantize=env.get("QUANTIZE", "none"),
+            dtype=env.get("DTYPE", "float16"),
+            payload_limit=int(env.get("PAYLOAD_LIMIT", "2000000")),  # bytes; the router answers 413 above it
+            compute_type=env.get("COMPUTE_TYPE", "gpu+optimized"),
+            load_s=float(env.get("TGI_SIM_LOAD_S", "3")),
+            token_ms=float(faults.get("slow_tokens") or env.get("TGI_SIM_TOKEN_MS", "5")),
+            vram_bytes=int(vram) if vram else None,
+            faults=faults,
+        )
+
+
+def required_vram(s: Settings) -> int | None:
+    """What the sizing recommender says one shard needs; None for models it cannot size offline.
+
+    Only the models shipped with tgi-fleet: load_model would ask the Hugging Face Hub about any other, and the
+    emulator's traffic never leaves loopback."""
+    from components.catalog.models import load_model, shipped_models
+    from components.sizing.memory import estimate_memory
+
+    if s.model_id not in shipped_models():
+        return None
+    arch = load_model(s.model_id)
+    return estimate_memory(arch, dtype=s.dtype, quantize=s.quantize,  # type: ignore[arg-type]
+                           max_total_tokens=s.max_total_tokens,
+                           max_batch_prefill_tokens=s.max_batch_prefill_tokens, num_shard=s.num_shard).min_vram_bytes

@@ -1,0 +1,45 @@
+"""Updates without an outage: a replica-count change restarts nothing; the blue-green strategy brings a new
+container version up beside the old one and deletes the old group only after the new one passed the smoke test."""
+
+from __future__ import annotations
+
+from tests.emulator_fixture import Emulator
+from tests.engine.harness import Project
+from tests.probe import probing
+
+
+def test_scale_down_restarts_nothing(local: Project, emulator: Emulator) -> None:
+    local.run("up", "--yes", "--skip-preview")
+    dns = local.outputs()["access_domain"]
+    before = {p["pid"] for p in emulator.status()["processes"]}
+    assert len(before) == 3
+    local.config("tgi-fleet:replicas", "2")
+    local.config("tgi-fleet:smoke.min_ready_replicas", "2", path=True)
+    with probing(emulator, dns) as probe:
+        local.run("up", "--yes", "--skip-preview")
+    after = {p["pid"] for p in emulator.status()["processes"]}
+    assert len(after) == 2 and after <= before, "the two replicas left are the ones that were running"
+    assert probe.ticks > 10 and probe.failed == [], f"{len(probe.failed)} of {probe.ticks} probes failed"
+
+
+def test_blue_green_moves_to_a_proven_group_without_an_outage(local: Project, emulator: Emulator) -> None:
+    local.config("tgi-fleet:salad.update_strategy", "blue-green", path=True)
+    local.run("up", "--yes", "--skip-preview")
+    blue = local.outputs()["access_domain"]
+    blue_group = local.outputs()["container_group_id"]
+    [blue_name] = [g["name"] for g in emulator.status()["groups"]]
+    local.config("tgi-fleet:extra_env", '{"PAYLOAD_LIMIT": "3000000"}')  # a new container version
+    with probing(emulator, blue, follow=True) as probe:
+        up = local.run("up", "--yes", "--skip-preview")
+    green = local.outputs()["access_domain"]
+    assert green != blue and local.outputs()["container_group_id"] != blue_group
+    assert "smoke: 4 chat completions OK" in up.stdout
+    # The new group was created, proven, and only then the old one deleted.
+    lines = up.stdout.splitlines()
+    created = next(i for i, line in enumerate(lines) if "created replacement" in line)
+    deleted = next(i for i, line in enumerate(lines) if "deleted original" in line)
+    smoke = next(i for i, line in enumerate(lines) if "tgi-local-smoke" in line and "updated" in line)
+    assert created < smoke < deleted, up.stdout
+    [green_name] = [g["name"] for g in emulator.status()["groups"]]  # the old group is gone
+    assert green_name != blue_name and green_name.startswith("tgi-local-") and green.startswith(green_name)
+    assert probe.failed == [], f"{len(probe.failed)} of {probe.ticks} probes found no group answering"

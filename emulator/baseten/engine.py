@@ -22,7 +22,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from fastapi.routing import APIRoute
 
-from emulator.replica import Settings, create_app, error
+from emulator.replica import Settings, create_app
+from emulator.replica.app import error
+from emulator.replica.engine import TgiError
 
 PREDICT_PATH = "/v1/models/model:predict"  # what truss's server answers; Baseten's /predict reaches it
 OPENAI_ROUTES = frozenset({"/health", "/v1/models", "/v1/chat/completions", "/metrics"})
@@ -63,10 +65,10 @@ def create_engine_app(settings: Settings) -> FastAPI:
         try:
             body = json.loads(await request.body())
         except json.JSONDecodeError as exc:
-            return error(400, f"the body is not JSON: {exc}", "validation")
+            return error(TgiError(400, f"the body is not JSON: {exc}", "validation"))
         translated = chat_body(body if isinstance(body, dict) else {}, settings.model_id)
         if isinstance(translated, str):
-            return error(400, translated, "validation")
+            return error(TgiError(400, translated, "validation"))
         payload = json.dumps(translated).encode()
 
         async def receive() -> dict[str, Any]:

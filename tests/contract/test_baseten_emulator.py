@@ -241,3 +241,20 @@ def test_truss_archive_is_what_truss_push_uploads() -> None:
 def test_fixture_ports_are_loopback(baseten: BasetenEmulator, tmp_path: Path) -> None:
     for url in (baseten.base_url, baseten.inference, baseten.s3):
         assert url.startswith("http://127.0.0.1:")
+
+
+def test_the_official_openai_client_talks_to_the_openai_route(baseten: BasetenEmulator) -> None:
+    from openai import OpenAI
+
+    model_id, dep_id = push(baseten, "openai-route", mistral_truss())
+    statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
+    sdk(baseten).api.post_models_deployments_promote(model_id=model_id, deployment_id=dep_id,
+                                                     request=PromoteRequest())
+    client = OpenAI(base_url=f"{baseten.inference}/environments/production/sync/v1", api_key="unused",
+                    default_headers={"Authorization": f"Api-Key {KEY}", "Host": f"model-{model_id}.api.baseten.co"})
+    answer = client.chat.completions.create(model="tgi", max_tokens=8,
+                                            messages=[{"role": "user", "content": "What is Deep Learning?"}])
+    assert answer.choices[0].message.content and answer.usage is not None and answer.usage.completion_tokens <= 8
+    chunks = list(client.chat.completions.create(model="tgi", max_tokens=8, stream=True,
+                                                 messages=[{"role": "user", "content": "hi"}]))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)

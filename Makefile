@@ -5,8 +5,8 @@ PY := .venv/bin/python
 # Every preview and up runs the policy pack (POLICY_CONFIG=file.json passes its thresholds).
 POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
-.PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render emulator dstack-config \
-	dstack-server dstack-server-stop
+.PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render truss emulator \
+	baseten-demo baseten-demo-down dstack-config dstack-server dstack-server-stop
 
 # Setup builds what the task needs: the engine for everything (all `make demo` waits for), actionlint for lint,
 # the Kubernetes provider plugin for Kubernetes stacks and for the tests.
@@ -61,6 +61,18 @@ destroy:
 render:
 	@scripts/setup.sh --stack $(or $(filter-out local,$(STACK)),k8s-prod)
 	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod) $(ARGS)
+
+# Baseten against the local Baseten emulator: start it, `pulumi up --stack STACK` (baseten-mistral, baseten-mixtral),
+# smoke-test; baseten-demo-down destroys the stack and stops the emulator.
+baseten-demo: setup
+	@scripts/baseten-demo.sh up $(or $(filter-out local,$(STACK)),baseten-mistral)
+
+baseten-demo-down: setup
+	@scripts/baseten-demo.sh down $(or $(filter-out local,$(STACK)),baseten-mistral)
+
+# Baseten: write the truss (config.yaml) that STACK (baseten-mistral, baseten-mixtral) pushes to rendered/STACK-truss.
+truss: setup
+	@$(PY) -m components.providers.baseten truss $(or $(filter-out local,$(STACK)),baseten-mistral)
 
 emulator: setup
 	$(PY) -m emulator serve

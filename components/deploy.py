@@ -68,6 +68,7 @@ def deploy() -> None:
             auth_hint=out.auth_hint,
             plain_headers=out.plain_headers,
             tgi_routes=out.tgi_routes,
+            probes=out.probes,
             opts=pulumi.ResourceOptions(parent=service),
         )
         pulumi.export("smoke", {k: getattr(test, k) for k in

@@ -10,12 +10,17 @@ import email.utils
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, stop_after_delay
 
+from components.errors import ApiError
+
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", bound="JsonApi")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 60.0
@@ -81,3 +86,79 @@ def retrying(retryable: Callable[[BaseException], bool], *, max_attempts: int = 
         reraise=True,
     )
     return decorate
+
+
+def excerpt(response: httpx.Response, limit: int = 200) -> str:
+    """A one-line excerpt of an error body that is not the API's own JSON (an HTML proxy page, say)."""
+    text = " ".join(response.text.split())
+    return (text[:limit] + "…") if len(text) > limit else (text or response.reason_phrase)
+
+
+def whole_numbers(value: Any) -> Any:
+    """JSON with 512.0 back as 512: Pulumi hands dynamic providers every number as a float; servers are typed."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
+
+
+class JsonApi:
+    """What a typed JSON API client shares: requests with timeouts and retries (Retry-After honoured), answers
+    parsed into models, failures as the service's ApiError. A subclass sets `error` and says in `failed` how an
+    error answer reads (its message, hints)."""
+
+    error: ClassVar[type[ApiError]] = ApiError
+
+    def __init__(self, base_url: str, headers: dict[str, str], *, timeout: httpx.Timeout, transport:
+                 httpx.BaseTransport | None, max_attempts: int, max_delay_s: float) -> None:
+        self._http = client(base_url, headers=headers, timeout=timeout, transport=transport)
+        self._retrying = retrying(self._retryable, max_attempts=max_attempts, max_delay_s=max_delay_s)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _retryable(self, exc: BaseException) -> bool:
+        if isinstance(exc, httpx.TransportError):
+            return True
+        return isinstance(exc, self.error) and exc.status in RETRY_STATUSES
+
+    def failed(self, operation: str, response: httpx.Response) -> ApiError:
+        """The error an error answer means (the service's detail and hints)."""
+        return self.error(operation, response.status_code, excerpt(response))
+
+    def _error(self, operation: str, response: httpx.Response) -> ApiError:
+        """`failed`, carrying the Retry-After delay for the retry loop when the answer is a retryable one."""
+        err = self.failed(operation, response)
+        if response.status_code in RETRY_STATUSES:
+            err.delay = retry_after_seconds(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        return err
+
+    def _send(self, operation: str, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, path, **kwargs)
+        if response.status_code in ok:
+            return response
+        raise self._error(operation, response)
+
+    def _call(self, operation: str, method: str, path: str, ok: tuple[int, ...] = (200,),
+              **kwargs: Any) -> httpx.Response:
+        send: Callable[..., httpx.Response] = self._retrying(self._send)
+        try:
+            return send(operation, method, path, ok, **kwargs)
+        except httpx.TransportError as exc:
+            raise self.error(operation, None, f"{type(exc).__name__}: {exc}") from exc
+
+    def _parse(self, model: type[M], response: httpx.Response, operation: str) -> M:
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise self.error(operation, response.status_code, f"unexpected response body: {exc}") from None

@@ -22,6 +22,9 @@ class ServiceOutputs:
     plain_headers: pulumi.Output[dict[str, str]] = field(default_factory=lambda: pulumi.Output.from_input({}))
     auth_hint: dict[str, str] | None = None  # header name + env var for copy-paste examples
     tgi_routes: bool = True  # the endpoint serves TGI's own routes too (/generate): the smoke stage checks them
+    # Further requests the smoke stage sends after the chat completions: [{"name", "url", "body"}] (a provider's
+    # own route, e.g. Baseten's predict), each POSTed with the headers and expected to answer 200 with a body.
+    probes: pulumi.Input[list[dict[str, Any]]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)  # provider-specific stack outputs
 
 

@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from emulator.api import create_app
 from emulator.cloud import Cloud
 from emulator.gateway import create_gateway
 from emulator.lifecycle import Timings
 from emulator.procs import ServerExited, wait_until_up
+from emulator.serving import serve_until_stopped, server
 
 DEFAULT_KEY = "local-emulator-key"
 
@@ -82,30 +82,11 @@ async def _serve(args: argparse.Namespace) -> None:
                   replica_quota=args.replica_quota, organization=args.organization,
                   projects=tuple(args.projects or ["default"]))
     cloud.start_reconciler()
-    servers = [
-        uvicorn.Server(uvicorn.Config(create_app(cloud, args.api_key, args.rate_limit), host=args.host,
-                                      port=args.port, log_level="warning")),
-        # The gateway passes the replica's own date (and no server name): it adds neither of its own.
-        uvicorn.Server(uvicorn.Config(create_gateway(cloud, args.api_key), host=args.host,
-                                      port=args.gateway_port, log_level="warning", server_header=False,
-                                      date_header=False)),
-    ]
-    loop = asyncio.get_running_loop()
-
-    def stop() -> None:
-        for server in servers:
-            server.should_exit = True
-
-    # Each uvicorn server captures SIGTERM/SIGINT while it serves and re-raises it as it ends, so one signal
-    # stops them in turn; this handler takes the last re-raise, letting cloud.shutdown() below kill the replicas.
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop)
+    servers = [server(create_app(cloud, args.api_key, args.rate_limit), args.host, args.port),
+               server(create_gateway(cloud, args.api_key), args.host, args.gateway_port, proxy=True)]
     print(f"emulator: SaladCloud API on {_base(args)}/api/public, gateway on http://127.0.0.1:{args.gateway_port}, "
           f"API key {args.api_key!r}", flush=True)
-    try:
-        await asyncio.gather(*(s.serve() for s in servers))
-    finally:
-        await cloud.shutdown()
+    await serve_until_stopped(servers, cloud.shutdown)
 
 
 def serve(args: argparse.Namespace) -> int:

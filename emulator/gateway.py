@@ -6,21 +6,16 @@ Enforces Salad-Api-Key when the group's networking.auth is on, and balances acro
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
 
 from emulator.cloud import Cloud
+from emulator.forward import forward, proxy_app
 from emulator.store import Instance
-
-HOP_HEADERS = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                         "content-length", "salad-api-key"})
 
 
 def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
@@ -50,35 +45,11 @@ def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
                                           "readiness probe"}, status_code=503)
         if group.first_request_at is None:
             group.first_request_at = time.time()
-        # The body streams through as it arrives (its length kept): the replica, as TGI does, refuses what is over
-        # its PAYLOAD_LIMIT; the gateway never holds a whole body.
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS - {"content-length"}}
-        url = f"http://127.0.0.1:{inst.port}{request.url.path}"
-        if request.url.query:
-            url += f"?{request.url.query}"
-        upstream_req = client.build_request(request.method, url, headers=headers, content=request.stream())
         inst.connections += 1
-        try:
-            upstream = await client.send(upstream_req, stream=True)
-        except httpx.HTTPError as exc:
+
+        def done() -> None:
             inst.connections -= 1
-            return JSONResponse({"error": f"bad gateway: {type(exc).__name__}"}, status_code=502)
 
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in upstream.aiter_raw():
-                    yield chunk
-            finally:
-                await upstream.aclose()
-                inst.connections -= 1
+        return await forward(client, request, inst.port, request.url.path, done, drop=frozenset({"salad-api-key"}))
 
-        out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
-        return StreamingResponse(body(), status_code=upstream.status_code, headers=out_headers)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await client.aclose()
-
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
-    return Starlette(routes=[Route("/{path:path}", proxy, methods=methods)], lifespan=lifespan)
+    return proxy_app(client, proxy)

@@ -16,6 +16,7 @@ import httpx
 
 from emulator.gpus import GpuClasses
 from emulator.logship import LogShipping
+from emulator.reconciler import Reconciler
 from emulator.store import Group, Instance, Node, Store
 from emulator.supervisor import CapacityError, ReplicaSpec, SpawnError, Supervisor, port_open
 
@@ -40,26 +41,13 @@ class Timings:
         return {"TGI_SIM_LOAD_S": str(self.load_s), "TGI_SIM_TOKEN_MS": str(self.token_ms)}
 
 
-class Lifecycle:
+class Lifecycle(Reconciler):
     """One reconcile pass every 100 ms over every group in the store."""
 
     def __init__(self, store: Store, supervisor: Supervisor, timings: Timings, gpus: GpuClasses) -> None:
+        super().__init__(probe_timeout_s=10.0)
         self.store, self.supervisor, self.t, self.gpus = store, supervisor, timings, gpus
         self.shipping = LogShipping()
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Run the reconciler in the background."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.reconcile()
-            except Exception as exc:  # keep the emulator alive; the log shows what went wrong
-                print(f"emulator: reconcile error: {exc!r}", file=sys.stderr, flush=True)
-            await asyncio.sleep(0.1)
 
     async def reconcile(self) -> None:
         """One pass: advance every instance's phase, run due probes, apply deletes.
@@ -292,14 +280,15 @@ class Lifecycle:
             return await port_open(inst.port)
         return inst.process is not None and inst.process.alive()  # exec/grpc: alive is all we can say
 
-    async def shutdown(self) -> None:
-        """Stop the reconciler and kill every instance's container."""
-        if self._task:
-            self._task.cancel()
+    def stop_all(self) -> None:
+        """Kill every instance's container."""
         for g in self.store.groups.values():
             for inst in g.instances:
                 self.kill(inst)
-        await self.http.aclose()
+
+    async def shutdown(self) -> None:
+        """Stop the reconciler, every container and the log shipping."""
+        await super().shutdown()
         await self.shipping.shutdown()
 
 

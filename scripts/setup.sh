@@ -56,8 +56,8 @@ fi
 
 # 2. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
 python=${PYTHON:-python3}
-command -v "$python" >/dev/null 2>&1 || die "python3 is not on PATH: install Python >= 3.10 and run setup again."
-"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python >= 3.10 is needed, found $("$python" --version 2>&1)."
+command -v "$python" >/dev/null 2>&1 || die "python3 is not on PATH: install Python >= 3.11 and run setup again."
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is needed (the baseten SDK needs it), found $("$python" --version 2>&1)."
 stamp=.venv/.tgi-fleet-deps
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,23 +60,11 @@ class Emulator:
     def start(self) -> None:
         argv = [sys.executable, "-m", "emulator", "serve", "--port", str(self.port), "--gateway-port",
                 str(self.gateway_port), "--state-dir", str(self.state_dir), "--api-key", KEY]
-        for k, v in {**FAST, **self.args}.items():
-            argv += [k, v]
-        log = open(self.state_dir / "emulator.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
-        try:
-            wait_until_up(lambda: self.status() is not None, "the emulator", self.proc)
-        except ServerExited:
-            raise RuntimeError(f"emulator exited: {(self.state_dir / 'emulator.log').read_text()[-2000:]}") from None
+        self.proc = launch(argv, {**FAST, **self.args}, self.state_dir / "emulator.log", "the emulator",
+                           lambda: self.status() is not None)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_process(self.proc)
 
     def status(self) -> dict[str, Any]:
         r = httpx.get(f"http://127.0.0.1:{self.port}/_emulator/status", headers={"Salad-Api-Key": KEY}, timeout=5)
@@ -109,15 +98,8 @@ class Emulator:
             p.config("tgi-fleet:hf_token", GRANTED, secret=True)
 
     def wait_empty(self, timeout: float = 20) -> dict[str, Any]:
-        """Wait until no group and no replica process is left; returns the last groups and processes."""
-        deadline = time.monotonic() + timeout
-        while True:
-            status = {k: v for k, v in self.status().items() if k in ("groups", "processes")}
-            if not status["groups"] and not status["processes"]:
-                return status
-            if time.monotonic() > deadline:
-                return status
-            time.sleep(0.2)
+        """Wait until no group and no replica process is left; returns the last status."""
+        return wait_empty(self.status, "groups", timeout)
 
 
 def replica_pids_alive(pids: list[int]) -> list[int]:
@@ -132,10 +114,45 @@ def replica_pids_alive(pids: list[int]) -> list[int]:
     return alive
 
 
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    """A fresh emulator with fast timings; stopped after the test, replicas included."""
-    emu = Emulator.on_free_ports(tmp_path / "emulator")
+def launch(argv: list[str], flags: dict[str, str], log_path: Path, what: str,
+           answers: Callable[[], bool]) -> subprocess.Popen[bytes]:
+    """Start a local server (its output to log_path) and wait until `answers`; RuntimeError with its log if not."""
+    for k, v in flags.items():
+        argv += [k, v]
+    log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+    try:
+        wait_until_up(answers, what, proc)
+    except ServerExited:
+        raise RuntimeError(f"{what} exited: {log_path.read_text(errors='replace')[-2000:]}") from None
+    return proc
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM (the emulators kill their replicas on the way out), SIGKILL to the group after 15 s."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+def wait_empty(status: Callable[[], dict[str, Any]], kind: str, timeout: float) -> dict[str, Any]:
+    """Poll an emulator's status until it lists no `kind` (groups, models) and no process; the last of those two."""
+    deadline = time.monotonic() + timeout
+    while True:
+        full = status()
+        last = {kind: full[kind], "processes": full["processes"]}
+        if (not last[kind] and not last["processes"]) or time.monotonic() > deadline:
+            return last
+        time.sleep(0.2)
+
+
+@contextmanager
+def running(emu: Any) -> Iterator[Any]:
+    """Start an emulator for a test; stop it after, and fail if any of its replica processes outlived it."""
     emu.start()
     pids: list[int] = []
     try:
@@ -145,3 +162,10 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
     finally:
         emu.stop()
     assert replica_pids_alive(pids) == [], "the emulator left replica processes running"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    """A fresh emulator with fast timings; stopped after the test, replicas included."""
+    with running(Emulator.on_free_ports(tmp_path / "emulator")) as emu:
+        yield emu

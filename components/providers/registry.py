@@ -21,6 +21,7 @@ PROVIDERS: dict[str, str] = {
     "kubernetes": "components.providers.kubernetes",
     "docker": "components.providers.docker",
     "dstack": "components.providers.dstack",
+    "baseten": "components.providers.baseten",
 }
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from components import http
 from components.errors import ApiError
@@ -23,9 +22,6 @@ from components.salad.api_models import (
     SystemLog,
     SystemLogList,
 )
-
-M = TypeVar("M", bound=BaseModel)
-RETRY_STATUSES = http.RETRY_STATUSES
 
 
 class SaladApiError(ApiError):
@@ -44,24 +40,13 @@ def _detail(response: httpx.Response) -> str:
         problem = ProblemDetails.model_validate(response.json())
         return problem.detail or problem.type or response.reason_phrase
     except (ValueError, ValidationError):
-        text = " ".join(response.text.split())
-        return (text[:200] + "…") if len(text) > 200 else (text or response.reason_phrase)
+        return http.excerpt(response)
 
 
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, httpx.TransportError):
-        return True
-    return isinstance(exc, SaladApiError) and exc.status in RETRY_STATUSES
-
-
-class _RetryAfter(SaladApiError):
-    def __init__(self, operation: str, status: int, detail: str, delay: float | None) -> None:
-        super().__init__(operation, status, detail)
-        self.delay = delay
-
-
-class SaladClient:
+class SaladClient(http.JsonApi):
     """One organization/project of the SaladCloud public API."""
+
+    error = SaladApiError
 
     def __init__(
         self,
@@ -76,50 +61,19 @@ class SaladClient:
         max_delay_s: float = 120.0,
     ) -> None:
         self.organization, self.project = organization, project
-        self._http = http.client(base_url, headers={"Salad-Api-Key": api_key, "Accept": "application/json"},
-                                 timeout=timeout, transport=transport)
-        self._retrying = http.retrying(_retryable, max_attempts=max_attempts, max_delay_s=max_delay_s)
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> SaladClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(base_url, {"Salad-Api-Key": api_key, "Accept": "application/json"}, timeout=timeout,
+                         transport=transport, max_attempts=max_attempts, max_delay_s=max_delay_s)
 
     # -- plumbing --------------------------------------------------------------------------------------
     @property
     def _project_path(self) -> str:
         return f"/organizations/{self.organization}/projects/{self.project}"
 
-    def _send(self, operation: str, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
-        response = self._http.request(method, path, **kwargs)
-        if response.status_code in ok:
-            return response
+    def failed(self, operation: str, response: httpx.Response) -> SaladApiError:
         detail = _detail(response)
-        if response.status_code in RETRY_STATUSES:
-            delay = http.retry_after_seconds(response.headers.get("Retry-After"))
-            raise _RetryAfter(operation, response.status_code, detail, delay)
         if response.status_code == 401:
             detail += " (check the Salad-Api-Key: tgi-fleet:salad_api_key)"
-        raise SaladApiError(operation, response.status_code, detail)
-
-    def _call(self, operation: str, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
-        send: Callable[..., httpx.Response] = self._retrying(self._send)
-        try:
-            return send(operation, method, path, ok, **kwargs)
-        except httpx.TransportError as exc:
-            raise SaladApiError(operation, None, f"{type(exc).__name__}: {exc}") from exc
-
-    @staticmethod
-    def _parse(model: type[M], response: httpx.Response, operation: str) -> M:
-        try:
-            return model.model_validate(response.json())
-        except (ValueError, ValidationError) as exc:
-            raise SaladApiError(operation, response.status_code, f"unexpected response body: {exc}") from None
+        return SaladApiError(operation, response.status_code, detail)
 
     # -- container groups -------------------------------------------------------------------------------
     def list_groups(self) -> list[ContainerGroup]:
@@ -152,11 +106,7 @@ class SaladClient:
                     f"a container group named {prototype.name!r} already exists in "
                     f"{self.organization}/{self.project}: choose another tgi-fleet:name, or delete that group.",
                 )
-            detail = _detail(response)
-            if response.status_code in RETRY_STATUSES:
-                raise _RetryAfter(op, response.status_code, detail,
-                                  http.retry_after_seconds(response.headers.get("Retry-After")))
-            raise SaladApiError(op, response.status_code, detail)
+            raise self._error(op, response)
 
         try:
             response = self._retrying(attempt)()

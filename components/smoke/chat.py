@@ -11,6 +11,7 @@ import httpx
 from httpx_sse import SSEError, connect_sse
 from pydantic import ValidationError
 
+from components import http
 from components.tgi_api.models import ChatCompletion, ChatCompletionChunk, ErrorResponse, GenerateResponse, Usage
 
 
@@ -109,6 +110,17 @@ def generate(client: httpx.Client, url: str, prompt: str, max_new_tokens: int, h
     tokens = answer.details.generated_tokens if answer.details else 1
     _check_tokens(tokens, {"max_tokens": max_new_tokens}, url)
     return Measurement(False, elapsed, elapsed, tokens, answer.generated_text)
+
+
+def probe_request(client: httpx.Client, probe: dict[str, Any], headers: dict[str, str]) -> str:
+    """POST a provider's own route (e.g. Baseten's predict): it must answer 200 with a non-empty body."""
+    url = probe["url"]
+    r = client.post(url, json=http.whole_numbers(probe["body"]), headers=headers)  # a streamed answer is read whole
+    _check_status(r, url)
+    text = r.text
+    if not text.strip():
+        raise SmokeFailure(f"{url}: {probe['name']} answered 200 with an empty body")
+    return text
 
 
 def _check_status(r: httpx.Response, url: str) -> None:

@@ -57,12 +57,12 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
     from components import http
-    from components.smoke.chat import Measurement, SmokeFailure, chat, generate, percentile
+    from components.smoke.chat import Measurement, SmokeFailure, chat, generate, percentile, probe_request
     from components.smoke.readiness import source_from, status_of, wait_ready
 
     retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
                      wait=wait_exponential(multiplier=0.5, max=4), reraise=True)
-    chat_retrying, generate_retrying = retrying(chat), retrying(generate)
+    chat_retrying, generate_retrying, probe_retrying = retrying(chat), retrying(generate), retrying(probe_request)
     knobs = props["knobs"]
     log = pulumi.log.info
     source = source_from(props["readiness"])
@@ -93,6 +93,9 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
             generated = generate_retrying(client, f"{endpoint}/generate", knobs["prompts"][0], int(knobs["max_tokens"]),
                                           headers, **sampling, **({"stop": knobs["stop"]} if knobs.get("stop") else {}))
             log(f"smoke: /generate OK via {endpoint}: {generated.completion_tokens} tokens")
+        for probe in props.get("probes") or []:
+            probe_retrying(client, probe, headers)
+            log(f"smoke: {probe['name']} OK via {probe['url']}")
     streamed = [m for m in results if m.stream]
     ttft = [m.ttft_ms for m in streamed]
     latency = [m.latency_ms for m in results]
@@ -139,7 +142,7 @@ class SmokeTestProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
-                "model", "tgi_routes")
+                "model", "tgi_routes", "probes")
         changed = [k for k in keys if olds.get(k) != news.get(k)]
         # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
         # was repaired) is proven again, even when nothing in the config changed.
@@ -205,11 +208,13 @@ class SmokeTest(Resource):
         auth_hint: dict[str, str] | None,
         plain_headers: pulumi.Input[dict[str, str]] | None = None,
         tgi_routes: bool = True,
+        probes: pulumi.Input[list[dict[str, Any]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
                  "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
                  "auth_hint": auth_hint, "plain_headers": plain_headers or {}, "tgi_routes": tgi_routes,
+                 "probes": probes or [],
                  **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))

@@ -1,0 +1,42 @@
+"""Baseten: TGI (or TensorRT-LLM) as a truss pushed through Baseten's management API.
+
+Light on purpose: a preview imports this package; the SDK, httpx and boto3 load only inside create/update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from components.providers.base import BuildContext, Provider
+from components.providers.baseten.settings import BasetenSettings
+
+if TYPE_CHECKING:
+    from components.service import TgiService
+    from components.smoke.readiness import ReadinessSource
+
+API_KEY = "baseten_api_key"
+
+
+class BasetenProvider(Provider[BasetenSettings]):
+    """Baseten's managed GPUs: a model whose production deployment serves the truss, priced per GPU-minute."""
+
+    settings_model = BasetenSettings
+    secret_keys = (API_KEY,)
+
+    def catalog(self, settings: BasetenSettings) -> str:
+        return "baseten"
+
+    def build(self, name: str, ctx: BuildContext[BasetenSettings]) -> TgiService:
+        from components.providers.baseten.component import BasetenService
+
+        return BasetenService(name, ctx)
+
+    def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
+        from components.providers.baseten.client import client_from
+        from components.providers.baseten.readiness import BasetenReplicas
+
+        return BasetenReplicas(client_from(spec["api"], spec["api_key"]), spec["model_id"])
+
+
+PROVIDER = BasetenProvider()

@@ -1,0 +1,84 @@
+"""BasetenService: one Baseten model serving the plan's truss, its OpenAI route as the endpoint, Api-Key auth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.providers.base import BuildContext
+from components.providers.baseten import API_KEY
+from components.providers.baseten.resource import BasetenModel
+from components.providers.baseten.settings import BasetenSettings
+from components.providers.baseten.truss import deploy_timeout_s, truss_config
+from components.service import ServiceOutputs, TgiService
+from components.tgi import HF_TOKEN_ENV, service_contract
+
+AUTH_HINT = {"header": "Authorization", "env": "BASETEN_API_KEY", "value_hint": "Api-Key $BASETEN_API_KEY"}
+OPENAI_SUFFIX = "/v1"  # the smoke stage and clients append /v1/chat/completions to the endpoint
+SEED_001_TOP_K = 40  # the Mistral truss's predict defaults (seed 001): temperature 0.1, top_p 0.75, top_k 40
+SEED_004_KNOBS = {"top_k": 50, "beam_width": 1, "bad_words_list": [], "repetition_penalty": 1.0}  # Mixtral truss
+
+
+def predict_body(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
+    """A predict request with the seed truss's knobs, as the engine takes them (TGI's /generate or TRT-LLM's)."""
+    smoke = ctx.cfg.smoke
+    prompt = smoke.prompts[0]
+    if ctx.settings.engine == "trt-llm":
+        return {"messages": [{"role": "user", "content": prompt}], "max_tokens": smoke.max_tokens,
+                "temperature": smoke.temperature, "top_p": smoke.top_p, "stop_words_list": smoke.stop,
+                **SEED_004_KNOBS, "stream": True}
+    return {"inputs": prompt, "parameters": {"max_new_tokens": min(smoke.max_tokens, 4096),
+                                             "temperature": smoke.temperature, "top_p": smoke.top_p,
+                                             "top_k": SEED_001_TOP_K}}
+
+
+class BasetenService(TgiService):
+    """The Baseten model (a dynamic resource over the management API) under the policy contract."""
+
+    def __init__(self, name: str, ctx: BuildContext[BasetenSettings],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
+        token = ctx.secrets.hf_token
+        truss = truss_config(cfg, plan, s, with_token=bool(token))  # a TrussError names the key at preview
+        # Baseten always checks the Api-Key; the HF token reaches the server as a Baseten secret, never as env.
+        contract = service_contract(cfg, plan, plain_env=dict(truss.get("environment_variables") or {}),
+                                    secret_env=[HF_TOKEN_ENV] if token else [], gateway_auth=True)
+        super().__init__(name, contract, opts)
+
+        api = s.api(deploy_timeout_s(plan, s))
+        key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
+        model = BasetenModel(
+            name, model_name=cfg.name, api=api, api_key=key, truss=truss,
+            autoscaling=s.autoscaling_settings(cfg.replicas),
+            hf_token=pulumi.Output.secret(token) if token else None, opts=self.child_opts,
+        )
+        body = predict_body(ctx)
+        headers: pulumi.Output[dict[str, str]] = key.apply(lambda k: {"Authorization": f"Api-Key {k}"})
+        readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, model.model_id).apply(
+            lambda args: {"provider": cfg.provider, "api": api, "api_key": args[0], "model_id": args[1]})
+        if s.inference_address:
+            # The emulator's inference server routes by Host: reach it at its address, name the model's host.
+            base = f"{s.inference_scheme}://{s.inference_address}"
+            endpoint = pulumi.Output.from_input(f"{base}/environments/production/sync")
+            predict = pulumi.Output.from_input(f"{base}/production/predict")
+            plain_headers: pulumi.Output[dict[str, str]] = model.host.apply(lambda h: {"Host": h or ""})
+        else:
+            endpoint = model.openai_base_url.apply(lambda url: (url or "").removesuffix(OPENAI_SUFFIX))
+            predict = model.predict_url.apply(lambda url: url or "")
+            plain_headers = pulumi.Output.from_input({})
+        self.finish(ServiceOutputs(
+            endpoint=endpoint,
+            headers=headers,
+            readiness=readiness,
+            trigger=model.deployment_id.apply(lambda d: f"{name}-{d}"),
+            status=model.status,
+            plain_headers=plain_headers,
+            auth_hint=AUTH_HINT,
+            # The endpoint is Baseten's OpenAI route; TGI's own /generate is reached as predict (a probe).
+            tgi_routes=False,
+            probes=predict.apply(lambda url: [{"name": "predict", "url": url, "body": body}]),
+            extras={"model_id": model.model_id, "deployment_id": model.deployment_id,
+                    "deployment_status": model.status, "predict_url": model.predict_url,
+                    "openai_base_url": model.openai_base_url},
+        ))

@@ -1,0 +1,28 @@
+"""Baseten readiness: the production deployment's active replicas, once Baseten reports it ACTIVE."""
+
+from __future__ import annotations
+
+from components.providers.baseten.client import ACTIVE, BasetenClient
+from components.smoke.readiness import ReadyCount
+
+
+class BasetenReplicas:
+    """Counts the active replicas of a model's production deployment through the management API."""
+
+    def __init__(self, client: BasetenClient, model_id: str) -> None:
+        self.client, self.model_id = client, model_id
+
+    def count(self) -> ReadyCount:
+        deployment = self.client.get_deployment(self.model_id, "production")
+        if deployment is None:
+            return ReadyCount(0, 0, f"model {self.model_id} has no production deployment")
+        scaling = deployment.autoscaling_settings
+        total = max(scaling.min_replica if scaling else 0, deployment.active_replica_count)
+        ready = deployment.active_replica_count if deployment.status == ACTIVE else 0
+        return ReadyCount(ready, total, f"deployment {deployment.id} {deployment.status}, "
+                                        f"{deployment.active_replica_count} active replica(s)")
+
+    def status(self) -> str:
+        """Baseten's status of the production deployment (the smoke stage's `status` output)."""
+        deployment = self.client.get_deployment(self.model_id, "production")
+        return deployment.status if deployment is not None else "NO_PRODUCTION_DEPLOYMENT"

@@ -1,0 +1,243 @@
+"""BasetenModel: a pulumi.dynamic resource for one Baseten model and its production deployment.
+
+create: upsert the HF token secret, prepare the upload, upload the truss archive, create the model, wait until its
+deployment is ACTIVE (failing fast with Baseten's status), set autoscaling, promote. update: autoscaling alone is
+patched in place; a new truss (config or image) or HF token becomes a new deployment, promoted once ACTIVE, and
+the old one is deactivated. read finds a model deleted out of band; delete removes the model.
+
+Secrets (the API key, the HF token) travel as inputs marked secret, never as attributes of the provider object:
+Pulumi stores the pickled provider in state in plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.shutdown import freeze_loaded_objects
+
+if TYPE_CHECKING:
+    from baseten.client.managementapi import CreatedModelDeployment, Deployment, DeploymentArchivePayload
+
+    from components.providers.baseten.client import BasetenClient
+
+# The engine's dynamic-provider process loads this module to unpickle the provider: freeze what is loaded.
+freeze_loaded_objects()
+# httpx, boto3 and the SDK's models load only when the engine calls create/read/update/delete.
+
+REPLACE_KEYS = ("name",)
+REPLACE_API_KEYS = ("base_url",)
+SECRET_OUTPUTS = ["api_key", "hf_token"]
+OUTPUT_KEYS = ("model_id", "deployment_id", "status", "active_replica_count", "host", "predict_url",
+               "deployment_predict_url", "openai_base_url", "truss_digest", "hf_token_digest")
+DELETE_WAIT_S = 120.0
+TRUSS_LABEL = "tgi-fleet-truss"
+
+
+def digest(value: Any) -> str:
+    """A stable short digest (of the truss, or of a secret without showing it)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _typed(props: dict[str, Any]) -> dict[str, Any]:
+    """The inputs with whole numbers as integers again (the engine hands them over as floats): the truss that is
+    pushed and digested must say `server_port: 3000`, not 3000.0."""
+    from components.http import whole_numbers
+
+    return {**props, "truss": whole_numbers(props["truss"]), "autoscaling": whole_numbers(props["autoscaling"])}
+
+
+def _client(props: dict[str, Any]) -> BasetenClient:
+    from components.providers.baseten.client import client_from
+
+    return client_from(props["api"], props["api_key"])
+
+
+def inference_urls(api: dict[str, Any], model_id: str, deployment_id: str) -> dict[str, str]:
+    """The model's host and its predict / OpenAI routes (Baseten's inference URL scheme)."""
+    host = f"model-{model_id}.{api['inference_domain']}"
+    base = f"{api.get('inference_scheme', 'https')}://{host}"
+    return {"host": host, "predict_url": f"{base}/production/predict",
+            "deployment_predict_url": f"{base}/deployment/{deployment_id}/predict",
+            "openai_base_url": f"{base}/environments/production/sync/v1"}
+
+
+def _outputs(props: dict[str, Any], model_id: str, deployment: Deployment) -> dict[str, Any]:
+    return {
+        **props,
+        "model_id": model_id,
+        "deployment_id": deployment.id,
+        "status": deployment.status,
+        "active_replica_count": deployment.active_replica_count,
+        **inference_urls(props["api"], model_id, deployment.id),
+        "truss_digest": digest(props["truss"]),
+        "hf_token_digest": digest(props.get("hf_token") or ""),
+    }
+
+
+def _payload(props: dict[str, Any]) -> DeploymentArchivePayload:
+    from baseten.client.managementapi import DeploymentArchivePayload
+
+    from components.providers.baseten.truss import config_yaml
+
+    truss = props["truss"]
+    return DeploymentArchivePayload(
+        config=truss, raw_config=config_yaml(truss), deployment_name=f"{props['name']}-{digest(truss)[:8]}",
+        labels={TRUSS_LABEL: digest(truss)}, autoscaling_settings=_autoscaling(props),
+        deploy_timeout_minutes=min(1440, max(10, -(-int(props["api"]["deploy_timeout_s"]) // 60))),
+    )
+
+
+def _autoscaling(props: dict[str, Any]) -> Any:
+    from baseten.client.managementapi import UpdateAutoscalingSettings
+
+    return UpdateAutoscalingSettings.model_validate(props["autoscaling"])
+
+
+def _push(client: BasetenClient, props: dict[str, Any], model_id: str | None) -> CreatedModelDeployment:
+    """Secret, prepare, upload, create: a new model (model_id None) or a new deployment of it."""
+    from baseten.client.managementapi import PrepareModelUploadRequest
+
+    from components.providers.baseten.truss import HF_SECRET, truss_archive
+    from components.providers.baseten.upload import upload_archive
+
+    if props.get("hf_token"):
+        client.upsert_secret(HF_SECRET, props["hf_token"])
+    payload = _payload(props)
+    target = {"model_id": model_id} if model_id else {"name": props["name"]}
+    prepared = client.prepare_upload(PrepareModelUploadRequest(deployment=payload, **target))
+    s3_key = upload_archive(prepared, truss_archive(props["truss"]), props["api"].get("s3_endpoint_url"))
+    if model_id:
+        return client.create_deployment(model_id, payload, s3_key)
+    return client.create_model(props["name"], payload, s3_key)
+
+
+def _go_live(client: BasetenClient, props: dict[str, Any], model_id: str, deployment_id: str) -> Deployment:
+    """Wait for ACTIVE, apply autoscaling, promote to production."""
+    api = props["api"]
+    client.wait_active(model_id, deployment_id, float(api["deploy_timeout_s"]), float(api.get("poll_s") or 5.0))
+    client.update_autoscaling(model_id, deployment_id, _autoscaling(props))
+    return client.promote(model_id, deployment_id)
+
+
+class BasetenModelProvider(ResourceProvider):
+    """CRUD of one Baseten model (the id is Baseten's model id)."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from components.providers.baseten.client import BasetenApiError
+
+        props = _typed(props)
+        with _client(props) as client:
+            created = _push(client, props, None)
+            model_id = created.model.id
+            try:
+                deployment = _go_live(client, props, model_id, created.deployment.id)
+            except BasetenApiError as exc:
+                # Nothing half-made stays behind unannounced: the failed model goes, or the message names it.
+                try:
+                    client.delete_model(model_id)
+                    left = f"model {model_id} ({props['name']}) was deleted"
+                except BasetenApiError as cleanup:
+                    left = f"model {model_id} ({props['name']}) is LEFT on Baseten ({cleanup}): delete it there"
+                raise exc.amended(left) from None
+            return CreateResult(id_=model_id, outs=_outputs(props, model_id, deployment))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with _client(props) as client:
+            model = client.get_model(id_)
+            if model is None:
+                return ReadResult(id_="", outs={})  # deleted out of band: refresh drops it
+            deployment_id = model.production_deployment_id or props.get("deployment_id") or ""
+            deployment = client.get_deployment(id_, deployment_id) if deployment_id else None
+        if deployment is None:
+            return ReadResult(id_=id_, outs={**props, "status": "NO_PRODUCTION_DEPLOYMENT"})
+        outs = _outputs(props, id_, deployment)
+        scaling = deployment.autoscaling_settings
+        if scaling is not None:  # drift made in the Baseten UI shows as a diff on the next update
+            outs["autoscaling"] = {**props["autoscaling"], "min_replica": scaling.min_replica,
+                                   "max_replica": scaling.max_replica,
+                                   "concurrency_target": scaling.concurrency_target}
+        return ReadResult(id_=id_, outs=outs)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in REPLACE_KEYS if olds.get(k) != news.get(k)]
+        replaces += [f"api.{k}" for k in REPLACE_API_KEYS
+                     if (olds.get("api") or {}).get(k) != (news.get("api") or {}).get(k)]
+        olds, news = _typed(olds), _typed(news)
+        changes = [k for k in ("truss", "autoscaling", "api", "api_key") if olds.get(k) != news.get(k)]
+        if olds.get("hf_token_digest") != digest(news.get("hf_token") or ""):
+            changes.append("hf_token")
+        return DiffResult(changes=bool(changes or replaces), replaces=replaces,
+                          delete_before_replace=True)  # a model name is unique in a workspace
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from components.providers.baseten.client import BasetenApiError
+
+        news = _typed(news)
+        new_deployment = olds.get("truss_digest") != digest(news["truss"]) or \
+            olds.get("hf_token_digest") != digest(news.get("hf_token") or "")
+        with _client(news) as client:
+            if not new_deployment:
+                deployment_id = olds["deployment_id"]
+                if olds.get("autoscaling") != news["autoscaling"]:
+                    client.update_autoscaling(id_, deployment_id, _autoscaling(news))
+                deployment = client.get_deployment(id_, deployment_id)
+                if deployment is None:
+                    raise BasetenApiError("get_deployment", 404, f"production deployment {deployment_id} of model "
+                                                                 f"{id_} is gone: run `pulumi refresh`")
+                return UpdateResult(outs=_outputs(news, id_, deployment))
+            created = _push(client, news, id_)
+            try:
+                deployment = _go_live(client, news, id_, created.deployment.id)
+            except BasetenApiError as exc:
+                raise exc.amended(f"deployment {olds['deployment_id']} still serves production") from None
+            if olds.get("deployment_id") and olds["deployment_id"] != deployment.id:
+                client.deactivate(id_, olds["deployment_id"])
+            return UpdateResult(outs=_outputs(news, id_, deployment))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from components.providers.baseten.client import BasetenApiError
+
+        with _client(props) as client:
+            if not client.delete_model(id_):
+                return
+            deadline = time.monotonic() + DELETE_WAIT_S
+            while client.get_model(id_) is not None:
+                if time.monotonic() > deadline:
+                    raise BasetenApiError("delete_model", 200, f"model {id_} still exists {DELETE_WAIT_S:.0f} s "
+                                                               f"after it was deleted")
+                time.sleep(0.5)
+
+
+class BasetenModel(Resource):
+    """A Baseten model serving the truss; outputs: model/deployment ids, status, predict and OpenAI URLs."""
+
+    model_id: pulumi.Output[str]
+    deployment_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    host: pulumi.Output[str]
+    predict_url: pulumi.Output[str]
+    deployment_predict_url: pulumi.Output[str]
+    openai_base_url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        model_name: str,
+        api: dict[str, Any],
+        api_key: pulumi.Input[str],
+        truss: dict[str, Any],
+        autoscaling: dict[str, Any],
+        hf_token: pulumi.Input[str | None],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {"name": model_name, "api": api, "api_key": api_key, "truss": truss, "autoscaling": autoscaling,
+                 "hf_token": hf_token, **dict.fromkeys(OUTPUT_KEYS)}
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS))
+        super().__init__(BasetenModelProvider(), name, props, opts)

@@ -1,0 +1,83 @@
+"""python -m emulator.baseten serve — the local Baseten emulator: management API, inference hosts, S3, replicas.
+
+  --port            management API (base_url http://127.0.0.1:PORT)            default 5810
+  --inference-port  inference hosts (send Host: model-<id>.<domain>)            default 5811
+  --s3-port         the S3 the truss archives are uploaded to (moto, loopback)  default 5812
+State (models, deployments, secrets) is kept in --state-dir/baseten.json and survives a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+from emulator.baseten.lifecycle import Timings
+from emulator.baseten.server import build, local_s3
+from emulator.serving import serve_until_stopped, server
+from emulator.supervisor import Supervisor
+
+DEFAULT_KEY = "local-baseten-key"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="python -m emulator.baseten", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve")
+    env = os.environ.get
+    s.add_argument("--host", default="127.0.0.1", help="a loopback address (the emulator never listens wider)")
+    s.add_argument("--port", type=int, default=int(env("BASETEN_EMULATOR_PORT", "5810")))
+    s.add_argument("--inference-port", type=int, default=int(env("BASETEN_EMULATOR_INFERENCE_PORT", "5811")))
+    s.add_argument("--s3-port", type=int, default=int(env("BASETEN_EMULATOR_S3_PORT", "5812")))
+    s.add_argument("--api-key", default=env("BASETEN_EMULATOR_API_KEY", DEFAULT_KEY))
+    s.add_argument("--state-dir", type=Path, default=Path(env("EMULATOR_STATE_DIR", ".emulator")))
+    s.add_argument("--no-state", action="store_true", help="keep nothing on disk")
+    t = Timings()
+    for name in ("build_s", "deploy_s", "deactivate_s", "restart_backoff_s"):
+        s.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(t, name))
+    s.add_argument("--load-s", type=float, default=5.0, help="replica model load time")
+    s.add_argument("--token-ms", type=float, default=20.0, help="replica per-token latency")
+    s.add_argument("--max-replicas", type=int, default=20, help="replica processes at most (each is real)")
+    s.add_argument("--rate-limit", type=int, default=600, help="API requests per minute per key")
+    return p
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Run the API, inference and S3 servers until SIGTERM/SIGINT; kill every replica on the way out."""
+    timings = Timings(build_s=args.build_s, deploy_s=args.deploy_s, deactivate_s=args.deactivate_s,
+                      restart_backoff_s=args.restart_backoff_s)
+    supervisor = Supervisor({"TGI_SIM_LOAD_S": str(args.load_s), "TGI_SIM_TOKEN_MS": str(args.token_ms)},
+                            max_processes=args.max_replicas)
+    with local_s3(args.s3_port) as s3:
+        baseten = build(None if args.no_state else args.state_dir / "baseten.json", supervisor, args.api_key,
+                        timings, s3, args.rate_limit)
+        baseten.lifecycle.start()
+        servers = [server(baseten.api, args.host, args.port),
+                   server(baseten.inference, args.host, args.inference_port, proxy=True)]
+        print(f"emulator: Baseten API on http://127.0.0.1:{args.port}, inference hosts on "
+              f"http://127.0.0.1:{args.inference_port}, S3 on {s3}, API key {args.api_key!r}", flush=True)
+
+        async def cleanup() -> None:
+            await baseten.lifecycle.shutdown()
+            await supervisor.shutdown()
+
+        await serve_until_stopped(servers, cleanup)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch."""
+    args = parser().parse_args(argv)
+    if not ipaddress.ip_address(args.host).is_loopback:
+        print(f"emulator: --host {args.host} is not a loopback address", file=sys.stderr)
+        return 2
+    asyncio.run(serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""The Baseten emulator against Baseten's contract: the official `baseten` SDK drives it, its answers parse as the
+SDK's models, and its lifecycle, errors, autoscaling, inference routes and restarts behave as documented."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from baseten.client import ManagementClient
+from baseten.client.managementapi import (
+    CreateModelRequest,
+    DeploymentArchivePayload,
+    ModelArchiveSource,
+    PrepareModelUploadRequest,
+    PromoteRequest,
+    ResponseError,
+    UpdateAutoscalingSettings,
+    UpsertSecretRequest,
+)
+
+from components.providers.baseten.truss import truss_archive, truss_config
+from tests.baseten_cases import load
+from tests.baseten_fixture import KEY, BasetenEmulator
+
+Config = dict[str, Any]
+
+
+def mistral_truss(**override: Any) -> Config:
+    cfg, settings, plan = load("baseten-mistral", **override)
+    return truss_config(cfg, plan, settings, with_token=True)
+
+
+def sdk(emu: BasetenEmulator) -> ManagementClient:
+    return ManagementClient(api_key=KEY, base_url_override=emu.base_url)
+
+
+def upload(emu: BasetenEmulator, prepared: Any, archive: bytes) -> None:
+    creds = prepared.creds
+    s3 = boto3.client("s3", endpoint_url=emu.s3, region_name=prepared.s3_region,
+                      aws_access_key_id=creds.aws_access_key_id, aws_secret_access_key=creds.aws_secret_access_key,
+                      aws_session_token=creds.aws_session_token)
+    s3.put_object(Bucket=prepared.s3_bucket, Key=prepared.s3_key, Body=archive)
+
+
+def push(emu: BasetenEmulator, name: str, config: Config, archive: bytes | None = None,
+         autoscaling: dict[str, int] | None = None) -> tuple[str, str]:
+    """The documented push, with the SDK: secret, prepare, S3 upload, create. (model id, deployment id)"""
+    client = sdk(emu)
+    client.api.post_secrets(request=UpsertSecretRequest(name="hf_access_token", value="hf_granted"))
+    payload = DeploymentArchivePayload(config=config, autoscaling_settings=UpdateAutoscalingSettings(
+        **(autoscaling or {"min_replica": 1, "max_replica": 1})))
+    prepared = client.api.post_prepare_model_upload(request=PrepareModelUploadRequest(name=name, deployment=payload))
+    upload(emu, prepared, truss_archive(config) if archive is None else archive)
+    created = client.api.post_models(request=CreateModelRequest(source=ModelArchiveSource(
+        name=name, deployment=payload, s3_key=prepared.s3_key)))
+    return created.model.id, created.deployment.id
+
+
+def statuses_until(emu: BasetenEmulator, model_id: str, deployment_id: str, done: Callable[[str], bool],
+                   timeout: float = 30.0) -> list[str]:
+    """Every distinct status seen, polling fast, until done(status)."""
+    client, seen = sdk(emu), []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.api.get_models_deployments_deployment_id(model_id=model_id, deployment_id=deployment_id).status
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if done(status):
+            return seen
+        time.sleep(0.03)
+    raise AssertionError(f"still {seen[-1:]} after {timeout} s: {seen}")
+
+
+def processes(emu: BasetenEmulator) -> int:
+    return len(emu.status()["processes"])
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_sdk_push_runs_the_documented_lifecycle_and_serves(baseten: BasetenEmulator) -> None:
+    model_id, dep_id = push(baseten, "tgi-mistral", mistral_truss())
+    seen = statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
+    assert seen == ["BUILDING", "DEPLOYING", "LOADING_MODEL", "ACTIVE"]
+    client = sdk(baseten)
+    promoted = client.api.post_models_deployments_promote(model_id=model_id, deployment_id=dep_id,
+                                                         request=PromoteRequest())
+    assert promoted.is_production and promoted.active_replica_count == 1
+    model = client.api.get_models_model_id(model_id=model_id)
+    assert model.production_deployment_id == dep_id and model.instance_type_name == "1xA10G"
+    assert [m.name for m in client.api.get_models().models] == ["tgi-mistral"]
+    assert [s.name for s in client.api.get_secrets().secrets] == ["hf_access_token"]
+
+    host = baseten.host_headers(model_id)
+    predict = httpx.post(f"{baseten.inference}/production/predict", headers=host, timeout=10, json={
+        "inputs": "What is the meaning of life?",
+        "parameters": {"max_new_tokens": 32, "temperature": 0.1, "top_p": 0.75, "top_k": 40}})
+    assert predict.status_code == 200 and predict.json()["details"]["generated_tokens"] <= 32
+    by_id = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, timeout=10,
+                       json={"inputs": "hi", "parameters": {"max_new_tokens": 4}})
+    assert by_id.status_code == 200
+    chat = httpx.post(f"{baseten.inference}/environments/production/sync/v1/chat/completions", headers=host,
+                      timeout=10, json={"model": "tgi", "messages": [{"role": "user", "content": "hi"}],
+                                        "max_tokens": 8, "stream": True})
+    assert chat.status_code == 200 and chat.text.rstrip().endswith("data: [DONE]")
+    assert client.api.delete_models(model_id=model_id).deleted
+    assert baseten.wait_empty() == {"models": [], "secrets": ["hf_access_token"], "processes": []}
+
+
+@pytest.mark.parametrize("header", ["Api-Key", "Bearer"])
+def test_both_auth_schemes_and_the_error_shape(baseten: BasetenEmulator, header: str) -> None:
+    ok = httpx.get(f"{baseten.base_url}/v1/models", headers={"Authorization": f"{header} {KEY}"})
+    assert ok.status_code == 200 and ok.json() == {"models": []}
+    for headers in ({}, {"Authorization": f"{header} wrong"}):
+        r = httpx.get(f"{baseten.base_url}/v1/models", headers=headers)
+        assert r.status_code == 401 and r.json()["error"] == "UNAUTHENTICATED" and "Api-Key" in r.json()["message"]
+    missing = httpx.get(f"{baseten.base_url}/v1/models/nope123", headers=baseten.headers)
+    assert missing.status_code == 404 and missing.json() == {"error": "NOT_FOUND", "message": "Model nope123 not found"}
+    unauthorized = httpx.post(f"{baseten.inference}/production/predict", headers={"Host": "model-nope123.x"})
+    assert unauthorized.status_code == 401
+
+
+def test_invalid_requests_are_422_with_the_reason(baseten: BasetenEmulator) -> None:
+    client = sdk(baseten)
+    bad = mistral_truss()
+    bad["resources"]["accelerator"] = "A10"
+    with pytest.raises(ResponseError) as info:
+        client.api.post_prepare_model_upload(request=PrepareModelUploadRequest(
+            name="x", deployment=DeploymentArchivePayload(config=bad)))
+    assert info.value.status_code == 422 and "Unsupported accelerator 'A10'" in info.value.body
+    r = httpx.post(f"{baseten.base_url}/v1/secrets", headers=baseten.headers, json={"name": "x"})
+    assert r.status_code == 422 and r.json()["error"] == "INVALID_ARGUMENT" and "value" in r.json()["message"]
+    unissued = httpx.post(f"{baseten.base_url}/v1/models", headers=baseten.headers, json={"source": {
+        "kind": "model_archive", "name": "x", "deployment": {"config": mistral_truss()}, "s3_key": "made/up"}})
+    assert unissued.status_code == 422 and "was not issued by prepare_model_upload" in unissued.json()["message"]
+
+
+def test_injected_429_carries_retry_after(baseten: BasetenEmulator) -> None:
+    baseten.faults({"op": "list_models", "status": 429, "retry_after": "1"})
+    r = httpx.get(f"{baseten.base_url}/v1/models", headers=baseten.headers)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+    assert r.json() == {"error": "TOO_MANY_REQUESTS", "message": "injected fault on list_models"}
+
+
+def test_build_fails_on_a_build_fault_and_on_an_archive_that_is_not_the_config(baseten: BasetenEmulator) -> None:
+    faulty = mistral_truss(extra_env={"BASETEN_SIM_FAULTS": "build_failed"})
+    model_id, dep_id = push(baseten, "faulty", faulty)
+    assert statuses_until(baseten, model_id, dep_id, lambda s: s != "BUILDING")[-1] == "BUILD_FAILED"
+    other = truss_archive({**mistral_truss(), "model_name": "someone-else"})
+    model2, dep2 = push(baseten, "mismatch", mistral_truss(), archive=other)
+    assert statuses_until(baseten, model2, dep2, lambda s: s != "BUILDING")[-1] == "BUILD_FAILED"
+    logs = httpx.get(f"{baseten.base_url}/v1/models/{model2}/deployments/{dep2}/logs",
+                     params={"min_level": "ERROR"}, headers=baseten.headers).json()["logs"]
+    assert "config.yaml differs" in logs[-1]["message"] and logs[-1]["level"] == "ERROR"
+    assert processes(baseten) == 0
+
+
+def test_a_plan_that_does_not_fit_refuses_to_load(baseten: BasetenEmulator) -> None:
+    cfg, settings, plan = load("baseten-mixtral", serving={"num_shard": 2})
+    model_id, dep_id = push(baseten, "too-big", truss_config(cfg, plan, settings, with_token=True))
+    seen = statuses_until(baseten, model_id, dep_id, lambda s: s not in ("BUILDING", "DEPLOYING", "LOADING_MODEL"))
+    assert seen[-1] == "DEPLOY_FAILED"
+    messages = [line.message for line in sdk(baseten).api.get_models_deployments_logs(
+        model_id=model_id, deployment_id=dep_id).logs]
+    assert any("CUDA out of memory" in m and "the GPU has 40.00 GiB" in m for m in messages)
+
+
+def test_trt_llm_truss_serves_the_seeds_predict_and_openai(baseten: BasetenEmulator) -> None:
+    cfg, settings, plan = load("baseten-mixtral")
+    model_id, dep_id = push(baseten, "mixtral", truss_config(cfg, plan, settings, with_token=True))
+    statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
+    host = baseten.host_headers(model_id)
+    knobs = {"messages": [{"role": "user", "content": "What is Deep Learning?"}], "max_tokens": 50,
+             "temperature": 0.7, "top_p": 0.7, "top_k": 50, "beam_width": 1, "bad_words_list": [],
+             "stop_words_list": [], "repetition_penalty": 1.0}
+    streamed = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, json=knobs, timeout=10)
+    assert streamed.status_code == 200 and streamed.headers["content-type"].startswith("text/plain")
+    assert len(streamed.text.split()) > 3
+    beams = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, timeout=10,
+                       json={**knobs, "beam_width": 2})
+    assert beams.status_code == 400 and "beam_width must be 1" in beams.json()["error"]
+    generate = httpx.post(f"{baseten.inference}/deployment/{dep_id}/sync/generate", headers=host, timeout=10,
+                          json={"inputs": "hi"})
+    assert generate.status_code == 404  # TensorRT-LLM is no TGI
+
+
+def test_replicas_follow_the_autoscaling_settings(baseten: BasetenEmulator) -> None:
+    model_id, dep_id = push(baseten, "scaled", mistral_truss(), autoscaling={"min_replica": 1, "max_replica": 3,
+                                                                              "scale_down_delay": 0})
+    statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
+    client = sdk(baseten)
+    answer = client.api.patch_models_deployments_autoscaling_settings(
+        model_id=model_id, deployment_id=dep_id, request=UpdateAutoscalingSettings(min_replica=2))
+    assert answer.status == "ACCEPTED"
+    wait_for(lambda: client.api.get_models_deployments_deployment_id(
+        model_id=model_id, deployment_id=dep_id).active_replica_count == 2)
+    assert processes(baseten) == 2
+    same = client.api.patch_models_deployments_autoscaling_settings(
+        model_id=model_id, deployment_id=dep_id, request=UpdateAutoscalingSettings(min_replica=2))
+    assert same.status == "UNCHANGED"
+    client.api.patch_models_deployments_autoscaling_settings(
+        model_id=model_id, deployment_id=dep_id, request=UpdateAutoscalingSettings(min_replica=1))
+    wait_for(lambda: processes(baseten) == 1)
+    deactivated = client.api.post_models_deployments_deactivate(model_id=model_id, deployment_id=dep_id)
+    assert deactivated.success and not deactivated.no_op
+    assert statuses_until(baseten, model_id, dep_id, lambda s: s == "INACTIVE")[-1] == "INACTIVE"
+    assert processes(baseten) == 0
+
+
+def test_state_survives_a_restart(baseten: BasetenEmulator) -> None:
+    model_id, dep_id = push(baseten, "durable", mistral_truss())
+    statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
+    baseten.stop()
+    saved = json.loads((baseten.state_dir / "baseten.json").read_text())
+    assert [m["doc"]["id"] for m in saved["models"]] == [model_id]
+    baseten.start()
+    client = sdk(baseten)
+    assert client.api.get_models_model_id(model_id=model_id).name == "durable"
+    assert statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")[-1] == "ACTIVE"
+    assert [s.name for s in client.api.get_secrets().secrets] == ["hf_access_token"]
+
+
+def test_truss_archive_is_what_truss_push_uploads() -> None:
+    archive = truss_archive(mistral_truss())
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        assert tar.getnames() == ["config.yaml"]
+
+
+def test_fixture_ports_are_loopback(baseten: BasetenEmulator, tmp_path: Path) -> None:
+    for url in (baseten.base_url, baseten.inference, baseten.s3):
+        assert url.startswith("http://127.0.0.1:")
+
+
+def test_the_official_openai_client_talks_to_the_openai_route(baseten: BasetenEmulator) -> None:
+    from openai import OpenAI
+
+    model_id, dep_id = push(baseten, "openai-route", mistral_truss())
+    statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
+    sdk(baseten).api.post_models_deployments_promote(model_id=model_id, deployment_id=dep_id,
+                                                     request=PromoteRequest())
+    client = OpenAI(base_url=f"{baseten.inference}/environments/production/sync/v1", api_key="unused",
+                    default_headers={"Authorization": f"Api-Key {KEY}", "Host": f"model-{model_id}.api.baseten.co"})
+    answer = client.chat.completions.create(model="tgi", max_tokens=8,
+                                            messages=[{"role": "user", "content": "What is Deep Learning?"}])
+    assert answer.choices[0].message.content and answer.usage is not None and answer.usage.completion_tokens <= 8
+    chunks = list(client.chat.completions.create(model="tgi", max_tokens=8, stream=True,
+                                                 messages=[{"role": "user", "content": "hi"}]))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)

@@ -1,0 +1,266 @@
+"""Baseten truss generation: the seeds' hardware verdicts from the sizing model, and configs truss itself accepts."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from baseten.client.modelconfig import ModelConfig
+from truss.base.trt_llm_config import TrussTRTLLMQuantizationType
+from truss.base.truss_config import Accelerator, AcceleratorSpec, TrussConfig
+
+from components.catalog.gpus import load_catalog
+from components.providers.baseten.truss import (
+    ACCELERATORS,
+    HF_SECRET,
+    TRT_QUANTIZATION,
+    TrussError,
+    config_yaml,
+    read_archive_config,
+    truss_archive,
+    truss_config,
+    write_truss,
+)
+from components.sizing.recommend import DEFAULT_TOTAL_TOKENS
+from tests.baseten_cases import load
+
+TRUSS = Path(sys.executable).with_name("truss")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def validate(config: dict[str, Any]) -> TrussConfig:
+    """truss's own model, strict about unknown keys as `truss push` is; the YAML text is what is parsed."""
+    raw = yaml.safe_load(config_yaml(config))
+    strict = TrussConfig.model_validate(raw, context={"forbid_extra": True})
+    ModelConfig.model_validate(raw)  # and the SDK's model generated from the same schema
+    return strict
+
+
+# -- the sizing's verdicts on the seeds' hardware --------------------------------------------------------------
+def test_mistral_7b_fp16_fits_one_a10g_at_the_default_context() -> None:
+    _, _, plan = load("baseten-mistral")
+    assert plan.dtype == "float16" and plan.quantize == "none"
+    assert plan.gpu is not None and plan.gpu.name == "A10G" and plan.gpu.count == 1
+    assert plan.max_total_tokens == DEFAULT_TOTAL_TOKENS and plan.num_shard == 1
+    assert plan.fits and plan.memory.min_vram_bytes <= plan.gpu.gpu.vram_bytes
+
+
+def test_mixtral_8x22b_int8_fits_four_a100s() -> None:
+    _, _, plan = load("baseten-mixtral")
+    assert plan.quantize == "eetq" and plan.gpu is not None and plan.gpu.name == "A100_40GB:4"
+    assert plan.fits and plan.num_shard == 4
+    on_80 = load("baseten-mixtral", gpu={"classes": ["A100:4"]})[2]
+    assert on_80.fits
+
+
+def test_on_40gb_a100s_only_the_int8_variant_fits_four() -> None:
+    int8 = load("baseten-mixtral")[2]
+    fp16 = load("baseten-mixtral", model={"id": "mistralai/Mixtral-8x22B-Instruct-v0.1"})[2]
+    assert int8.fits and not fp16.fits
+    assert fp16.num_shard == 4  # even spread over all four GPUs, fp16 weights alone exceed 40 GB each
+    assert fp16.memory.weights_bytes_per_shard > fp16.gpu.gpu.vram_bytes  # type: ignore[union-attr]
+
+
+# -- engine tgi ------------------------------------------------------------------------------------------------
+def test_tgi_truss_is_a_docker_server_running_tgis_image() -> None:
+    cfg, settings, plan = load("baseten-mistral")
+    config = truss_config(cfg, plan, settings, with_token=True)
+    truss = validate(config)
+    assert truss.base_image is not None and truss.base_image.image == cfg.image
+    assert truss.resources.accelerator.accelerator == Accelerator.A10G and truss.resources.accelerator.count == 1
+    assert truss.secrets == {HF_SECRET: None}
+    server = truss.docker_server
+    assert server is not None and server.server_port == cfg.gateway.port != 8080
+    assert (server.readiness_endpoint, server.liveness_endpoint, server.predict_endpoint) == (
+        "/health", "/health", "/generate")
+    assert server.start_command is not None
+    shell = shlex.split(server.start_command)
+    assert shell[:2] == ["sh", "-c"]
+    script = shell[2]
+    assert script.startswith(f'export HF_TOKEN="$(cat /secrets/{HF_SECRET})" && exec text-generation-launcher ')
+    args = shlex.split(script.split("exec ", 1)[1])[1:]
+    flags = dict(zip(args[::2], args[1::2], strict=True))
+    assert flags == {
+        "--model-id": cfg.model.id, "--hostname": "0.0.0.0", "--port": str(cfg.gateway.port),
+        "--max-input-tokens": str(plan.max_input_tokens), "--max-total-tokens": str(plan.max_total_tokens),
+        "--max-batch-prefill-tokens": str(plan.max_batch_prefill_tokens), "--num-shard": str(plan.num_shard),
+        "--max-concurrent-requests": str(cfg.serving.max_concurrent_requests),
+    }
+    assert truss.runtime.health_checks.startup_threshold_seconds == plan.startup_budget_s
+
+
+def test_public_model_has_no_secret_and_no_token_read() -> None:
+    cfg, settings, plan = load("baseten-mistral")
+    config = truss_config(cfg, plan, settings, with_token=False)
+    truss = validate(config)
+    assert truss.secrets == {} and truss.docker_server is not None
+    assert "/secrets/" not in (truss.docker_server.start_command or "")
+
+
+def test_quantized_and_revised_models_pass_their_flags() -> None:
+    cfg, settings, plan = load("baseten-mistral", model={"id": "mistralai/Mistral-7B-Instruct-v0.1",
+                                                         "quantize": "eetq", "revision": "main"})
+    command = truss_config(cfg, plan, settings, with_token=True)["docker_server"]["start_command"]
+    assert "--quantize eetq" in command and "--revision main" in command and "--dtype" not in command
+
+
+def test_truss_image_build_context_renders_the_tgi_truss(tmp_path: Path) -> None:
+    cfg, settings, plan = load("baseten-mistral")
+    truss_dir = write_truss(tmp_path / "truss", truss_config(cfg, plan, settings, with_token=True))
+    out = subprocess.run([str(TRUSS), "image", "build-context", str(tmp_path / "context"), str(truss_dir)],
+                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stdout + out.stderr
+    dockerfile = (tmp_path / "context" / "Dockerfile").read_text()
+    assert f"FROM {cfg.image} AS truss_server" in dockerfile
+    proxy = (tmp_path / "context" / "proxy.conf").read_text()
+    assert "rewrite ^/v1/models/model:predict$ /generate break;" in proxy
+    assert f"proxy_pass http://127.0.0.1:{cfg.gateway.port};" in proxy
+
+
+def test_reserved_port_is_refused_naming_the_key() -> None:
+    cfg, settings, plan = load("baseten-mistral", gateway={"enabled": True, "auth": True, "port": 8080})
+    with pytest.raises(TrussError, match=r"tgi-fleet:gateway.port = 8080: truss's proxy owns port 8080"):
+        truss_config(cfg, plan, settings, with_token=True)
+
+
+# -- engine trt-llm --------------------------------------------------------------------------------------------
+def test_mixtral_trt_llm_truss_follows_the_plan() -> None:
+    cfg, settings, plan = load("baseten-mixtral")
+    truss = validate(truss_config(cfg, plan, settings, with_token=True))
+    assert truss.trt_llm is not None
+    trt = truss.trt_llm.root
+    assert trt.inference_stack.value == "v2"  # truss: mixture-of-experts models need the v2 stack
+    assert trt.build.base_model.value == "decoder"
+    assert trt.build.quantization_type == TrussTRTLLMQuantizationType.WEIGHTS_ONLY_INT8
+    repo = trt.build.checkpoint_repository
+    assert repo is not None and (repo.source.value, repo.repo, repo.runtime_secret_name) == (
+        "HF", cfg.model.id, HF_SECRET)
+    assert trt.runtime.tensor_parallel_size == plan.num_shard == 4  # type: ignore[union-attr]
+    assert trt.runtime.max_seq_len == plan.max_total_tokens  # type: ignore[union-attr]
+    assert str(truss.resources.accelerator.accelerator.value) == "A100_40GB"  # type: ignore[union-attr]
+    assert truss.resources.accelerator.count == 4
+    assert truss.model_metadata["tags"] == ["openai-compatible"]
+
+
+def test_dense_model_on_trt_llm_uses_the_v1_build_section() -> None:
+    cfg, settings, plan = load("baseten-mistral")
+    truss = validate(truss_config(cfg, plan, settings.model_copy(update={"engine": "trt-llm"}), with_token=True))
+    assert truss.trt_llm is not None
+    build = truss.trt_llm.root.build
+    assert truss.trt_llm.root.inference_stack.value == "v1"
+    assert (build.tensor_parallel_count, build.max_seq_len) == (plan.num_shard, plan.max_total_tokens)
+    assert build.quantization_type == TrussTRTLLMQuantizationType.NO_QUANT
+
+
+def test_tensor_parallelism_must_use_every_gpu_as_truss_demands() -> None:
+    cfg, settings, plan = load("baseten-mistral", gpu={"classes": ["A100:2"]},
+                               serving={"num_shard": 1})
+    config = truss_config(cfg, plan, settings.model_copy(update={"engine": "trt-llm"}), with_token=True)
+    with pytest.raises(ValueError, match="Tensor parallelism and GPU count must be the same"):
+        validate(config)
+
+
+@pytest.mark.parametrize(("quantize", "message"), [
+    ("awq", r"tgi-fleet:model.quantize = 'awq': Baseten's TensorRT-LLM engine .* has no such quantization"),
+    ("fp8", r"tgi-fleet:model.quantize = 'fp8': truss refuses fp8 on A100_40GB:4 \(compute capability 8 < 8.9\)"),
+])
+def test_trt_llm_refuses_quantizations_truss_rejects(quantize: str, message: str) -> None:
+    cfg, settings, plan = load("baseten-mixtral", model={"id": "mistralai/Mixtral-8x22B-Instruct-v0.1",
+                                                         "quantize": quantize})
+    with pytest.raises(TrussError, match=message):
+        truss_config(cfg, plan, settings, with_token=True)
+
+
+def test_fp8_on_a100_is_what_truss_itself_rejects() -> None:
+    cfg, settings, plan = load("baseten-mixtral")
+    config = truss_config(cfg, plan, settings, with_token=True)
+    config["trt_llm"]["build"]["quantization_type"] = "fp8"
+    with pytest.raises(ValueError, match="FP8 quantization is only supported on L4, H100"):
+        validate(config)
+
+
+# -- the data the generator relies on ----------------------------------------------------------------------------
+def test_accelerator_names_match_truss() -> None:
+    assert set(ACCELERATORS) == {a.value for a in Accelerator if not a.name.startswith("_")}
+
+
+def test_trt_quantizations_are_in_the_current_truss_schema() -> None:
+    assert set(TRT_QUANTIZATION.values()) <= {q.value for q in TrussTRTLLMQuantizationType}
+
+
+def test_every_baseten_offering_is_a_truss_accelerator_spec() -> None:
+    for offering in load_catalog().offerings["baseten"]:
+        spec = AcceleratorSpec.model_validate(offering.name)
+        assert spec.count == offering.count, offering.name
+
+
+def test_unknown_accelerator_names_the_key() -> None:
+    from components.plan import PlanError
+
+    with pytest.raises(PlanError, match=r"tgi-fleet:gpu.classes\[0\] = 'A10': unknown baseten GPU class"):
+        load("baseten-mistral", gpu={"classes": ["A10"]})
+
+
+def test_archive_is_reproducible_and_carries_the_config() -> None:
+    cfg, settings, plan = load("baseten-mistral")
+    config = truss_config(cfg, plan, settings, with_token=True)
+    assert truss_archive(config) == truss_archive(config)
+    assert read_archive_config(truss_archive(config)) == config
+    with pytest.raises(ValueError, match="not a truss archive"):
+        read_archive_config(b"not a tar")
+
+
+# -- `make truss STACK=...` and the settings section -----------------------------------------------------------
+def test_truss_cli_writes_the_stacks_truss_for_review(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", "baseten-mixtral",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"truss: {tmp_path / 'out' / 'config.yaml'}"
+    written = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
+    cfg, settings, plan = load("baseten-mixtral")
+    assert written == truss_config(cfg, plan, settings, with_token=True)
+    assert "v1:" not in (tmp_path / "out" / "config.yaml").read_text()
+
+
+def test_truss_cli_refuses_other_providers() -> None:
+    out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", "local"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 1
+    assert out.stderr.strip() == "truss: stack local is not a baseten stack (tgi-fleet:provider)"
+
+
+def test_baseten_settings_errors_name_the_key_and_the_fix() -> None:
+    from components.config import ConfigError, parse_config
+    from tests.baseten_cases import raw_config
+
+    raw, secret = raw_config("baseten-mistral", baseten={"engine": "vllm", "autoscaling": {"concurency_target": 3}})
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, secret)
+    text = str(info.value)
+    assert "tgi-fleet:baseten.engine = \"vllm\": Input should be 'tgi' or 'trt-llm'. Fix: tgi (TGI's image" in text
+    assert "tgi-fleet:baseten.autoscaling.concurency_target: unknown key" in text
+    assert "did you mean 'concurrency_target'?" in text
+
+
+def test_api_key_in_plain_text_is_refused_naming_the_key() -> None:
+    from components.config import ConfigError, parse_config
+    from tests.baseten_cases import raw_config
+
+    raw, secret = raw_config("baseten-mistral")
+    with pytest.raises(ConfigError, match=r"tgi-fleet:baseten_api_key is set in plain text. Fix: `pulumi config "
+                                          r"set --secret baseten_api_key <value>`"):
+        parse_config(raw, secret - {"tgi-fleet:baseten_api_key"})
+
+
+def test_a_local_api_without_a_local_s3_is_refused() -> None:
+    from components.config import ConfigError, parse_config
+    from tests.baseten_cases import raw_config, stack_config
+
+    section = {k: v for k, v in stack_config("baseten-mistral")["tgi-fleet:baseten"].items() if k != "s3_endpoint_url"}
+    with pytest.raises(ConfigError, match="a local base_url needs s3_endpoint_url"):
+        parse_config(*raw_config("baseten-mistral", baseten=section))

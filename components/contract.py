@@ -45,6 +45,7 @@ class ServiceContract(BaseModel):
     secret_env: list[str]
     hourly_cost: float | None = None
     allow_unfit: bool = False  # tgi-fleet:sizing.allow_unfit: the program deploys a plan that does not fit
+    log_destination: str | None = None  # where the container's logs are shipped (None: nowhere beyond the node)
 
     def props(self) -> dict[str, Any]:
         """The component inputs CrossGuard sees."""

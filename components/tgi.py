@@ -57,12 +57,13 @@ def service_contract(
     gateway_auth: bool | None = None,
 ) -> ServiceContract:
     """The TgiService inputs for this plan; providers pass the env they really deploy."""
+    provider = registry.provider(cfg.provider)
     gpu = plan.gpu
     assert gpu is not None, "a deployment always has a GPU class"
     return ServiceContract(
         provider=cfg.provider,
         environment=cfg.environment,
-        interruptible=registry.provider(cfg.provider).interruptible or gpu.interruptible,
+        interruptible=provider.interruptible or gpu.interruptible,
         name=cfg.name,
         model_id=cfg.model.id,
         dtype=cfg.model.dtype,
@@ -88,5 +89,6 @@ def service_contract(
         secret_env=secret_env,
         hourly_cost=plan.hourly_cost,
         allow_unfit=cfg.sizing.allow_unfit,
+        log_destination=provider.log_destination(cfg.settings),
     )
 

@@ -129,6 +129,14 @@ def hourly_cost_ceiling(c: ServiceContract, cfg: Config) -> list[str]:
             f"${ceiling:.2f}/h ceiling: fewer replicas, a cheaper class, or raise maxUsdPerHour."]
 
 
+def logs_shipped_in_prod(c: ServiceContract, cfg: Config) -> list[str]:
+    """Production containers ship their logs somewhere that keeps them (SaladCloud: container.logging)."""
+    if c.environment != "prod" or c.log_destination:
+        return []
+    return [f"{c.name} is a prod deployment whose container logs go nowhere beyond the node: name a destination "
+            f"(SaladCloud: tgi-fleet:salad.logging, e.g. axiom, datadog, http, splunk; Docker: docker.log_driver)."]
+
+
 @dataclass(frozen=True)
 class Rule:
     """A named rule, its enforcement and its policy-config schema."""
@@ -157,6 +165,7 @@ RULES: tuple[Rule, ...] = (
     Rule("shm-for-shards", shm_for_shards, config_schema={"minimumMb": {"type": "integer", "default": 1024}}),
     Rule("hourly-cost-ceiling", hourly_cost_ceiling, mandatory=False,
          config_schema={"maxUsdPerHour": {"type": "number", "default": 20.0}}),
+    Rule("logs-shipped-in-prod", logs_shipped_in_prod, mandatory=False),
 )
 
 

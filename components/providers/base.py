@@ -60,6 +60,10 @@ class Provider(Generic[S]):
         """Its key in components/catalog/gpus.yaml for prices and classes; None when it has no price list."""
         return None
 
+    def log_destination(self, settings: S) -> str | None:
+        """Where the container's logs are shipped; by default the platform's own log store keeps them."""
+        return "platform"
+
     def renders_only(self, settings: S) -> bool:
         """True when this stack writes files instead of deploying (no GPU is rented)."""
         return False

@@ -119,6 +119,10 @@ class DockerProvider(HealthReadiness, Provider[DockerSettings]):
     secret_keys = (LOG_SECRET,)
     plugins = ("docker",)  # comes with the official CLI (`pulumi plugin install resource docker`)
 
+    def log_destination(self, settings: DockerSettings) -> str | None:
+        # json-file and local keep the logs on the host itself.
+        return settings.log_driver if settings.log_driver not in (None, "json-file", "local") else None
+
     def resolve_secrets(self, cfg: FleetConfig, settings: DockerSettings) -> dict[str, str]:
         from components.secrets import require
 

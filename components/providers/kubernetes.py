@@ -224,6 +224,9 @@ class KubernetesProvider(HealthReadiness, Provider[KubernetesSettings]):
         # Your own cluster has no price list; GKE's nodes are GCP's, with their accelerator labels.
         return "gcp" if settings.gke else "kubernetes"
 
+    def log_destination(self, settings: KubernetesSettings) -> str:
+        return "cluster"  # the cluster's own pipeline collects what TGI writes to stdout and stderr
+
     def renders_only(self, settings: KubernetesSettings) -> bool:
         return settings.render_dir is not None
 

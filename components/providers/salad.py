@@ -138,6 +138,10 @@ class SaladProvider(Provider[SaladSettings]):
     def catalog(self, settings: SaladSettings) -> str:
         return "salad"
 
+    def log_destination(self, settings: SaladSettings) -> str | None:
+        # SaladCloud's portal keeps a short window of logs only: production wants a destination of its own.
+        return next(iter(settings.logging)) if settings.logging else None
+
     def resolve_secrets(self, cfg: FleetConfig, settings: SaladSettings) -> dict[str, str]:
         from components.salad.log_shipping import needs_secret
         from components.secrets import aws_secret, require

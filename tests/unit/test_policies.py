@@ -137,7 +137,8 @@ def test_shm_for_shards() -> None:
 
 def test_hourly_cost_ceiling_is_advisory() -> None:
     rule = next(r for r in RULES if r.name == "hourly-cost-ceiling")
-    assert not rule.mandatory and all(r.mandatory for r in RULES if r is not rule)
+    advisory = {"hourly-cost-ceiling", "logs-shipped-in-prod"}
+    assert not rule.mandatory and {r.name for r in RULES if not r.mandatory} == advisory
     assert violations(props(), "hourly-cost-ceiling") == []
     assert "over the $0.50/h ceiling" in violations(props(), "hourly-cost-ceiling", {"maxUsdPerHour": 0.5})[0]
 
@@ -146,4 +147,13 @@ def test_issue_policy_names_all_exist() -> None:
     assert {r.name for r in RULES} == {
         "gpu-vram-minimum", "prod-replica-minimum", "pinned-image", "secrets-are-secret", "gateway-auth-in-prod",
         "token-limits-consistent", "shards-fit-gpus", "gpu-compute-capability", "shm-for-shards",
-        "hourly-cost-ceiling"}
+        "hourly-cost-ceiling", "logs-shipped-in-prod"}
+
+
+def test_logs_shipped_in_prod_is_advisory() -> None:
+    prod = {"environment": "prod", "replicas": 5, "gateway": {"auth": True}}
+    (message,) = violations(props(**prod), "logs-shipped-in-prod")
+    assert "container logs go nowhere beyond the node" in message and "tgi-fleet:salad.logging" in message
+    axiom = {"logging": {"axiom": {"host": "api.axiom.co", "dataset": "tgi"}}}
+    assert violations(props(**prod, salad=axiom), "logs-shipped-in-prod") == []
+    assert violations(props(), "logs-shipped-in-prod") == []  # dev: no advice

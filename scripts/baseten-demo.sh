@@ -42,7 +42,7 @@ case "${1:-up}" in
   up)
     start
     $pulumi stack select "$stack" --create >/dev/null
-    $pulumi up --stack "$stack" --yes
+    $pulumi up --stack "$stack" --yes --policy-pack policies
     echo
     echo "endpoint (OpenAI base without /v1): $($pulumi stack output --stack "$stack" endpoint)"
     echo "tear it down: make baseten-demo-down STACK=$stack"

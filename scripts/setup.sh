@@ -72,7 +72,7 @@ fi
 #     so the two cannot share .venv (the program only needs dstack's client, installed above). The tests start the
 #     server from here on loopback; `make dstack-server` starts one for `make up STACK=dstack-dev`. Only those ask.
 ds_stamp=.venv-dstack/.tgi-fleet-deps
-ds_want=$(sha256sum constraints-dstack-server.txt | cut -c1-16)
+ds_want=$([ -z "$want_dstack" ] || sha256sum constraints-dstack-server.txt | cut -c1-16)
 if [ -n "$want_dstack" ] && { [ ! -x .venv-dstack/bin/python ] || [ "$(cat "$ds_stamp" 2>/dev/null)" != "$ds_want" ]; }; then
   say "creating .venv-dstack (the dstack server, constraints-dstack-server.txt)"
   [ -x .venv-dstack/bin/python ] || "$python" -m venv .venv-dstack || die "could not create .venv-dstack (is the python3-venv package installed?)."

@@ -98,8 +98,9 @@ class Emulator:
             p.config("tgi-fleet:hf_token", GRANTED, secret=True)
 
     def wait_empty(self, timeout: float = 20) -> dict[str, Any]:
-        """Wait until no group and no replica process is left; returns the last status."""
-        return wait_empty(self.status, "groups", timeout)
+        """Wait until no group and no replica process is left; returns the last groups and processes."""
+        last = wait_empty(self.status, "groups", timeout)
+        return {"groups": last["groups"], "processes": last["processes"]}
 
 
 def replica_pids_alive(pids: list[int]) -> list[int]:
@@ -140,11 +141,10 @@ def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
 
 
 def wait_empty(status: Callable[[], dict[str, Any]], kind: str, timeout: float) -> dict[str, Any]:
-    """Poll an emulator's status until it lists no `kind` (groups, models) and no process; the last of those two."""
+    """Poll an emulator's status until it lists no `kind` (groups, models) and no process; the last status."""
     deadline = time.monotonic() + timeout
     while True:
-        full = status()
-        last = {kind: full[kind], "processes": full["processes"]}
+        last = status()
         if (not last[kind] and not last["processes"]) or time.monotonic() > deadline:
             return last
         time.sleep(0.2)

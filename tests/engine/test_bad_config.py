@@ -25,8 +25,12 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
                      'tgi-fleet:model.quantize = "foo"'),
     "plain-salad-api-key": ({"salad_api_key": "plain-key-value"}, "tgi-fleet:salad_api_key is set in plain text"),
     "plain-hf-token": ({"hf_token": "hf_plaintokenvalue1234567890"}, "tgi-fleet:hf_token is set in plain text"),
-    "auth-without-key": ({"provider": "docker", "gpu": {"name": "A10G"}, "replicas": 1, "smoke": {"enabled": False}},
+    "auth-without-key": ({"provider": "docker", "salad": None, "salad_api_key": None, "gpu": {"name": "A10G"},
+                          "replicas": 1, "smoke": {"enabled": False}},
                          "tgi-fleet:api_key is not set but gateway.auth is on"),
+    "another-providers-section": ({"kubernetes": {"render_dir": "out"}},
+                                  "tgi-fleet:kubernetes: settings of the kubernetes provider, but tgi-fleet:provider "
+                                  "is 'local'"),
     "misspelt-key": ({"replicaz": 3}, "tgi-fleet:replicaz: unknown key. Fix: remove it (did you mean 'replicas'?)"),
     "smoke-max-tokens-0": ({"smoke": {"max_tokens": 0}}, "tgi-fleet:smoke.max_tokens = 0"),
     "bad-name": ({"name": "Bad_Name"}, 'tgi-fleet:name = "Bad_Name": must match'),

@@ -78,6 +78,10 @@ def test_mixtral_stack_up_smoke_destroy(tmp_path: Path, baseten: BasetenEmulator
 def test_policy_pack_denies_mixtral_on_two_shards(tmp_path: Path, baseten: BasetenEmulator) -> None:
     p = stack(tmp_path, baseten, "baseten-mixtral")
     p.config("tgi-fleet:serving.num_shard", "2", path=True)
+    # The program refuses the plan itself; its override leaves the decision to the pack, which denies it too.
+    refused = p.run("preview", check=False)
+    assert refused.returncode != 0 and "sizing verdict DOES NOT FIT" in refused.stdout + refused.stderr
+    p.config("tgi-fleet:sizing.allow_unfit", "true", path=True)
     out = p.run("preview", "--policy-pack", POLICIES, check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "[mandatory]  gpu-vram-minimum" in text, text

@@ -102,3 +102,24 @@ def test_no_default_passphrase_off_the_default_backend_or_without_a_stack(wrappe
     assert other.returncode == 0 and "passphrase=<unset>" in other.stdout, other
     version = run(wrapper, "version")
     assert version.returncode == 0 and "passphrase=<unset>" in version.stdout, version
+
+
+def test_an_emulator_stack_may_use_the_published_passphrase_until_it_points_elsewhere(tmp_path: Path) -> None:
+    """A stack whose provider API is on loopback only holds the emulators' throwaway keys; a real one does not."""
+    project = tmp_path / "p"
+    (project / "stacks").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text("name: x\nruntime: python\nstackConfigDir: stacks\n")
+    stack = project / "stacks" / "Pulumi.demo.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG_PASSPHRASE")}
+
+    def verdict() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(ROOT / "scripts" / "pulumi-secrets"), "1", "preview", "--stack", "demo"],
+                              cwd=project, env=env, capture_output=True, text=True, timeout=30)
+
+    stack.write_text("config:\n  tgi-fleet:baseten:\n    base_url: http://127.0.0.1:5810\n")
+    assert verdict().stdout.strip() == "default"
+    stack.write_text("config:\n  tgi-fleet:baseten:\n    base_url: https://api.baseten.co\n")
+    assert verdict().returncode == 1
+    stack.write_text("config:\n  tgi-fleet:baseten:\n    engine: tgi\n")  # the real service by default
+    out = verdict()
+    assert out.returncode == 1 and "PULUMI_CONFIG_PASSPHRASE" in out.stderr

@@ -7,8 +7,8 @@ POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config 
 
 .PHONY: setup demo demo-down test lint checks preview up destroy refresh render emulator
 
-# Setup builds what the task needs: the engine for everything (all `make demo` waits for), actionlint for lint,
-# the Kubernetes provider plugin for Kubernetes stacks and for the tests.
+# Setup builds what the task needs: the engine and the runtime packages for everything (all `make demo` waits
+# for), the test tools and actionlint for lint, the Kubernetes provider plugin for Kubernetes stacks and the tests.
 setup:
 	@scripts/setup.sh
 
@@ -20,11 +20,11 @@ demo-down: setup
 	@scripts/demo.sh down
 
 lint:
-	@scripts/setup.sh actionlint
+	@scripts/setup.sh dev actionlint
 	@$(MAKE) --no-print-directory checks
 
 test:
-	@scripts/setup.sh actionlint kubernetes
+	@scripts/setup.sh dev actionlint kubernetes
 	@$(MAKE) --no-print-directory checks
 	$(PY) -m pytest -q
 

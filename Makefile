@@ -8,8 +8,8 @@ POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config 
 .PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render truss emulator \
 	baseten-demo baseten-demo-down dstack-config dstack-server dstack-server-stop
 
-# Setup builds what the task needs: the engine for everything (all `make demo` waits for), actionlint for lint,
-# the Kubernetes provider plugin for Kubernetes stacks and for the tests.
+# Setup builds what the task needs: the engine and the runtime packages for everything (all `make demo` waits
+# for), the test tools and actionlint for lint, the Kubernetes provider plugin for Kubernetes stacks and the tests.
 setup:
 	@scripts/setup.sh
 
@@ -21,11 +21,11 @@ demo-down: setup
 	@scripts/demo.sh down
 
 lint:
-	@scripts/setup.sh actionlint
+	@scripts/setup.sh dev actionlint
 	@$(MAKE) --no-print-directory checks
 
 test:
-	@scripts/setup.sh actionlint kubernetes dstack-server
+	@scripts/setup.sh dev actionlint kubernetes dstack-server
 	@$(MAKE) --no-print-directory checks
 	$(PY) -m pytest -q
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One set-up entry point: the project venv with the pinned Python packages and the Pulumi engine, plus what a
 # task needs beyond the `local` stack. Idempotent; a second run takes seconds.
-#   scripts/setup.sh                    venv + engine: all that `make demo` (the local stack) needs
+#   scripts/setup.sh                    venv (runtime packages) + engine: all that `make demo` (the local stack) needs
+#   scripts/setup.sh dev                + the test and lint packages (pytest, ruff, mypy, moto, schemathesis, ...)
 #   scripts/setup.sh kubernetes         + the Kubernetes provider plugin (Kubernetes stacks, the Kubernetes tests)
 #   scripts/setup.sh actionlint         + actionlint (the workflow check of `make lint`)
 #   scripts/setup.sh dstack-server      + .venv-dstack, a local dstack server (the dstack tests, make dstack-server)
@@ -18,14 +19,15 @@ say() { echo "setup: $*" >&2; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
-want_k8s="" want_lint="" want_dstack="" stack=""
+want_k8s="" want_lint="" want_dev="" want_dstack="" stack=""
 while [ $# -gt 0 ]; do
   case $1 in
+    dev) want_dev=1 ;;
     kubernetes) want_k8s=1 ;;
     actionlint) want_lint=1 ;;
     dstack-server) want_dstack=1 ;;
     --stack) stack=${2:?--stack needs a stack name}; shift ;;
-    *) die "unknown argument '$1': scripts/setup.sh [kubernetes] [actionlint] [dstack-server] [--stack STACK]" ;;
+    *) die "unknown argument '$1': scripts/setup.sh [dev] [kubernetes] [actionlint] [dstack-server] [--stack STACK]" ;;
   esac
   shift
 done
@@ -58,14 +60,17 @@ fi
 python=${PYTHON:-python3}
 command -v "$python" >/dev/null 2>&1 || die "python3 is not on PATH: install Python >= 3.11 and run setup again."
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is needed (the baseten SDK needs it), found $("$python" --version 2>&1)."
+# The stamp is the hash of the pins, plus " dev" once the test and lint packages are in: the demo installs the
+# runtime packages only (about half of the download), `make lint`/`make test` add the rest.
 stamp=.venv/.tgi-fleet-deps
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "creating .venv and installing the pinned packages (constraints.txt)"
+have=$(cat "$stamp" 2>/dev/null || true)
+if [ ! -x .venv/bin/python ] || [ "${have%% *}" != "$want" ] || { [ -n "$want_dev" ] && [ "$have" != "$want dev" ]; }; then
+  say "creating .venv and installing the pinned packages (constraints.txt${want_dev:+, with the test and lint tools})"
   [ -x .venv/bin/python ] || "$python" -m venv .venv || die "could not create .venv (is the python3-venv package installed?)."
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${want_dev:+[dev]}" \
     || die "pip could not install the pinned packages from constraints.txt: check the package index (PIP_INDEX_URL) and run setup again."
-  echo "$want" >"$stamp"
+  echo "$want${want_dev:+ dev}" >"$stamp"
 fi
 
 # 1b. The dstack server in its own venv: dstack[server] needs protobuf>=6.33.5, pulumi-policy needs protobuf~=5.29.5,

@@ -33,7 +33,9 @@ def checkout(tmp_path: Path) -> Path:
         (root / name).symlink_to(ROOT / name)
     (root / ".venv" / "bin").mkdir(parents=True)
     python = root / ".venv" / "bin" / "python"
-    python.write_text(f'#!/bin/sh\nexec "{ROOT / ".venv" / "bin" / "python"}" "$@"\n')
+    # pip is recorded, never run (it would install into this checkout's venv); everything else runs for real.
+    python.write_text(f'#!/bin/sh\n[ "$1 $2" = "-m pip" ] && {{ echo "$*" >>"$PIP_LOG"; exit 0; }}\n'
+                      f'exec "{ROOT / ".venv" / "bin" / "python"}" "$@"\n')
     python.chmod(0o755)
     shutil.copy(ROOT / ".venv" / ".tgi-fleet-deps", root / ".venv" / ".tgi-fleet-deps")
     tools = tmp_path / "tools"
@@ -49,7 +51,8 @@ def setup(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str
     log = tmp / "go.log"
     log.write_text("")
     env = {"PATH": f"{tmp / 'tools'}:/usr/bin:/bin", "HOME": str(tmp), "TGI_FLEET_CACHE": str(tmp / "cache"),
-           "PULUMI_HOME": str(tmp / "pulumi-home"), "GO_LOG": str(log), "PYTHONDONTWRITEBYTECODE": "1"}
+           "PULUMI_HOME": str(tmp / "pulumi-home"), "GO_LOG": str(log), "PIP_LOG": str(tmp / "pip.log"),
+           "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run([str(root / "scripts" / "setup.sh"), *args], cwd=root, env=env, capture_output=True,
                          text=True, timeout=300)
     return out, log.read_text()
@@ -87,3 +90,18 @@ def test_the_engine_builds_beside_pip_and_its_failure_fails_setup(checkout: Path
     assert "go mod tidy" in built and "pulumi-kubernetes" not in built, built
     assert out.stderr.strip().splitlines()[-1].startswith("setup: '[1/4] resolving CLI modules' failed"), out.stderr
     assert not (checkout / ".venv" / "tgi-fleet-path").exists()
+
+
+def test_the_demo_installs_the_runtime_packages_and_lint_or_test_add_the_tools(checkout: Path) -> None:
+    stamp = checkout / ".venv" / ".tgi-fleet-deps"
+    stamp.unlink()
+    pip_log = checkout.parent / "pip.log"
+    assert setup(checkout)[0].returncode == 0
+    assert pip_log.read_text().splitlines()[-1].endswith("-c constraints.txt -e .")
+    assert not stamp.read_text().strip().endswith(" dev")
+    setup(checkout)  # nothing more to install for the demo
+    assert len(pip_log.read_text().splitlines()) == 1
+    setup(checkout, "dev")
+    assert pip_log.read_text().splitlines()[-1].endswith("-e .[dev]") and stamp.read_text().strip().endswith(" dev")
+    setup(checkout)  # the demo after the tests: everything is there
+    assert len(pip_log.read_text().splitlines()) == 2

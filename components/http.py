@@ -162,3 +162,13 @@ class JsonApi:
             return model.model_validate(response.json())
         except (ValueError, ValidationError) as exc:
             raise self.error(operation, response.status_code, f"unexpected response body: {exc}") from None
+
+
+def wait_until(done: Callable[[], bool], timeout_s: float, every_s: float = 0.5) -> bool:
+    """Poll `done` until it is true (True) or `timeout_s` has passed (False): e.g. a 202-accepted delete finishing."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every_s)
+    return True

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -212,17 +211,16 @@ class ContainerGroupProvider(ResourceProvider):
             return UpdateResult(outs=_outputs(news, group, ids))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from components import http
         from components.salad.client import SaladApiError
 
         with _client(props) as client:
             if not client.delete_group(id_):
                 return
-            deadline = time.monotonic() + DELETE_WAIT_S
-            while client.get_group(id_) is not None:  # 202 = accepted; wait until it is really gone
-                if time.monotonic() > deadline:
-                    raise SaladApiError("delete_container_group", 202,
-                                        f"{id_} still exists {DELETE_WAIT_S:.0f} s after delete was accepted")
-                time.sleep(0.5)
+            # 202 = accepted; wait until it is really gone.
+            if not http.wait_until(lambda: client.get_group(id_) is None, DELETE_WAIT_S):
+                raise SaladApiError("delete_container_group", 202,
+                                    f"{id_} still exists {DELETE_WAIT_S:.0f} s after delete was accepted")
 
 
 class ContainerGroup(Resource):

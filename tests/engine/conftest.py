@@ -23,14 +23,19 @@ def dynamic_project(tmp_path: Path) -> Iterator[Project]:
     project.run("stack", "rm", "--yes", "--force", project.stack, check=False)
 
 
-@pytest.fixture
-def local(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:
-    """The real program's `local` stack, pointed at a fresh emulator; destroyed afterwards."""
+def local_stack(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:
+    """The real program's `local` stack, pointed at `emulator`; destroyed afterwards (a fixture's body)."""
     p = make_project(tmp_path, copy_program(tmp_path), stack="local", passphrase=LOCAL_PASSPHRASE)
     emulator.point_at(p)
     p.config("tgi-fleet:smoke.ready_timeout_s", "60", path=True)
     yield p
     p.run("destroy", "--yes", "--skip-preview", check=False)
+
+
+@pytest.fixture
+def local(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:
+    """The real program's `local` stack, pointed at a fresh emulator; destroyed afterwards."""
+    yield from local_stack(tmp_path, emulator)
 
 
 __all__ = ["LOCAL_PASSPHRASE", "PROGRAMS", "ROOT"]

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.emulator_fixture import KEY, Emulator
-from tests.engine.conftest import LOCAL_PASSPHRASE
-from tests.engine.harness import Project, copy_program, make_project
+from tests.engine.conftest import local_stack
+from tests.engine.harness import Project
 
 SMOKE_OK = "smoke: 4 chat completions OK"
 
@@ -45,11 +45,7 @@ def slow(tmp_path: Path) -> Iterator[Emulator]:
 
 @pytest.fixture
 def local_slow(tmp_path: Path, slow: Emulator) -> Iterator[Project]:
-    p = make_project(tmp_path, copy_program(tmp_path), stack="local", passphrase=LOCAL_PASSPHRASE)
-    slow.point_at(p)
-    p.config("tgi-fleet:smoke.ready_timeout_s", "60", path=True)
-    yield p
-    p.run("destroy", "--yes", "--skip-preview", check=False)
+    yield from local_stack(tmp_path, slow)
 
 
 def test_up_repairs_drift(local_slow: Project, slow: Emulator) -> None:

@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.shutdown import freeze_loaded_objects
+from components.shutdown import prepare_provider_process
 
 if TYPE_CHECKING:
     from baseten.client.managementapi import CreatedModelDeployment, Deployment, DeploymentArchivePayload
 
     from components.providers.baseten.client import BasetenClient
 
-# The engine's dynamic-provider process loads this module to unpickle the provider: freeze what is loaded.
-freeze_loaded_objects()
+# The engine's dynamic-provider process loads this module to unpickle the provider: freeze what is loaded, and
+# end that process if the engine is killed (it would otherwise run on, orphaned).
+prepare_provider_process()
 # httpx, boto3 and the SDK's models load only when the engine calls create/read/update/delete.
 
 REPLACE_KEYS = ("name",)
@@ -201,17 +201,15 @@ class BasetenModelProvider(ResourceProvider):
             return UpdateResult(outs=_outputs(news, id_, deployment))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from components import http
         from components.providers.baseten.client import BasetenApiError
 
         with _client(props) as client:
             if not client.delete_model(id_):
                 return
-            deadline = time.monotonic() + DELETE_WAIT_S
-            while client.get_model(id_) is not None:
-                if time.monotonic() > deadline:
-                    raise BasetenApiError("delete_model", 200, f"model {id_} still exists {DELETE_WAIT_S:.0f} s "
-                                                               f"after it was deleted")
-                time.sleep(0.5)
+            if not http.wait_until(lambda: client.get_model(id_) is None, DELETE_WAIT_S):
+                raise BasetenApiError("delete_model", 200, f"model {id_} still exists {DELETE_WAIT_S:.0f} s after "
+                                                           f"it was deleted")
 
 
 class BasetenModel(Resource):

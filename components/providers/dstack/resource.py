@@ -21,14 +21,15 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.shutdown import freeze_loaded_objects
+from components.shutdown import prepare_provider_process
 
 if TYPE_CHECKING:
     from components.providers.dstack.client import DstackApi
 
 # The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and
-# gRPC: freezing them here spares that process's exit, which every preview and update waits for.
-freeze_loaded_objects()
+# gRPC: freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
+# the process if the engine is killed (it would otherwise run on, orphaned).
+prepare_provider_process()
 
 SECRET_OUTPUTS = ["token", "hf_token"]
 OUTPUT_KEYS = ("run_name", "run_id", "status", "deployment_num", "service_url", "model_url", "model_name",

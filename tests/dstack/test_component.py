@@ -100,3 +100,22 @@ def test_the_program_and_unpickling_the_provider_skip_dstack_and_http() -> None:
     loaded = loaded_modules(code)
     assert "components.providers.dstack.component" in loaded
     assert not {m for m in loaded if m.split(".")[0] in ("dstack", "httpx", "requests")}
+
+
+def test_the_preview_lists_dstacks_offers_with_their_prices() -> None:
+    """Where the server has offers (a fleet or a backend), the preview and the log list them, cheapest first."""
+    from types import SimpleNamespace as NS
+
+    from components.providers.dstack.resource import MAX_OFFERS_SHOWN, describe_plan
+
+    def offer(backend: str, price: float, spot: bool) -> NS:
+        return NS(backend=NS(value=backend), region="us-east-1", price=price, availability=NS(value="available"),
+                  instance=NS(name="g5.xlarge", resources=NS(spot=spot)))
+
+    offers = [offer("aws", 0.3018, True), offer("aws", 1.006, False)] + [offer("gcp", 2.0, False)] * 10
+    plan = NS(job_plans=[NS(offers=offers, total_offers=len(offers) + 5)])
+    lines = describe_plan(plan)
+    assert lines[0] == "aws us-east-1 g5.xlarge: $0.3018/h (spot), available"
+    assert lines[1] == "aws us-east-1 g5.xlarge: $1.006/h, available"
+    assert len(lines) == MAX_OFFERS_SHOWN + 1
+    assert lines[-1] == f"... and {len(offers) + 5 - MAX_OFFERS_SHOWN} more offers"

@@ -32,7 +32,8 @@ prepare_provider_process()
 
 REPLACE_KEYS = ("name",)
 REPLACE_API_KEYS = ("base_url",)
-SECRET_OUTPUTS = ["api_key", "hf_token"]
+# The token digest too: a plain hash of an HF token lets anyone with the state test guesses.
+SECRET_OUTPUTS = ["api_key", "hf_token", "hf_token_digest"]
 OUTPUT_KEYS = ("model_id", "deployment_id", "status", "active_replica_count", "host", "predict_url",
                "deployment_predict_url", "openai_base_url", "truss_digest", "hf_token_digest")
 DELETE_WAIT_S = 120.0

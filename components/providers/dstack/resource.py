@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 # the process if the engine is killed (it would otherwise run on, orphaned).
 prepare_provider_process()
 
-SECRET_OUTPUTS = ["token", "hf_token"]
+# The token digest too: a plain hash of an HF token lets anyone with the state test guesses.
+SECRET_OUTPUTS = ["token", "hf_token", "hf_token_digest"]
 OUTPUT_KEYS = ("run_name", "run_id", "status", "deployment_num", "service_url", "model_url", "model_name",
                "offers", "hf_token_digest")
 REPLACE_API_KEYS = ("server_url", "project")

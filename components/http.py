@@ -26,6 +26,8 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 60.0
 
 _transport: httpx.BaseTransport | None = None
+HUB_TIMEOUT_S = 10.0
+_hub_transport: Any = None  # an httpx2 transport for huggingface_hub's client (tests)
 
 
 @contextmanager
@@ -172,3 +174,38 @@ def wait_until(done: Callable[[], bool], timeout_s: float, every_s: float = 0.5)
             return False
         time.sleep(every_s)
     return True
+
+
+def hub_client() -> Any:
+    """huggingface_hub's HTTP client (httpx2, its own HTTP stack) with a timeout on every phase and the injected
+    Hub transport, if any: the Hub check and model-config reads never hang on an unreachable Hub."""
+    import httpx2
+    from huggingface_hub.utils._http import hf_request_event_hook
+
+    return httpx2.Client(event_hooks={"request": [hf_request_event_hook]}, follow_redirects=True,
+                         timeout=httpx2.Timeout(HUB_TIMEOUT_S, connect=min(5.0, HUB_TIMEOUT_S)),
+                         transport=_hub_transport)
+
+
+def use_hub() -> None:
+    """Make huggingface_hub build its client here (call before a Hub request; cheap when already done)."""
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils import _http
+
+    if _http._GLOBAL_CLIENT_FACTORY is not hub_client:
+        set_client_factory(hub_client)
+
+
+@contextmanager
+def use_hub_transport(transport: Any) -> Iterator[None]:
+    """Route huggingface_hub's requests through an httpx2 transport inside the block (tests)."""
+    from huggingface_hub.utils._http import close_session
+
+    global _hub_transport
+    previous, _hub_transport = _hub_transport, transport
+    close_session()  # the next Hub request builds its client again, with this transport
+    try:
+        yield
+    finally:
+        _hub_transport = previous
+        close_session()

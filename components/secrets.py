@@ -100,6 +100,9 @@ def check_model_access(cfg: FleetConfig, token: str | None) -> None:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
+    from components import http
+
+    http.use_hub()
     api = HfApi(endpoint=cfg.secrets.hf_endpoint)
     model = cfg.model.id
     try:

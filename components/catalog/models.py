@@ -149,6 +149,9 @@ def _fetch_from_hub(model_id: str, token: str | None, revision: str | None, endp
     from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
+    from components import http
+
+    http.use_hub()
     if constants.HF_HUB_OFFLINE:
         raise _unreachable(model_id, "is off (HF_HUB_OFFLINE is set)")
     try:

@@ -76,3 +76,39 @@ def test_an_unreachable_hub_is_a_clear_error_not_a_traceback() -> None:
                                                r"mistralai/Mistral-7B-Instruct-v0\.3 .* "
                                                r"set tgi-fleet:secrets\.check_model_access"):
         check_model_access(cfg(**{"secrets": {"hf_endpoint": closed}}), "hf_x")
+
+
+@pytest.mark.parametrize("status,code,message", [
+    (403, "GatedRepo", "is gated and this HF token has not been granted access"),
+    (404, "RepoNotFound", r"cannot be read with this token \(not found or private\)"),
+    (200, None, None),
+])
+def test_the_model_access_check_through_the_hub_seam(status: int, code: str | None, message: str | None) -> None:
+    """huggingface_hub's client is built in components.http: a test injects its transport like any other client."""
+    import httpx2
+
+    from components import http
+    from components.secrets import ModelAccessError, check_model_access
+
+    seen: list[str] = []
+
+    def hub(request: httpx2.Request) -> httpx2.Response:
+        seen.append(f"{request.method} {request.url.path} {request.headers.get('authorization')}")
+        return httpx2.Response(status, headers={"X-Error-Code": code} if code else {}, json={"error": code or ""})
+
+    with http.use_hub_transport(httpx2.MockTransport(hub)):
+        if message:
+            with pytest.raises(ModelAccessError, match=message):
+                check_model_access(cfg(**{"secrets": {"hf_endpoint": "https://hub.example"}}), "hf_x")
+        else:
+            check_model_access(cfg(**{"secrets": {"hf_endpoint": "https://hub.example"}}), "hf_x")
+    assert seen and seen[0].startswith("GET /api/models/mistralai/Mistral-7B-Instruct-v0.3") and "hf_x" in seen[0]
+
+
+def test_the_hub_client_has_a_timeout() -> None:
+    from components import http
+
+    http.use_hub()
+    from huggingface_hub.utils import get_session
+
+    assert get_session().timeout.read == http.HUB_TIMEOUT_S

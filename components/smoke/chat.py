@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from httpx_sse import SSEError, connect_sse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from components import http
 from components.tgi_api.models import ChatCompletion, ChatCompletionChunk, ErrorResponse, GenerateResponse, Usage
+
+A = TypeVar("A", bound=BaseModel)
 
 
 class SmokeFailure(AssertionError):
@@ -34,13 +36,7 @@ def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str
     """One chat completion; validates the answer against TGI's own models (contracts/tgi) and its token counts."""
     start = time.perf_counter()
     if not body.get("stream"):
-        r = client.post(url, json=body, headers=headers)
-        elapsed = (time.perf_counter() - start) * 1000
-        _check_status(r, url)
-        try:
-            answer = ChatCompletion.model_validate(r.json())
-        except (ValueError, ValidationError) as exc:
-            raise SmokeFailure(f"{url}: the answer is not a chat completion: {_brief(exc)}") from None
+        answer, r, elapsed = _post(client, url, body, headers, ChatCompletion, "a chat completion")
         message = answer.choices[0].message if answer.choices else None
         text = getattr(message, "content", None) or ""
         if not text.strip():
@@ -97,14 +93,7 @@ def generate(client: httpx.Client, url: str, prompt: str, max_new_tokens: int, h
              **parameters: Any) -> Measurement:
     """One call of TGI's own /generate route (GenerateResponse with details): text and a token count in bounds."""
     body = {"inputs": prompt, "parameters": {"max_new_tokens": max_new_tokens, "details": True, **parameters}}
-    start = time.perf_counter()
-    r = client.post(url, json=body, headers=headers)
-    elapsed = (time.perf_counter() - start) * 1000
-    _check_status(r, url)
-    try:
-        answer = GenerateResponse.model_validate(r.json())
-    except (ValueError, ValidationError) as exc:
-        raise SmokeFailure(f"{url}: the answer is not TGI's GenerateResponse: {_brief(exc)}") from None
+    answer, _, elapsed = _post(client, url, body, headers, GenerateResponse, "TGI's GenerateResponse")
     if not answer.generated_text.strip():
         raise SmokeFailure(f"{url}: generated_text is empty")
     tokens = answer.details.generated_tokens if answer.details else 1
@@ -128,6 +117,19 @@ def _check_status(r: httpx.Response, url: str) -> None:
         return
     hint = " (the gateway wants its auth header)" if r.status_code in (401, 403) else ""
     raise SmokeFailure(f"{url}: HTTP {r.status_code}{hint}: {r.text[:300]}")
+
+
+def _post(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str], model: type[A],
+          what: str) -> tuple[A, httpx.Response, float]:
+    """POST a JSON body; the answer as `model` (SmokeFailure naming `what` otherwise), the response, the ms taken."""
+    start = time.perf_counter()
+    r = client.post(url, json=body, headers=headers)
+    elapsed = (time.perf_counter() - start) * 1000
+    _check_status(r, url)
+    try:
+        return model.model_validate(r.json()), r, elapsed
+    except (ValueError, ValidationError) as exc:
+        raise SmokeFailure(f"{url}: the answer is not {what}: {_brief(exc)}") from None
 
 
 def _brief(exc: Exception) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pulumi
 
 from components.config import from_pulumi
@@ -9,6 +11,7 @@ from components.plan import PlanError, build_plan, check_fit
 from components.providers import registry
 from components.providers.base import BuildContext
 from components.secrets import check_model_access, resolve
+from components.sizing.recommend import with_live_offers
 from components.sizing.report import explain
 from components.smoke.resource import SmokeTest
 
@@ -24,6 +27,11 @@ def deploy() -> None:
         raise PlanError(f"tgi-fleet:smoke.min_ready_replicas = {wanted}: the {cfg.provider} provider's readiness "
                         f"check sees one endpoint (GET /health), so it can count 1 at most. Fix: unset it; the "
                         f"provider's own rollout waits for the replicas.")
+    ctx = BuildContext(cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets)
+    live = provider.live_offers(ctx)
+    if live is not None:  # the provider's own prices replace the catalog's estimate for it
+        plan = with_live_offers(plan, live)
+        ctx = replace(ctx, plan=plan)
     pulumi.log.info(explain(plan))
     if plan.filled:
         pulumi.log.info(f"filled by the sizing recommender (not in the stack config): {', '.join(plan.filled)}")
@@ -33,7 +41,7 @@ def deploy() -> None:
     if cfg.secrets.check_model_access and not pulumi.runtime.is_dry_run() and not provider.renders_only(cfg.settings):
         # Before any GPU is rented: a gated model would otherwise fail only after the replicas are paid for.
         check_model_access(cfg, secrets.hf_token)
-    service = provider.build(cfg.name, BuildContext(cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets))
+    service = provider.build(cfg.name, ctx)
     out = service.outputs
 
     pulumi.export("provider", cfg.provider)

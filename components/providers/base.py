@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     from components.config import FleetConfig
     from components.service import TgiService
-    from components.sizing.recommend import Plan
+    from components.sizing.recommend import LiveOffers, Plan
     from components.smoke.readiness import ReadinessSource
 
 
@@ -73,6 +73,13 @@ class Provider(Generic[S]):
         from components.secrets import require
 
         return {key: require(cfg, key) for key in self.secret_keys}
+
+    def live_offers(self, ctx: BuildContext[S]) -> LiveOffers | None:
+        """The provider's own current offers for the plan (its API quotes prices); None where it has no such API.
+
+        Called in preview and up before the cost table is printed; the catalog's prices stay where this is None.
+        """
+        return None
 
     def build(self, name: str, ctx: BuildContext[S]) -> TgiService:
         """The provider's TgiService, with every resource a child of it."""

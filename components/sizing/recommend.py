@@ -61,6 +61,27 @@ class ProviderQuote(BaseModel):
     hourly_cost: float  # all replicas
 
 
+class LiveOffer(BaseModel):
+    """One offer the provider's own API quotes for the plan right now (one replica)."""
+
+    offering: str  # e.g. "aws us-east-1 g5.xlarge"
+    gpu: str  # e.g. "A10G"
+    gpus: int
+    price_per_hour: float
+    spot: bool
+    availability: str
+
+
+class LiveOffers(BaseModel):
+    """The stack provider's own quote for the plan (e.g. a dstack server's run plan), cheapest first."""
+
+    provider: str
+    source: str  # where the offers come from, e.g. "dstack server http://127.0.0.1:3000, project main"
+    offers: list[LiveOffer]
+    total: int  # offers in all (the list may hold only the cheapest few)
+    empty_reason: str = "no offers"
+
+
 class Plan(BaseModel):
     """The resolved serving plan every provider component deploys and the policy pack checks."""
 
@@ -83,6 +104,7 @@ class Plan(BaseModel):
     replicas: int
     hourly_cost: float | None
     quotes: list[ProviderQuote]
+    live: LiveOffers | None = None  # the provider's own offers, where its API quotes them (the catalog estimates)
 
 
 def _estimate(inputs: PlanInputs, total: int, prefill: int, shards: int) -> MemoryEstimate:
@@ -227,6 +249,20 @@ def quote_providers(inputs: PlanInputs, plan: Plan, catalog: GpuCatalog) -> list
         if best is not None:
             quotes.append(best)
     return sorted(quotes, key=lambda q: q.hourly_cost)
+
+
+def with_live_offers(plan: Plan, live: LiveOffers) -> Plan:
+    """The plan priced by the provider's own cheapest offer (its row of the table and the plan's cost) where it
+    has one; with none, the catalog's estimate stays and the table says the provider has no offer."""
+    if not live.offers:
+        return plan.model_copy(update={"live": live})
+    best = min(live.offers, key=lambda o: o.price_per_hour)
+    cost = round(best.price_per_hour * plan.replicas, 4)
+    quote = ProviderQuote(provider=live.provider, offering=f"{best.offering} (live)", gpu=best.gpu, gpus=best.gpus,
+                          num_shard=plan.num_shard, min_vram_bytes=plan.memory.min_vram_bytes,
+                          price_per_hour=best.price_per_hour, hourly_cost=cost)
+    quotes = sorted([q for q in plan.quotes if q.provider != live.provider] + [quote], key=lambda q: q.hourly_cost)
+    return plan.model_copy(update={"live": live, "hourly_cost": cost, "quotes": quotes})
 
 
 def gib(n: int) -> str:

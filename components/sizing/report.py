@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.sizing.recommend import Plan, gib
+from components.sizing.recommend import LiveOffers, Plan, gib
 
 
 def explain(plan: Plan) -> str:
@@ -38,8 +38,24 @@ def explain(plan: Plan) -> str:
         rows.append(f"  cost of this plan: ${plan.hourly_cost:.2f}/h for {plan.replicas} replica(s)")
     if plan.quotes:
         rows.append(f"  cheapest fit per provider ({plan.replicas} replica(s)):")
+        width = max(26, *(len(q.offering) + 1 for q in plan.quotes))  # a live offer's name can be longer
         rows += [
-            f"    {q.provider:<10}{q.offering:<26}num_shard={q.num_shard:<3}${q.hourly_cost:>9.2f}/h"
+            f"    {q.provider:<10}{q.offering:<{width}}num_shard={q.num_shard:<3}${q.hourly_cost:>9.2f}/h"
             for q in plan.quotes
         ]
+    if plan.live is not None:
+        rows += live_rows(plan.live, plan.replicas)
     return "\n".join(rows)
+
+
+def live_rows(live: LiveOffers, replicas: int, shown: int = 5) -> list[str]:
+    """The provider's own offers under the table: the cheapest few, or why there is none."""
+    if not live.offers:
+        return [f"  {live.source}: {live.empty_reason}; the {live.provider} price above is the catalog's "
+                f"estimate, not an offer"]
+    rows = [f"  offers of the {live.source} (cheapest first, {replicas} replica(s)):"]
+    rows += [f"    {o.offering:<36}{o.gpus}x {o.gpu:<10}${o.price_per_hour * replicas:>9.2f}/h"
+             f"{' spot' if o.spot else ''}, {o.availability}" for o in live.offers[:shown]]
+    if live.total > min(shown, len(live.offers)):
+        rows.append(f"    ... and {live.total - min(shown, len(live.offers))} more")
+    return rows

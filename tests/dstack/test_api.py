@@ -9,8 +9,8 @@ import pytest
 
 from components.providers.dstack.client import ApiTarget, DstackApi, DstackApiError
 from components.providers.dstack.component import readiness_spec
+from components.providers.dstack.offers import describe_plan
 from components.providers.dstack.readiness import DstackReplicas, DstackRunFailed, readiness_from
-from components.providers.dstack.resource import describe_plan
 from components.providers.dstack.rules import classify
 from components.providers.dstack.status import run_state
 from components.smoke.resource import _healthy
@@ -168,3 +168,25 @@ def test_bad_token_and_unreachable_server_say_the_fix(dstack_server: DstackServe
         down.secret_names()
     assert "cannot reach the dstack server at http://127.0.0.1:" in str(info.value)
     assert "make dstack-server" in str(info.value) and "tgi-fleet:dstack.server_url" in str(info.value)
+
+
+def test_the_sizing_table_asks_the_server_for_its_offers(dstack_project: DstackProject) -> None:
+    """The program asks the real server for the plan's offers (none here: no fleet); where the server cannot be asked,
+    the catalog's estimate stays and the run's check reports why."""
+    from components.plan import build_plan
+    from components.providers.base import BuildContext, Secrets
+    from components.providers.dstack import PROVIDER, TOKEN_KEY
+    from tests.dstack.conftest import stack_cfg
+
+    server = dstack_project.server
+
+    def ctx(url: str, token: str) -> BuildContext:  # type: ignore[type-arg]
+        cfg = stack_cfg(server_url=url, project=dstack_project.name)
+        return BuildContext(cfg=cfg, settings=cfg.settings, plan=build_plan(cfg),
+                            secrets=Secrets(hf_token="hf_x", provider={TOKEN_KEY: token}))
+
+    live = PROVIDER.live_offers(ctx(server.url, server.token))
+    assert live is not None and live.offers == [] and live.total == 0
+    assert live.source == f"dstack server {server.url}, project {dstack_project.name!r}"
+    assert PROVIDER.live_offers(ctx(server.url, "not-the-token")) is None
+    assert dstack_project.live_runs() == []  # asking for a plan creates nothing

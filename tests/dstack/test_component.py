@@ -102,20 +102,71 @@ def test_the_program_and_unpickling_the_provider_skip_dstack_and_http() -> None:
     assert not {m for m in loaded if m.split(".")[0] in ("dstack", "httpx", "requests")}
 
 
-def test_the_preview_lists_dstacks_offers_with_their_prices() -> None:
-    """Where the server has offers (a fleet or a backend), the preview and the log list them, cheapest first."""
+def dstack_offer(backend: str, price: float, spot: bool, gpus: int = 1) -> Any:
+    """An offer as dstack's server sends it (dstack's own model)."""
+    from dstack._internal.core.models.backends.base import BackendType
+    from dstack._internal.core.models.instances import (
+        Disk,
+        Gpu,
+        InstanceAvailability,
+        InstanceOfferWithAvailability,
+        InstanceType,
+        Resources,
+    )
+
+    resources = Resources(cpus=4, memory_mib=16384, gpus=[Gpu(name="A10G", memory_mib=24576)] * gpus, spot=spot,
+                          disk=Disk(size_mib=100 * 1024))
+    return InstanceOfferWithAvailability(backend=BackendType(backend), region="us-east-1", price=price,
+                                         availability=InstanceAvailability.AVAILABLE,
+                                         instance=InstanceType(name="g5.xlarge", resources=resources))
+
+
+def run_plan(offers: list[Any], total: int) -> Any:
     from types import SimpleNamespace as NS
 
-    from components.providers.dstack.resource import MAX_OFFERS_SHOWN, describe_plan
+    return NS(job_plans=[NS(offers=offers, total_offers=total)])
 
-    def offer(backend: str, price: float, spot: bool) -> NS:
-        return NS(backend=NS(value=backend), region="us-east-1", price=price, availability=NS(value="available"),
-                  instance=NS(name="g5.xlarge", resources=NS(spot=spot)))
 
-    offers = [offer("aws", 0.3018, True), offer("aws", 1.006, False)] + [offer("gcp", 2.0, False)] * 10
-    plan = NS(job_plans=[NS(offers=offers, total_offers=len(offers) + 5)])
-    lines = describe_plan(plan)
+def test_the_update_log_lists_dstacks_offers_with_their_prices() -> None:
+    """Where the server has offers (a fleet or a backend), the update's log lists them, cheapest first."""
+    from components.providers.dstack.offers import MAX_OFFERS_SHOWN, describe_plan
+
+    offers = [dstack_offer("aws", 0.3018, True), dstack_offer("aws", 1.006, False)]
+    offers += [dstack_offer("gcp", 2.0, False)] * 10
+    lines = describe_plan(run_plan(offers, len(offers) + 5))
     assert lines[0] == "aws us-east-1 g5.xlarge: $0.3018/h (spot), available"
     assert lines[1] == "aws us-east-1 g5.xlarge: $1.006/h, available"
     assert len(lines) == MAX_OFFERS_SHOWN + 1
     assert lines[-1] == f"... and {len(offers) + 5 - MAX_OFFERS_SHOWN} more offers"
+
+
+def test_dstacks_offers_price_the_plan_in_the_sizing_table() -> None:
+    """The server's cheapest offer replaces the catalog's dstack row and the plan's cost; the table lists them."""
+    from components.plan import build_plan
+    from components.providers.dstack.offers import offers_of
+    from components.sizing.recommend import with_live_offers
+    from components.sizing.report import explain
+    from tests.dstack.conftest import stack_cfg
+
+    cfg = stack_cfg().model_copy(update={"replicas": 2})
+    plan = build_plan(cfg)
+    catalog = {q.provider: q for q in plan.quotes}["dstack"]
+    live = offers_of(run_plan([dstack_offer("aws", 0.3018, True), dstack_offer("gcp", 2.5, False, gpus=2)], 9),
+                     "dstack", "dstack server http://127.0.0.1:3000, project 'main'")
+    assert [(o.gpu, o.gpus, o.spot) for o in live.offers] == [("A10G", 1, True), ("A10G", 2, False)]
+    priced = with_live_offers(plan, live)
+    row = {q.provider: q for q in priced.quotes}["dstack"]
+    assert (row.offering, row.gpu, row.price_per_hour) == ("aws us-east-1 g5.xlarge (live)", "A10G", 0.3018)
+    assert priced.hourly_cost == row.hourly_cost == round(2 * 0.3018, 4) != catalog.hourly_cost
+    assert [q.hourly_cost for q in priced.quotes] == sorted(q.hourly_cost for q in priced.quotes)
+    table = explain(priced)
+    assert "offers of the dstack server http://127.0.0.1:3000, project 'main' (cheapest first, 2 replica(s)):" in table
+    assert "aws us-east-1 g5.xlarge" in table and "$     0.60/h spot, available" in table
+    assert "gcp us-east-1 g5.xlarge             2x A10G      $     5.00/h, available" in table
+    assert "... and 7 more" in table
+    assert "    dstack    aws us-east-1 g5.xlarge (live) num_shard=1  $     0.60/h" in table.splitlines()
+
+    none = with_live_offers(plan, offers_of(run_plan([], 0), "dstack", "dstack server X"))
+    assert none.quotes == plan.quotes and none.hourly_cost == plan.hourly_cost
+    assert ("dstack server X: no offers: no fleet or backend of the project has this GPU (within max_price); the "
+            "dstack price above is the catalog's estimate, not an offer") in explain(none)

@@ -53,7 +53,10 @@ def test_up_fails_clearly_with_no_capacity_and_destroy_leaves_nothing(dev: Proje
                                                                        dstack_project: DstackProject) -> None:
     preview = dev.run("preview", "--policy-pack", str(ROOT / "policies"))
     assert "tgi-fleet:index:TgiService" in preview.stdout
-    assert "no offers: no fleet or backend of the project has this GPU" in preview.stdout
+    # The sizing table asks the server for the plan's offers: with no fleet there are none, and it says so.
+    assert (f"dstack server {dstack_project.server.url}, project {dstack_project.name!r}: no offers: no fleet or "
+            f"backend of the project has this GPU (within max_price); the dstack price above is the catalog's "
+            f"estimate, not an offer") in preview.stdout, preview.stdout
     assert dstack_project.live_runs() == [] and api(dstack_project).secret_names() == set()
 
     up = dev.run("up", "--yes", "--skip-preview", check=False)

@@ -57,6 +57,36 @@ def test_a_registered_module_is_a_whole_provider(throwaway: Recorder, exports: d
     return exports["curl_example"].apply(check)
 
 
+@pulumi.runtime.test
+def test_a_providers_live_offers_price_the_plan(throwaway: Recorder, exports: dict[str, Any],
+                                                monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Where the provider's API quotes the plan, its cheapest offer is the plan's cost everywhere: the table, the
+    outputs and the policy contract (the hourly-cost ceiling judges what the provider would charge)."""
+    from components.sizing.recommend import LiveOffer, LiveOffers
+    from tests.program.throwaway import ThrowawayProvider
+
+    asked: list[int] = []
+
+    def live_offers(self: ThrowawayProvider, ctx: Any) -> LiveOffers:
+        asked.append(ctx.plan.num_shard)
+        offers = [LiveOffer(offering=f"moon-{i}", gpu="A10G", gpus=1, price_per_hour=p, spot=False,
+                            availability="available") for i, p in enumerate((0.5, 0.9))]
+        return LiveOffers(provider="throwaway", source="moon's API", offers=offers, total=2)
+
+    monkeypatch.setattr(ThrowawayProvider, "live_offers", live_offers)
+    set_stack_config(THROWAWAY, {"throwaway_key": "k", "hf_token": "hf_x"})
+    deploy()
+
+    def check(_: Any) -> None:
+        assert asked == [1]  # once per run
+        assert exports["hourly_cost_usd"] == pytest.approx(2 * 0.5)
+        assert exports["cost_by_provider"]["throwaway"] == {"offering": "moon-0 (live)", "usd_per_hour": 1.0}
+        assert "offers of the moon's API (cheapest first, 2 replica(s)):" in exports["sizing"]
+        assert throwaway.resources[0][2]["hourly_cost"] == pytest.approx(1.0)
+
+    return exports["curl_example"].apply(check)
+
+
 def test_the_provider_section_is_validated_by_the_provider(throwaway: Recorder) -> None:
     set_stack_config({**THROWAWAY, "throwaway": {"regoin": "moon"}}, {"throwaway_key": "k"})
     with pytest.raises(ConfigError, match=r"tgi-fleet:throwaway.regoin: unknown key. Fix: remove it \(did you mean "

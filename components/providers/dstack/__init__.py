@@ -14,6 +14,7 @@ from components.providers.dstack.settings import DstackSettings
 
 if TYPE_CHECKING:
     from components.service import TgiService
+    from components.sizing.recommend import LiveOffers
     from components.smoke.readiness import ReadinessSource
 
 TOKEN_KEY = "dstack_token"
@@ -30,6 +31,15 @@ class DstackProvider(Provider[DstackSettings]):
 
     def renders_only(self, settings: DstackSettings) -> bool:
         return settings.render_dir is not None
+
+    def live_offers(self, ctx: BuildContext[DstackSettings]) -> LiveOffers | None:
+        """The server's own offers (its backends and fleets, at their prices) for the run this stack applies."""
+        if self.renders_only(ctx.settings):
+            return None
+        from components.providers.dstack.component import service_conf
+        from components.providers.dstack.offers import live_offers
+
+        return live_offers(ctx, service_conf(ctx)[0], ctx.secrets.provider[TOKEN_KEY])
 
     def build(self, name: str, ctx: BuildContext[DstackSettings]) -> TgiService:
         from components.providers.dstack.component import DstackService

@@ -27,16 +27,23 @@ def readiness_spec(api: dict[str, Any], token: str, run: str) -> dict[str, Any]:
             "timeout_s": api["timeout_s"], "run": run}
 
 
+def service_conf(ctx: BuildContext[DstackSettings]) -> tuple[dict[str, Any], bool]:
+    """The stack's dstack service configuration, and whether its env refers to the HF token's project secret."""
+    # Render mode reads no secret: whether the token is used follows from where it comes from.
+    if ctx.settings.render_dir is not None:
+        with_token = ctx.cfg.secrets.hf_token_source != "none"
+    else:
+        with_token = ctx.secrets.hf_token is not None
+    return service_config(ctx.cfg, ctx.plan, ctx.settings, hf_token=with_token), with_token
+
+
 class DstackService(TgiService):
     """A dstack service run applied through the server's API; its endpoint is the service URL dstack proxies."""
 
     def __init__(self, name: str, ctx: BuildContext[DstackSettings],
                  opts: pulumi.ResourceOptions | None = None) -> None:
         cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
-        rendering = s.render_dir is not None
-        # Render mode reads no secret: whether the token is used follows from where it comes from.
-        with_token = cfg.secrets.hf_token_source != "none" if rendering else ctx.secrets.hf_token is not None
-        conf = service_config(cfg, plan, s, hf_token=with_token)
+        conf, with_token = service_conf(ctx)
         env = conf["env"]
         contract = service_contract(
             cfg, plan, plain_env={k: v for k, v in env.items() if k != HF_TOKEN_ENV},

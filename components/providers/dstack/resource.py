@@ -21,6 +21,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from components.providers.dstack.offers import describe_plan
 from components.shutdown import prepare_provider_process
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ OUTPUT_KEYS = ("run_name", "run_id", "status", "deployment_num", "service_url", 
                "offers", "hf_token_digest")
 REPLACE_API_KEYS = ("server_url", "project")
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # what a dynamic provider sees for a value not known in preview
-MAX_OFFERS_SHOWN = 5
 
 
 def _api(props: dict[str, Any]) -> DstackApi:
@@ -50,20 +50,6 @@ def _api(props: dict[str, Any]) -> DstackApi:
 def token_digest(value: str | None) -> str | None:
     """A digest of the HF token, to see a change without storing the value."""
     return hashlib.sha256(value.encode()).hexdigest()[:16] if value else None
-
-
-def describe_plan(plan: Any) -> list[str]:
-    """dstack's offers for the plan, cheapest first, one line each (what the preview and the log show)."""
-    job = plan.job_plans[0]
-    lines = [f"{o.backend.value} {o.region} {o.instance.name}: ${o.price:.4g}/h"
-             f"{' (spot)' if o.instance.resources.spot else ''}, {o.availability.value}"
-             for o in job.offers[:MAX_OFFERS_SHOWN]]
-    more = job.total_offers - len(lines)
-    if more > 0:
-        lines.append(f"... and {more} more offers")
-    if not job.offers:
-        lines.append("no offers: no fleet or backend of the project has this GPU (within max_price)")
-    return lines
 
 
 def _outputs(props: dict[str, Any], run: Any, offers: list[str] | None = None) -> dict[str, Any]:
@@ -121,8 +107,9 @@ class DstackRunProvider(ResourceProvider):
             problem = api.gateway_problem(conf.get("gateway", False))
             if problem:
                 return CheckResult(news, [CheckFailure("", problem)])
-            plan = api.plan(conf)  # the server's own 422/400 answers, before anything is created
-            pulumi.log.info(f"dstack offers for run {conf['name']!r}:\n  " + "\n  ".join(describe_plan(plan)))
+            # The server's own 422/400 answers, before anything is created (the program's sizing table shows the
+            # offers of this plan).
+            api.plan(conf)
         except (DstackApiError, ServiceConfigError) as exc:
             return CheckResult(news, [CheckFailure("", str(exc))])
         return CheckResult(news, [])

@@ -25,7 +25,7 @@ lint:
 	@$(MAKE) --no-print-directory checks
 
 test:
-	@scripts/setup.sh dev actionlint kubernetes dstack-server
+	@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client
 	@$(MAKE) --no-print-directory checks
 	$(PY) -m pytest -q
 

@@ -6,6 +6,7 @@
 #   scripts/setup.sh kubernetes         + the Kubernetes provider plugin (Kubernetes stacks, the Kubernetes tests)
 #   scripts/setup.sh actionlint         + actionlint (the workflow check of `make lint`)
 #   scripts/setup.sh dstack-server      + .venv-dstack, a local dstack server (the dstack tests, make dstack-server)
+#   scripts/setup.sh tgi-client         + .venv-tgi-client, TGI's text-generation client (its contract test)
 #   scripts/setup.sh --stack STACK      + whatever STACK's provider needs (the Kubernetes plugin for kubernetes)
 #
 # Writes .venv/tgi-fleet-path: the directories scripts/pulumi puts first on PATH.
@@ -19,15 +20,16 @@ say() { echo "setup: $*" >&2; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
-want_k8s="" want_lint="" want_dev="" want_dstack="" stack=""
+want_k8s="" want_lint="" want_dev="" want_dstack="" want_tgi_client="" stack=""
 while [ $# -gt 0 ]; do
   case $1 in
     dev) want_dev=1 ;;
     kubernetes) want_k8s=1 ;;
     actionlint) want_lint=1 ;;
     dstack-server) want_dstack=1 ;;
+    tgi-client) want_tgi_client=1 ;;
     --stack) stack=${2:?--stack needs a stack name}; shift ;;
-    *) die "unknown argument '$1': scripts/setup.sh [dev] [kubernetes] [actionlint] [dstack-server] [--stack STACK]" ;;
+    *) die "unknown argument '$1': scripts/setup.sh [dev] [kubernetes] [actionlint] [dstack-server] [tgi-client] [--stack STACK]" ;;
   esac
   shift
 done
@@ -73,18 +75,25 @@ if [ ! -x .venv/bin/python ] || [ "${have%% *}" != "$want" ] || { [ -n "$want_de
   echo "$want${want_dev:+ dev}" >"$stamp"
 fi
 
-# 1b. The dstack server in its own venv: dstack[server] needs protobuf>=6.33.5, pulumi-policy needs protobuf~=5.29.5,
-#     so the two cannot share .venv (the program only needs dstack's client, installed above). The tests start the
-#     server from here on loopback; `make dstack-server` starts one for `make up STACK=dstack-dev`. Only those ask.
-ds_stamp=.venv-dstack/.tgi-fleet-deps
-ds_want=$([ -z "$want_dstack" ] || sha256sum constraints-dstack-server.txt | cut -c1-16)
-if [ -n "$want_dstack" ] && { [ ! -x .venv-dstack/bin/python ] || [ "$(cat "$ds_stamp" 2>/dev/null)" != "$ds_want" ]; }; then
-  say "creating .venv-dstack (the dstack server, constraints-dstack-server.txt)"
-  [ -x .venv-dstack/bin/python ] || "$python" -m venv .venv-dstack || die "could not create .venv-dstack (is the python3-venv package installed?)."
-  .venv-dstack/bin/python -m pip install -q --disable-pip-version-check -c constraints-dstack-server.txt 'dstack[server]' \
-    || die "pip could not install the dstack server from constraints-dstack-server.txt: check the package index (PIP_INDEX_URL) and run setup again."
-  echo "$ds_want" >"$ds_stamp"
-fi
+# 1b. Packages that cannot share .venv get a venv of their own, re-made when their constraints change:
+#     - the dstack server: dstack[server] needs protobuf>=6.33.5, pulumi-policy needs protobuf~=5.29.5 (the program
+#       only needs dstack's client, installed above). The tests start the server from here on loopback;
+#       `make dstack-server` starts one for `make up STACK=dstack-dev`.
+#     - TGI's text-generation client (0.7.0, its last release, needs huggingface_hub<1.0; .venv has 2.4.0): the
+#       contract test drives the local stack with it.
+#     Only those ask.
+side_venv() {  # side_venv DIR CONSTRAINTS PACKAGE WHAT
+  local dir=$1 constraints=$2 package=$3 what=$4 want
+  want=$(sha256sum "$constraints" | cut -c1-16)
+  [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.tgi-fleet-deps" 2>/dev/null)" = "$want" ] && return 0
+  say "creating $dir ($what, $constraints)"
+  [ -x "$dir/bin/python" ] || "$python" -m venv "$dir" || die "could not create $dir (is the python3-venv package installed?)."
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check -c "$constraints" "$package" \
+    || die "pip could not install $what from $constraints: check the package index (PIP_INDEX_URL) and run setup again."
+  echo "$want" >"$dir/.tgi-fleet-deps"
+}
+[ -z "$want_dstack" ] || side_venv .venv-dstack constraints-dstack-server.txt 'dstack[server]' "the dstack server"
+[ -z "$want_tgi_client" ] || side_venv .venv-tgi-client constraints-tgi-client.txt text-generation "TGI's text-generation client"
 
 # Byte-compile the project's packages, as pip does for installed ones: where PYTHONDONTWRITEBYTECODE is set
 # (common in CI images; set on this project's dev machines) every pulumi run would otherwise recompile them

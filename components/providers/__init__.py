@@ -5,7 +5,8 @@ Adding a provider:
    `base.Provider` subclass: its settings model (the `tgi-fleet:<name>.*` section), secret keys, price-list key,
    whether its nodes are interruptible, `build` (a `service.TgiService` subclass whose resources are its children,
    ending with `finish(ServiceOutputs(...))`) and `readiness` (a ready-replica counter for the smoke stage).
-   Import SDKs inside `build` and inside dynamic providers' methods, so a preview stays lazy.
+   Import SDKs inside `build` and inside dynamic providers' methods, so a preview stays lazy. Optional:
+   `live_offers` (where the provider's API quotes prices for the plan), `log_destination`, `renders_only`.
 2. Add one line to `registry.PROVIDERS`.
 Config validation, the "valid names" error, pricing, the policy contract and the smoke stage follow from these.
 """

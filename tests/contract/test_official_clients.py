@@ -1,14 +1,18 @@
 """The clients users have, against the local stack: SaladCloud's own SDK (salad-cloud-sdk) against the emulated API,
-and openai and huggingface_hub's InferenceClient through the emulated gateway to the simulated TGI.
+and openai, huggingface_hub's InferenceClient and TGI's own text-generation client through the emulated gateway to
+the simulated TGI.
 
-The text-generation package is not among them: its last release (0.7.0) needs huggingface_hub<1.0, which cannot
-co-install with this project's huggingface_hub 2.4.0. InferenceClient.text_generation, its successor, calls the same
-TGI routes (POST / for generate and generate-stream) and parses the same bodies.
+text-generation 0.7.0 (its last release) needs huggingface_hub<1.0, which cannot co-install with this project's
+huggingface_hub 2.4.0: it runs from its own venv (.venv-tgi-client, `scripts/setup.sh tgi-client`), driven by
+text_generation_probe.py in a subprocess.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import openai
 import pytest
@@ -21,6 +25,7 @@ from tests.contract.salad_groups import RTX_4090, all_ready, group_body
 from tests.emulator_fixture import KEY, ORG, PROJECT, Emulator
 
 MODEL = "mistralai/Mistral-7B-Instruct-v0.3"
+TGI_CLIENT = Path(__file__).resolve().parents[2] / ".venv-tgi-client" / "bin" / "python"
 QUESTION = [{"role": "user", "content": "What is deep learning?"}]
 
 
@@ -99,3 +104,23 @@ def test_huggingface_inference_client_generate_chat_and_streams(gateway: tuple[E
     with pytest.raises(HubValidationError, match="must be <= 4096"):
         client.text_generation("What is deep learning?", max_new_tokens=5000)
 
+
+
+def test_text_generation_client_generate_stream_chat_and_errors(gateway: tuple[Emulator, str]) -> None:
+    """TGI's own Python client (POST / for generate and generate_stream, /v1/chat/completions for chat)."""
+    emu, dns = gateway
+    if not TGI_CLIENT.exists():
+        pytest.fail(f"{TGI_CLIENT} is missing: run `scripts/setup.sh tgi-client` (make test does)")
+    probe = Path(__file__).with_name("text_generation_probe.py")
+    done = subprocess.run([str(TGI_CLIENT), str(probe), f"http://{emu.gateway}", dns, KEY],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout)
+    assert got["generated_tokens"] == 6 and got["finish_reason"] == "length" and got["generated_text"]
+    # The stream's tokens make the same text as the plain answer (same seed), and its last event carries it whole.
+    assert len(got["stream_tokens"]) == 6 and got["stream_final_tokens"] == 6
+    assert "".join(got["stream_tokens"]) == got["stream_final_text"] == got["generated_text"]
+    assert got["chat_completion_tokens"] == 7 and got["chat_text"]
+    assert got["validation_error"] == ("Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. "
+                                       "Given: 5 `inputs` tokens and 5000 `max_new_tokens`")
+    assert got["unauthorized"] == "UnknownError"  # the client has no type of its own for a 401

@@ -63,7 +63,7 @@ def service_contract(
     return ServiceContract(
         provider=cfg.provider,
         environment=cfg.environment,
-        interruptible=provider.interruptible or gpu.interruptible,
+        interruptible=provider.interruptible(cfg.settings) or gpu.interruptible,
         name=cfg.name,
         model_id=cfg.model.id,
         dtype=cfg.model.dtype,

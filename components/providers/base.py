@@ -52,13 +52,16 @@ class Provider(Generic[S]):
 
     settings_model: ClassVar[type[Settings]] = Settings
     secret_keys: ClassVar[tuple[str, ...]] = ()  # top-level Pulumi secret config keys this provider reads
-    interruptible: ClassVar[bool] = False  # its nodes can be taken away at any time (consumer GPUs)
     counts_replicas: ClassVar[bool] = True  # its readiness source counts replicas (not one endpoint's health)
     plugins: ClassVar[tuple[str, ...]] = ()  # Pulumi resource plugins its resources need (setup installs them)
 
     def catalog(self, settings: S) -> str | None:
         """Its key in components/catalog/gpus.yaml for prices and classes; None when it has no price list."""
         return None
+
+    def interruptible(self, settings: S) -> bool:
+        """Whether its nodes can be taken away at any time (consumer GPUs, spot instances)."""
+        return False
 
     def log_destination(self, settings: S) -> str | None:
         """Where the container's logs are shipped; by default the platform's own log store keeps them."""

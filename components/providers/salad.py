@@ -133,14 +133,18 @@ class SaladProvider(Provider[SaladSettings]):
 
     settings_model = SaladSettings
     secret_keys = (API_KEY, LOG_SECRET)
-    interruptible = True
 
     def catalog(self, settings: SaladSettings) -> str:
         return "salad"
 
+    def interruptible(self, settings: SaladSettings) -> bool:
+        return True  # consumer GPUs: a node's owner can take it back at any time
+
     def log_destination(self, settings: SaladSettings) -> str | None:
         # SaladCloud's portal keeps a short window of logs only: production wants a destination of its own.
-        return next(iter(settings.logging)) if settings.logging else None
+        from components.salad.log_shipping import destination
+
+        return destination(settings.logging) if settings.logging else None
 
     def resolve_secrets(self, cfg: FleetConfig, settings: SaladSettings) -> dict[str, str]:
         from components.salad.log_shipping import needs_secret

@@ -106,7 +106,8 @@ def test_sizing_override_is_a_known_key() -> None:
 
 def test_defaults_and_types() -> None:
     cfg = parse_config({**BASE, "tgi-fleet:replicas": "5"})
-    assert cfg.replicas == 5 and cfg.environment == "dev" and registry.provider(cfg.provider).interruptible
+    assert cfg.replicas == 5 and cfg.environment == "dev"
+    assert registry.provider(cfg.provider).interruptible(cfg.settings)
     assert cfg.image == "ghcr.io/huggingface/text-generation-inference:3.3.0"
 
 

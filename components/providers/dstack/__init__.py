@@ -29,6 +29,9 @@ class DstackProvider(Provider[DstackSettings]):
     def catalog(self, settings: DstackSettings) -> str:
         return "dstack"
 
+    def interruptible(self, settings: DstackSettings) -> bool:
+        return settings.spot_policy != "on-demand"  # dstack may place it on spot instances, which can be reclaimed
+
     def renders_only(self, settings: DstackSettings) -> bool:
         return settings.render_dir is not None
 

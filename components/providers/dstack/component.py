@@ -49,8 +49,6 @@ class DstackService(TgiService):
             cfg, plan, plain_env={k: v for k, v in env.items() if k != HF_TOKEN_ENV},
             secret_env=[HF_TOKEN_ENV] if with_token else [],
             shm=shm_bytes(cfg, plan) if plan.num_shard > 1 else 64 * 2**20, gateway_auth=cfg.gateway.auth)
-        if s.spot_policy != "on-demand":  # dstack may place it on spot instances, which can be reclaimed
-            contract = contract.model_copy(update={"interruptible": True})
         super().__init__(name, contract, opts)
         digest = hashlib.sha256(json.dumps(conf, sort_keys=True).encode()).hexdigest()[:12]
         if s.render_dir is not None:

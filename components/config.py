@@ -212,13 +212,6 @@ class FleetConfig(BaseModel):
     api_key: str | None = Field(None, repr=False, description="set with `pulumi config set --secret api_key`")
     provider_secrets: dict[str, str] = Field(default_factory=dict, repr=False, description="the provider's secrets")
 
-    @field_validator("provider")
-    @classmethod
-    def _registered(cls, v: str) -> str:
-        if v not in registry.PROVIDERS:
-            raise ValueError(registry.unknown_message(v))
-        return v
-
     @field_validator("image")
     @classmethod
     def _pinned(cls, v: str) -> str:

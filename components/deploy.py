@@ -67,7 +67,7 @@ def deploy() -> None:
             endpoint=endpoint,
             headers=out.headers,
             readiness=out.readiness,
-            min_ready=smoke.min_ready_replicas or 1,
+            min_ready=wanted,
             timeout_s=smoke.ready_timeout_s or plan.readiness_timeout_s,
             knobs=smoke.model_dump(include={"prompts", "max_tokens", "temperature", "top_p", "stop",
                                             "ttft_slo_ms", "latency_slo_ms"}),

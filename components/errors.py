@@ -12,5 +12,9 @@ class ApiError(Exception):
 
     def __init__(self, operation: str, status: int | None, detail: str) -> None:
         self.operation, self.status, self.detail = operation, status, detail
-        where = f"HTTP {status}" if status else "no response"
-        super().__init__(f"{self.service} {operation} failed ({where}): {detail}")
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The message, from the fields (a subclass words it its own way by overriding this)."""
+        where = f"HTTP {self.status}" if self.status else "no response"
+        return f"{self.service} {self.operation} failed ({where}): {self.detail}"

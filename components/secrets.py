@@ -81,22 +81,13 @@ def resolve(cfg: FleetConfig, provider: Provider[Any]) -> Secrets:
                    provider=provider.resolve_secrets(cfg, cfg.settings))
 
 
-def _hub_transport_error() -> type[Exception]:
-    """The connection error huggingface_hub's HTTP client raises (httpx2 in huggingface_hub 2.x, not an OSError)."""
-    try:
-        from httpx2 import TransportError
-    except ImportError:  # older huggingface_hub: requests' errors are OSErrors
-        return OSError
-    error: type[Exception] = TransportError
-    return error
-
-
 class ModelAccessError(UserError, PermissionError):
     """The token cannot read the model repo (gated, private, missing)."""
 
 
 def check_model_access(cfg: FleetConfig, token: str | None) -> None:
     """Fail before any GPU is rented when the token cannot read the model (TGI would fail only after download)."""
+    from httpx2 import TransportError  # huggingface_hub's HTTP client (components.http.hub_client)
     from huggingface_hub import HfApi
     from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
@@ -117,7 +108,7 @@ def check_model_access(cfg: FleetConfig, token: str | None) -> None:
         raise ModelAccessError(f"{model} cannot be read with this token (not found or private): {hint}.") from None
     except HfHubHTTPError as exc:
         raise ModelAccessError(f"the Hugging Face Hub refused the access check for {model}: {exc}") from None
-    except (OSError, _hub_transport_error()) as exc:  # offline: say so, and how to go on without the check
+    except (OSError, TransportError) as exc:  # offline: say so, and how to go on without the check
         raise ModelAccessError(
             f"cannot reach {cfg.secrets.hf_endpoint} to check access to {model} ({exc}). Fix: restore network "
             f"access or set tgi-fleet:secrets.check_model_access: false."

@@ -86,6 +86,11 @@ class SaladClient(http.JsonApi):
         r = self._call("get_container_group", "GET", f"{self._project_path}/containers/{name}", (200, 404))
         return None if r.status_code == 404 else self._parse(ContainerGroup, r, "get_container_group")
 
+    def group_status(self, name: str) -> str:
+        """The group's status as the API reports it now (running, deploying, stopped, ...), or "deleted"."""
+        group = self.get_group(name)
+        return "deleted" if group is None else str(group.current_state.status)
+
     def create_group(self, prototype: ContainerGroupPrototype) -> ContainerGroup:
         """Create a group exactly once: a retry after a lost response adopts what the lost attempt made."""
         op = "create_container_group"

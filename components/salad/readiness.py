@@ -41,8 +41,7 @@ class SaladInstances:
 
     def status(self) -> str:
         """The group's status as the API reports it now (running, deploying, stopped, ...)."""
-        group = self.client.get_group(self.group)
-        return "deleted" if group is None else str(group.current_state.status)
+        return self.client.group_status(self.group)
 
     def crashes(self) -> str | None:
         """Evidence that the replicas keep exiting (restarts seen while waiting, the latest exit event), or None."""

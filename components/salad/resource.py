@@ -83,10 +83,9 @@ def _live_status(id_: str, props: dict[str, Any]) -> str | None:
 
     try:
         with _client(props, max_attempts=2) as client:
-            group = client.get_group(id_)
+            return client.group_status(id_)
     except ApiError:
         return None
-    return "deleted" if group is None else str(group.current_state.status)
 
 
 def _body(prototype: ContainerGroupPrototype) -> dict[str, Any]:

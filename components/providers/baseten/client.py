@@ -62,11 +62,6 @@ class BasetenApiError(ApiError):
         clone.args = (clone.render(),)
         return clone
 
-    def render(self) -> str:
-        """The message (as ApiError words it)."""
-        where = f"HTTP {self.status}" if self.status else "no response"
-        return f"{self.service} {self.operation} failed ({where}): {self.detail}"
-
 
 class NameConflictError(BasetenApiError):
     """A model with that name exists and was not made by this create."""
@@ -78,7 +73,6 @@ class DeploymentFailed(BasetenApiError):
     def __init__(self, deployment: Deployment, detail: str) -> None:
         self.deployment = deployment
         super().__init__("wait_for_deployment", None, detail)
-        self.args = (self.render(),)
 
     def render(self) -> str:
         return f"Baseten deployment failed: {self.detail}"

@@ -8,7 +8,7 @@ into those errors before dstack's generic handling flattens them.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,11 @@ class ApiTarget:
     project: str
     token: str
     timeout_s: float = 30.0
+
+
+def api_from(api: Mapping[str, Any], token: str) -> DstackApi:
+    """The client of a plain API description (settings.api(), the resource's `api` input, the readiness spec)."""
+    return DstackApi(ApiTarget(api["server_url"], api["project"], token, float(api.get("timeout_s", 30.0))))
 
 
 class DstackApi:
@@ -174,16 +179,19 @@ class DstackApi:
 
     def wait_finished(self, name: str, timeout_s: float, poll_s: float = 1.0) -> Any | None:
         """Poll until the run is finished (or gone); DstackApiError after timeout_s."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            run = self.get(name)
-            if run is None or run.status.is_finished():
-                return run
-            if time.monotonic() > deadline:
-                raise DstackApiError(
-                    f"dstack run {name!r} is still {run.status.value} {timeout_s:.0f} s after stop. Fix: check it "
-                    f"with `dstack ps`, or raise tgi-fleet:dstack.stop_timeout_s.")
-            time.sleep(poll_s)
+        from components.http import wait_until
+
+        last: list[Any] = []
+
+        def finished() -> bool:
+            last[:] = [self.get(name)]
+            return last[0] is None or last[0].status.is_finished()
+
+        if not wait_until(finished, timeout_s, poll_s):
+            raise DstackApiError(
+                f"dstack run {name!r} is still {last[0].status.value} {timeout_s:.0f} s after stop. Fix: check it "
+                f"with `dstack ps`, or raise tgi-fleet:dstack.stop_timeout_s.")
+        return last[0]
 
     def delete(self, name: str) -> None:
         self.call(f"delete run {name!r}", self.client.client.runs.delete, self.target.project, [name])

@@ -46,12 +46,11 @@ def describe_plan(run_plan: Any) -> list[str]:
 def live_offers(ctx: BuildContext[DstackSettings], conf: dict[str, Any], token: str) -> LiveOffers | None:
     """The server's offers for the service configuration; None when the server cannot be asked (the run's check
     then fails with the reason, naming the key)."""
-    from components.providers.dstack.client import ApiTarget, DstackApi, DstackApiError
+    from components.providers.dstack.client import DstackApiError, api_from
 
     s = ctx.settings
     try:
-        api = DstackApi(ApiTarget(s.server_url, s.project, token, s.request_timeout_s))
-        plan = api.plan(conf)
+        plan = api_from(s.api(), token).plan(conf)
     except DstackApiError:
         return None
     return offers_of(plan, ctx.cfg.provider, f"dstack server {s.server_url}, project {s.project!r}")

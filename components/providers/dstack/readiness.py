@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.errors import ApiError
-from components.providers.dstack.client import ApiTarget, DstackApi, DstackApiError
+from components.providers.dstack.client import DstackApi, DstackApiError, api_from
 from components.providers.dstack.status import run_state
 from components.smoke.readiness import DeploymentEnded, ReadyCount
 
@@ -46,5 +46,4 @@ class DstackReplicas:
 
 def readiness_from(spec: dict[str, Any]) -> DstackReplicas:
     """A readiness source from the description component.readiness_spec() made."""
-    target = ApiTarget(spec["server_url"], spec["project"], spec["token"], float(spec.get("timeout_s", 30.0)))
-    return DstackReplicas(DstackApi(target), spec["run"])
+    return DstackReplicas(api_from(spec, spec["token"]), spec["run"])

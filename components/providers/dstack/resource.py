@@ -41,10 +41,9 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # what a dynamic provider sees
 
 
 def _api(props: dict[str, Any]) -> DstackApi:
-    from components.providers.dstack.client import ApiTarget, DstackApi
+    from components.providers.dstack.client import api_from
 
-    api = props["api"]
-    return DstackApi(ApiTarget(api["server_url"], api["project"], props["token"], float(api["timeout_s"])))
+    return api_from(props["api"], props["token"])
 
 
 def token_digest(value: str | None) -> str | None:

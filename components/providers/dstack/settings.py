@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from components.providers.base import Settings
 
@@ -15,11 +15,7 @@ _SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
 RetryEvent = Literal["no-capacity", "interruption", "error"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Retry(_Section):
+class Retry(Settings):
     """dstack's retry policy: keep the run pending (resubmitting) on these events for this long."""
 
     on_events: list[RetryEvent] = Field(
@@ -28,7 +24,7 @@ class Retry(_Section):
     duration: str = Field("1h", description="how long to keep retrying, e.g. '30m', '2h', '1d'")
 
 
-class Autoscaling(_Section):
+class Autoscaling(Settings):
     """Requests-per-second autoscaling between tgi-fleet:replicas and max_replicas (dstack needs a gateway)."""
 
     max_replicas: int = Field(ge=1, le=500, description="the upper replica bound (>= tgi-fleet:replicas)")

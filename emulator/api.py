@@ -160,7 +160,7 @@ def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN)
     async def list_container_groups(request: Request, org: str, project: str) -> Response:
         fault = await gate(request, "list_container_groups")
         check_scope(org, project)
-        items = [g.api() for (o, p, _), g in cloud.groups.items() if (o, p) == (org, project) and not g.deleting]
+        items = [g.api() for g in cloud.store.live() if (g.org, g.project) == (org, project)]
         return await finish(fault, "list_container_groups", JSONResponse({"items": items[:100]}))
 
     @api.post(P + "/containers")

@@ -33,7 +33,7 @@ class Cloud:
     """All organizations' groups, the reconciler that drives instances, and persistence."""
 
     def __init__(self, state_path: Path | None, timings: Timings, gateway_domain: str = "salad.localhost",
-                 replica_quota: int = 20, supervisor: Supervisor | None = None, organization: str = "local-org",
+                 replica_quota: int = 20, organization: str = "local-org",
                  projects: tuple[str, ...] = ("default",)) -> None:
         self.t, self.domain = timings, gateway_domain
         # The organization the API key belongs to, and its projects: the emulator hosts no other.
@@ -43,7 +43,7 @@ class Cloud:
         self.gpus = GpuClasses()
         self.gpu_classes = self.gpus.items
         self.store = Store(state_path)
-        self.supervisor = supervisor or Supervisor(timings.replica_defaults(), max_processes=replica_quota)
+        self.supervisor = Supervisor(timings.replica_defaults(), max_processes=replica_quota)
         self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.gpus)
 
     @property
@@ -69,8 +69,7 @@ class Cloud:
         if (org, project, proto.name) in self.groups:
             raise ApiProblem(409, f"a container group named {proto.name!r} already exists")
         self._check_quota(org, proto.replicas)
-        known = {c["id"] for c in self.gpu_classes}
-        unknown = [str(g) for g in proto.container.resources.gpu_classes or [] if str(g) not in known]
+        unknown = [str(g) for g in proto.container.resources.gpu_classes or [] if str(g) not in self.gpus.names]
         if unknown:
             raise ApiProblem(400, f"unknown GPU class id(s): {unknown}")
         body = proto.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -166,7 +165,7 @@ class Cloud:
             self.lifecycle.reset(inst, "creating", 0.0)
 
     def _used(self, org: str) -> int:
-        return sum(int(g.doc["replicas"]) for (o, _, _), g in self.groups.items() if o == org and not g.deleting)
+        return sum(int(g.doc["replicas"]) for g in self.store.live() if g.org == org)
 
     def _check_quota(self, org: str, more: int) -> None:
         if more > 0 and self._used(org) + more > self.replica_quota:
@@ -186,8 +185,8 @@ class Cloud:
     def by_dns(self, host: str) -> Group | None:
         """The group whose access domain is host (the gateway's routing)."""
         host = host.split(":")[0].lower()
-        for g in self.groups.values():
-            if not g.deleting and (g.doc.get("networking") or {}).get("dns") == host:
+        for g in self.store.live():
+            if (g.doc.get("networking") or {}).get("dns") == host:
                 return g
         return None
 

@@ -18,7 +18,16 @@ from emulator.gpus import GpuClasses
 from emulator.logship import LogShipping
 from emulator.reconciler import Reconciler
 from emulator.store import Group, Instance, Node, Store
-from emulator.supervisor import CapacityError, ReplicaSpec, SpawnError, Supervisor, port_open
+from emulator.supervisor import (
+    REPLICA_LOAD_S,
+    REPLICA_TOKEN_MS,
+    CapacityError,
+    ReplicaSpec,
+    SpawnError,
+    Supervisor,
+    port_open,
+    replica_timings,
+)
 
 PROBES = ("startup_probe", "readiness_probe", "liveness_probe")
 # The parts of a group document that make up its container version (SaladCloud's "Deployment Strategies" guide).
@@ -31,14 +40,14 @@ class Timings:
 
     allocate_s: float = 2.0
     download_s: float = 3.0
-    load_s: float = 5.0
-    token_ms: float = 20.0
+    load_s: float = REPLICA_LOAD_S
+    token_ms: float = REPLICA_TOKEN_MS
     restart_backoff_s: float = 1.0
     delete_s: float = 0.5
 
     def replica_defaults(self) -> dict[str, str]:
         """The simulated TGI's own timings (a group's TGI_SIM_* environment overrides them)."""
-        return {"TGI_SIM_LOAD_S": str(self.load_s), "TGI_SIM_TOKEN_MS": str(self.token_ms)}
+        return replica_timings(self.load_s, self.token_ms)
 
 
 class Lifecycle(Reconciler):

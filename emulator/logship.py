@@ -83,13 +83,14 @@ class LogShipping:
         self._task: asyncio.Task[None] | None = None
 
     @staticmethod
-    def destination(group: Group) -> dict[str, Any] | None:
+    def destination(group: Group) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The group's logging settings, and the destination its lines ship to (HTTP's, else TCP's) or None."""
         logging = group.doc["container"].get("logging") or {}
-        return logging.get("http") or logging.get("tcp")
+        return logging, logging.get("http") or logging.get("tcp")
 
     def line(self, group: Group, inst: Instance, stream: str, text: str) -> None:
         """A replica printed a line: queue it when its group ships logs over HTTP or TCP."""
-        if self.destination(group) is None:
+        if self.destination(group)[1] is None:
             return
         box = self.outboxes.setdefault(str(group.doc["id"]), _Outbox(group))
         box.group = group
@@ -112,8 +113,7 @@ class LogShipping:
 
     async def flush(self, box: _Outbox) -> None:
         """Send what is queued; what cannot be sent stays queued for the next try."""
-        logging = box.group.doc["container"].get("logging") or {}
-        dest = logging.get("http") or logging.get("tcp")
+        logging, dest = self.destination(box.group)
         if dest is None or not box.records:
             return
         where = f"{dest['host']}:{dest['port']}"

@@ -158,7 +158,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"groups": [{"org": g.org, "project": g.project, "doc": g.doc}
-                                              for g in self.groups.values() if not g.deleting]}, indent=1))
+                                              for g in self.live()]}, indent=1))
         tmp.replace(self.path)
 
     def live(self) -> list[Group]:

@@ -18,6 +18,16 @@ from dataclasses import dataclass, field
 
 from emulator.procs import free_port
 
+# The simulated TGI's timings the emulators start their replicas with unless told otherwise.
+REPLICA_LOAD_S = 5.0  # seconds until the model is loaded
+REPLICA_TOKEN_MS = 20.0  # per-token latency
+
+
+def replica_timings(load_s: float = REPLICA_LOAD_S, token_ms: float = REPLICA_TOKEN_MS) -> dict[str, str]:
+    """The simulated TGI's own timings as a Supervisor's defaults (a replica's TGI_SIM_* environment overrides them)."""
+    return {"TGI_SIM_LOAD_S": str(load_s), "TGI_SIM_TOKEN_MS": str(token_ms)}
+
+
 LineSink = Callable[["ReplicaProcess", str, str], None]
 """Called with (process, stream 'stdout'|'stderr', line without its newline) for every line a replica prints."""
 

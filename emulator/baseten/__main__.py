@@ -18,7 +18,7 @@ from pathlib import Path
 from emulator.baseten.lifecycle import Timings
 from emulator.baseten.server import build, local_s3
 from emulator.serving import serve_until_stopped, server
-from emulator.supervisor import Supervisor
+from emulator.supervisor import REPLICA_LOAD_S, REPLICA_TOKEN_MS, Supervisor, replica_timings
 
 DEFAULT_KEY = "local-baseten-key"
 
@@ -40,8 +40,8 @@ def parser() -> argparse.ArgumentParser:
     t = Timings()
     for name in ("build_s", "deploy_s", "deactivate_s", "restart_backoff_s"):
         s.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(t, name))
-    s.add_argument("--load-s", type=float, default=5.0, help="replica model load time")
-    s.add_argument("--token-ms", type=float, default=20.0, help="replica per-token latency")
+    s.add_argument("--load-s", type=float, default=REPLICA_LOAD_S, help="replica model load time")
+    s.add_argument("--token-ms", type=float, default=REPLICA_TOKEN_MS, help="replica per-token latency")
     s.add_argument("--max-replicas", type=int, default=20, help="replica processes at most (each is real)")
     s.add_argument("--rate-limit", type=int, default=600, help="API requests per minute per key")
     return p
@@ -51,8 +51,7 @@ async def serve(args: argparse.Namespace) -> None:
     """Run the API, inference and S3 servers until SIGTERM/SIGINT; kill every replica on the way out."""
     timings = Timings(build_s=args.build_s, deploy_s=args.deploy_s, deactivate_s=args.deactivate_s,
                       restart_backoff_s=args.restart_backoff_s)
-    supervisor = Supervisor({"TGI_SIM_LOAD_S": str(args.load_s), "TGI_SIM_TOKEN_MS": str(args.token_ms)},
-                            max_processes=args.max_replicas)
+    supervisor = Supervisor(replica_timings(args.load_s, args.token_ms), max_processes=args.max_replicas)
     with local_s3(args.s3_port) as s3:
         baseten = build(None if args.no_state else args.state_dir / "baseten.json", supervisor, args.api_key,
                         timings, s3, args.rate_limit)

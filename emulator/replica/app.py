@@ -225,8 +225,7 @@ def create_app(settings: Settings) -> FastAPI:
             if not stream:
                 raise
             return sse(one(exc.body()), stream_headers(prompt), done=True)
-        usage = {"prompt_tokens": gen.n_in, "completion_tokens": len(gen.tokens),
-                 "total_tokens": gen.n_in + len(gen.tokens)}
+        usage = gen.usage
         if not stream:
             seconds = await rep.run(gen)
             return JSONResponse({**base, "object": "chat.completion", "usage": usage, "choices": [
@@ -286,8 +285,7 @@ def create_app(settings: Settings) -> FastAPI:
                     event = {**base, "created": int(time.time()), "choices": [choice]}
                     if i == len(gen.tokens) - 1:
                         choice["finish_reason"] = gen.reason
-                        event["usage"] = {"prompt_tokens": gen.n_in, "completion_tokens": len(gen.tokens),
-                                          "total_tokens": gen.n_in + len(gen.tokens)}
+                        event["usage"] = gen.usage
                     yield event
 
         return sse(events(), headers, done=True)

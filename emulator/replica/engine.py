@@ -81,6 +81,12 @@ class Generation:
     def text(self) -> str:
         return "".join(self.tokens)
 
+    @property
+    def usage(self) -> dict[str, int]:
+        """The OpenAI-compatible routes' usage: prompt, completion and total tokens."""
+        return {"prompt_tokens": self.n_in, "completion_tokens": len(self.tokens),
+                "total_tokens": self.n_in + len(self.tokens)}
+
     def token(self, i: int) -> dict[str, Any]:
         """TGI's Token for the i-th generated token."""
         return {"id": token_id(self.tokens[i]), "text": self.tokens[i], "logprob": -0.1, "special": False}

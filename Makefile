@@ -47,7 +47,7 @@ up:
 # After a crash during `make up`: release the dead run's lock, then up again (adopts what the dead run made).
 recover:
 	@scripts/setup.sh --stack $(STACK)
-	@scripts/recover.sh $(STACK) $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG)) $(ARGS)
+	@scripts/recover.sh $(STACK) $(ARGS)
 
 refresh:
 	@scripts/setup.sh --stack $(STACK)

@@ -12,10 +12,7 @@ import asyncio
 import ipaddress
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -24,7 +21,7 @@ from emulator.api import create_app
 from emulator.cloud import Cloud
 from emulator.gateway import create_gateway
 from emulator.lifecycle import Timings
-from emulator.procs import ServerExited, wait_until_up
+from emulator.procs import ServerExited, spawn_daemon, stop_daemon
 from emulator.serving import serve_until_stopped, server
 
 DEFAULT_KEY = "local-emulator-key"
@@ -101,16 +98,12 @@ def serve(args: argparse.Namespace) -> int:
     if _alive(args):
         print(f"emulator: already running on {_base(args)}")
         return 0
-    args.state_dir.mkdir(parents=True, exist_ok=True)
     argv = [a for a in sys.argv[1:] if a != "--daemon"]
-    with open(args.state_dir / "emulator.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "emulator", *argv], stdout=log, stderr=log,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    (args.state_dir / "emulator.pid").write_text(str(proc.pid))
     try:
-        wait_until_up(lambda: _alive(args), "the emulator", proc, poll_s=0.2)
-    except ServerExited:
-        print(f"emulator: failed to start (exit {proc.returncode}); see {args.state_dir / 'emulator.log'}",
+        proc = spawn_daemon("emulator", argv, args.state_dir, "emulator", lambda: _alive(args), "the emulator",
+                            poll_s=0.2)
+    except ServerExited as exc:
+        print(f"emulator: failed to start (exit {exc.returncode}); see {args.state_dir / 'emulator.log'}",
               file=sys.stderr)
         return 1
     except TimeoutError:
@@ -126,24 +119,8 @@ def stop(args: argparse.Namespace) -> int:
     if not pidfile.exists():
         print("emulator: not running (no pid file)")
         return 0
-    pid = int(pidfile.read_text())
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pidfile.unlink()
-        print("emulator: not running")
-        return 0
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        os.kill(pid, signal.SIGKILL)
-    pidfile.unlink(missing_ok=True)
-    print(f"emulator: stopped (pid {pid})")
+    pid = stop_daemon(pidfile, timeout_s=15)
+    print("emulator: not running" if pid is None else f"emulator: stopped (pid {pid})")
     return 0
 
 

@@ -1,17 +1,27 @@
-"""Local server processes: a free loopback port to start one on, and waiting until a started one answers."""
+"""Local server processes: a free loopback port to start one on, waiting until a started one answers, and the
+background daemons of `python -m emulator` / `python -m emulator.baseten` (`serve --daemon`, `stop`)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 
 class ServerExited(RuntimeError):
-    """The server process ended before it answered."""
+    """The server process ended before it answered (returncode: its exit status)."""
+
+    def __init__(self, message: str, returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
 
 
 def free_port() -> int:
@@ -30,7 +40,7 @@ def wait_until_up(answers: Callable[[], bool], what: str, proc: subprocess.Popen
 
     def up() -> bool:
         if proc is not None and proc.poll() is not None:
-            raise ServerExited(f"{what} exited with status {proc.returncode} before it answered")
+            raise ServerExited(f"{what} exited with status {proc.returncode} before it answered", proc.returncode)
         try:
             return answers()
         except httpx.HTTPError:
@@ -41,3 +51,43 @@ def wait_until_up(answers: Callable[[], bool], what: str, proc: subprocess.Popen
                  retry=retry_if_result(lambda ok: not ok))(up)
     except RetryError:
         raise TimeoutError(f"{what} did not answer within {timeout_s:g} s") from None
+
+
+def spawn_daemon(module: str, argv: list[str], state_dir: Path, name: str, answers: Callable[[], bool], what: str,
+                 timeout_s: float = 30.0, poll_s: float = 0.1) -> subprocess.Popen[bytes]:
+    """Start `python -m module argv` in the background and wait until `answers` (see wait_until_up).
+
+    Its own session, stdin closed, output appended to state_dir/NAME.log, its pid in state_dir/NAME.pid.
+    ServerExited when it ends first, TimeoutError (it is left running) after timeout_s.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with open(state_dir / f"{name}.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", module, *argv], stdout=log, stderr=log,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    (state_dir / f"{name}.pid").write_text(str(proc.pid))
+    wait_until_up(answers, what, proc, timeout_s=timeout_s, poll_s=poll_s)
+    return proc
+
+
+def stop_daemon(pidfile: Path, timeout_s: float = 15.0) -> int | None:
+    """SIGTERM the pid in `pidfile` (which must exist), SIGKILL if it still runs after timeout_s; the pid file goes.
+
+    Returns the pid stopped, or None when no such process was running.
+    """
+    pid = int(pidfile.read_text())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pidfile.unlink()
+        return None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+    return pid

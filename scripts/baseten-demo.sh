@@ -9,33 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 py=.venv/bin/python
 pulumi=scripts/pulumi
-state=.emulator
-pidfile=$state/baseten.pid
+state=.emulator  # its pid file and log: .emulator/baseten.pid, .emulator/baseten.log
 stack=${2:-baseten-mistral}
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
-
 start() {
-  running && return 0
-  mkdir -p "$state"
-  nohup "$py" -m emulator.baseten serve --state-dir "$state" >>"$state/baseten.log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  "$py" - <<'PY' || { echo "baseten-demo: the emulator did not start; see .emulator/baseten.log" >&2; exit 1; }
-import httpx
-from emulator.procs import wait_until_up
-wait_until_up(lambda: httpx.get("http://127.0.0.1:5810/_emulator/status", timeout=2,
-                                headers={"Authorization": "Api-Key local-baseten-key"}).status_code == 200,
-              "the Baseten emulator", timeout_s=60)
-PY
-}
-
-stop() {
-  running || { rm -f "$pidfile"; return 0; }
-  kill "$(cat "$pidfile")"
-  for _ in $(seq 50); do running || break; sleep 0.2; done
-  running && kill -9 "$(cat "$pidfile")"
-  rm -f "$pidfile"
-  echo "baseten-demo: emulator stopped"
+  "$py" -m emulator.baseten serve --daemon --state-dir "$state" \
+    || { echo "baseten-demo: the emulator did not start; see $state/baseten.log" >&2; exit 1; }
 }
 
 case "${1:-up}" in
@@ -49,10 +28,10 @@ case "${1:-up}" in
     ;;
   down)
     if $pulumi stack select "$stack" >/dev/null 2>&1; then
-      start  # destroy needs the API that holds the model
+      start >/dev/null  # destroy needs the API that holds the model
       $pulumi destroy --stack "$stack" --yes
     fi
-    stop
+    "$py" -m emulator.baseten stop --state-dir "$state"
     ;;
   *) echo "usage: scripts/baseten-demo.sh up|down STACK" >&2; exit 2 ;;
 esac

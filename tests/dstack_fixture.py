@@ -15,7 +15,6 @@ What the service configuration must do for get_plan/apply to stay local (resourc
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 import uuid
@@ -28,6 +27,7 @@ import httpx
 import pytest
 
 from emulator.procs import ServerExited, free_port, wait_until_up
+from tests.emulator_fixture import stop_process
 
 if TYPE_CHECKING:
     from dstack.api import Client
@@ -73,7 +73,6 @@ class DstackServer:
     port: int = field(default_factory=free_port)
     token: str = TOKEN
     proc: subprocess.Popen[bytes] | None = None
-    started_in_s: float | None = None
 
     @property
     def url(self) -> str:
@@ -105,19 +104,11 @@ class DstackServer:
         except (ServerExited, TimeoutError) as exc:
             self.stop()
             raise RuntimeError(f"{exc}; its log ends:\n{self.log.read_text()[-3000:]}") from None
-        self.started_in_s = time.monotonic() - began
-        return self.started_in_s
+        return time.monotonic() - began
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL to the whole process group if it does not end in time."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+        stop_process(self.proc, STOP_TIMEOUT_S)
 
     def group_alive(self) -> bool:
         """Whether any process of the server's group (the server and its children) still exists."""

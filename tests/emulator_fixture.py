@@ -129,12 +129,12 @@ def launch(argv: list[str], flags: dict[str, str], log_path: Path, what: str,
     return proc
 
 
-def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
-    """SIGTERM (the emulators kill their replicas on the way out), SIGKILL to the group after 15 s."""
+def stop_process(proc: subprocess.Popen[bytes] | None, timeout_s: float = 15) -> None:
+    """SIGTERM (the emulators kill their replicas on the way out), SIGKILL to the group after timeout_s."""
     if proc and proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(15)
+            proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)

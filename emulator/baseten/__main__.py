@@ -1,5 +1,7 @@
-"""python -m emulator.baseten serve — the local Baseten emulator: management API, inference hosts, S3, replicas.
+"""python -m emulator.baseten serve|stop — the local Baseten emulator: management API, inference hosts, S3, replicas.
 
+  serve             run in the foreground (--daemon: in the background, pid file and log in --state-dir)
+  stop              stop a daemon and every replica it started
   --port            management API (base_url http://127.0.0.1:PORT)            default 5810
   --inference-port  inference hosts (send Host: model-<id>.<domain>)            default 5811
   --s3-port         the S3 the truss archives are uploaded to (moto, loopback)  default 5812
@@ -15,12 +17,17 @@ import os
 import sys
 from pathlib import Path
 
+import httpx
+
 from emulator.baseten.lifecycle import Timings
 from emulator.baseten.server import build, local_s3
+from emulator.procs import ServerExited, spawn_daemon, stop_daemon
 from emulator.serving import serve_until_stopped, server
 from emulator.supervisor import REPLICA_LOAD_S, REPLICA_TOKEN_MS, Supervisor, replica_timings
 
 DEFAULT_KEY = "local-baseten-key"
+DAEMON_START_TIMEOUT_S = 60.0  # it starts an S3 (moto) too
+DAEMON_STOP_TIMEOUT_S = 10.0  # then SIGKILL
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--api-key", default=env("BASETEN_EMULATOR_API_KEY", DEFAULT_KEY))
     s.add_argument("--state-dir", type=Path, default=Path(env("EMULATOR_STATE_DIR", ".emulator")))
     s.add_argument("--no-state", action="store_true", help="keep nothing on disk")
+    s.add_argument("--daemon", action="store_true", help="run in the background")
     t = Timings()
     for name in ("build_s", "deploy_s", "deactivate_s", "restart_backoff_s"):
         s.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(t, name))
@@ -44,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--token-ms", type=float, default=REPLICA_TOKEN_MS, help="replica per-token latency")
     s.add_argument("--max-replicas", type=int, default=20, help="replica processes at most (each is real)")
     s.add_argument("--rate-limit", type=int, default=600, help="API requests per minute per key")
+    stop = sub.add_parser("stop")
+    stop.add_argument("--state-dir", type=Path, default=Path(env("EMULATOR_STATE_DIR", ".emulator")))
     return p
 
 
@@ -68,12 +78,57 @@ async def serve(args: argparse.Namespace) -> None:
         await serve_until_stopped(servers, cleanup)
 
 
+def _alive(args: argparse.Namespace) -> bool:
+    """Whether a Baseten emulator answers on --port with --api-key."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{args.port}/_emulator/status", timeout=2,
+                         headers={"Authorization": f"Api-Key {args.api_key}"}).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def daemon(args: argparse.Namespace, argv: list[str]) -> int:
+    """Spawn `serve` (argv without --daemon) in the background and wait until it answers."""
+    if _alive(args):
+        print(f"emulator: Baseten emulator already running on http://127.0.0.1:{args.port}")
+        return 0
+    log = args.state_dir / "baseten.log"
+    try:
+        proc = spawn_daemon("emulator.baseten", [a for a in argv if a != "--daemon"], args.state_dir, "baseten",
+                            lambda: _alive(args), "the Baseten emulator", timeout_s=DAEMON_START_TIMEOUT_S)
+    except ServerExited as exc:
+        print(f"emulator: the Baseten emulator failed to start (exit {exc.returncode}); see {log}", file=sys.stderr)
+        return 1
+    except TimeoutError:
+        print(f"emulator: the Baseten emulator did not answer within {DAEMON_START_TIMEOUT_S:g} s; see {log}",
+              file=sys.stderr)
+        return 1
+    print(f"emulator: Baseten emulator running (pid {proc.pid}) on http://127.0.0.1:{args.port}; log {log}")
+    return 0
+
+
+def stop(args: argparse.Namespace) -> int:
+    """Stop the daemon (SIGTERM; it kills its replicas on the way out)."""
+    pidfile = args.state_dir / "baseten.pid"
+    if not pidfile.exists():
+        print("emulator: Baseten emulator not running (no pid file)")
+        return 0
+    pid = stop_daemon(pidfile, timeout_s=DAEMON_STOP_TIMEOUT_S)
+    print("emulator: Baseten emulator " + ("not running" if pid is None else f"stopped (pid {pid})"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Dispatch."""
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    if args.command == "stop":
+        return stop(args)
     if not ipaddress.ip_address(args.host).is_loopback:
         print(f"emulator: --host {args.host} is not a loopback address", file=sys.stderr)
         return 2
+    if args.daemon:
+        return daemon(args, argv)
     asyncio.run(serve(args))
     return 0
 

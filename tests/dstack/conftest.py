@@ -3,32 +3,28 @@ registered in tests/conftest.py: one server per session, one project per test)."
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.config import FleetConfig, parse_config
 from components.plan import build_plan
 from components.providers.dstack.client import ApiTarget, DstackApi
 from components.providers.dstack.service_config import service_config
+from tests.baseten_cases import raw_config, stack_config
 from tests.dstack_fixture import DstackProject
 
 ROOT = Path(__file__).resolve().parents[2]
 RETRY = {"on_events": ["no-capacity"], "duration": "1h"}
 
 
-def stack_cfg(stack: str = "dstack-dev", stacks_dir: Path = ROOT / "stacks", **section: Any) -> FleetConfig:
+def stack_cfg(stack: str = "dstack-dev", **section: Any) -> FleetConfig:
     """A stack file's config as the program parses it (secrets left out), its dstack section overridden."""
-    config: dict[str, Any] = yaml.safe_load((stacks_dir / f"Pulumi.{stack}.yaml").read_text())["config"]
-    config["tgi-fleet:dstack"] = {**config.get("tgi-fleet:dstack", {}), **section}
-    raw = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()
-           if not (isinstance(v, dict) and "secure" in v)}
-    return parse_config(raw)
+    dstack = {**stack_config(stack).get("tgi-fleet:dstack", {}), **section}
+    raw, secret = raw_config(stack, dstack=dstack)
+    return parse_config({k: v for k, v in raw.items() if k not in secret})
 
 
 def service_conf(stack: str = "dstack-dev", **section: Any) -> dict[str, Any]:

@@ -49,11 +49,16 @@ def unwrap(value: Any) -> Any:
     return value["value"] if is_secret(value) else value
 
 
+def raw_config(base: dict[str, Any], secrets: dict[str, str] | None = None) -> dict[str, str]:
+    """The flat {'tgi-fleet:key': value} map Pulumi hands the program: non-strings JSON-encoded, then `secrets`."""
+    raw = {f"tgi-fleet:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in base.items()}
+    raw |= {f"tgi-fleet:{k}": v for k, v in (secrets or {}).items()}
+    return raw
+
+
 def stack_config(base: dict[str, Any], secret_values: dict[str, str], /, **overrides: Any) -> FleetConfig:
     """A FleetConfig as the program parses it: `base` + overrides as plain keys, `secret_values` as Pulumi secrets."""
-    merged = {**base, **overrides}
-    raw = {f"tgi-fleet:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in merged.items()}
-    raw |= {f"tgi-fleet:{k}": v for k, v in secret_values.items()}
+    raw = raw_config({**base, **overrides}, secret_values)
     return parse_config(raw, frozenset(f"tgi-fleet:{k}" for k in secret_values))
 
 
@@ -67,9 +72,7 @@ def build_service(cfg: FleetConfig) -> TgiService:
 
 def set_stack_config(base: dict[str, Any], secrets: dict[str, str]) -> None:
     """Hand the running program (under mocks) a stack's config, as the engine does."""
-    raw = {f"tgi-fleet:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in base.items()}
-    raw |= {f"tgi-fleet:{k}": v for k, v in secrets.items()}
-    pulumi.runtime.set_all_config(raw, [f"tgi-fleet:{k}" for k in secrets])
+    pulumi.runtime.set_all_config(raw_config(base, secrets), [f"tgi-fleet:{k}" for k in secrets])
 
 
 def settle(program: Callable[[], T]) -> T:

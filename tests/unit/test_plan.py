@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,13 +10,14 @@ from components.config import FleetConfig, parse_config
 from components.plan import PlanError, build_plan, check_fit
 from components.tgi import launcher_env, service_contract
 from policies.rules import evaluate
+from tests.program.harness import raw_config
 
 
 def config(**keys: Any) -> FleetConfig:
     base: dict[str, Any] = {"provider": "salad", "replicas": 3, "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
                             "gpu": {"classes": ["RTX 4090 (24 GB)"]}}
     base.update(keys)
-    return parse_config({f"tgi-fleet:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in base.items()})
+    return parse_config(raw_config(base))
 
 
 MIXTRAL_ON_4090 = {"model": {"id": "mistralai/Mixtral-8x22B-Instruct-v0.1"}}

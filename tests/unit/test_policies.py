@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from components.config import parse_config
 from components.plan import build_plan
 from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
 from policies.rules import RULES, evaluate, looks_secret
+from tests.program.harness import raw_config
 
 
 def props(**config: Any) -> dict[str, Any]:
@@ -20,8 +20,7 @@ def props(**config: Any) -> dict[str, Any]:
         "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"}, "gpu": {"classes": ["RTX 4090 (24 GB)"]},
     }
     base.update(config)
-    raw = {f"tgi-fleet:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in base.items()}
-    cfg = parse_config(raw)
+    cfg = parse_config(raw_config(base))
     plan = build_plan(cfg)
     return service_contract(cfg, plan, plain_env=launcher_env(cfg, plan), secret_env=[HF_TOKEN_ENV]).props()
 

@@ -3,6 +3,7 @@ provider plugin for Kubernetes stacks and the tests. A stand-in `go` records wha
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,7 +38,10 @@ def checkout(tmp_path: Path) -> Path:
     python.write_text(f'#!/bin/sh\n[ "$1 $2" = "-m pip" ] && {{ echo "$*" >>"$PIP_LOG"; exit 0; }}\n'
                       f'exec "{ROOT / ".venv" / "bin" / "python"}" "$@"\n')
     python.chmod(0o755)
-    shutil.copy(ROOT / ".venv" / ".tgi-fleet-deps", root / ".venv" / ".tgi-fleet-deps")
+    # An up-to-date venv, stamped as setup stamps it (the hash of the pins, " dev" with the test tools), whatever
+    # the state of this checkout's own venv: a stale copy would make setup print "creating .venv" in the tests.
+    pins = hashlib.sha256((root / "pyproject.toml").read_bytes() + (root / "constraints.txt").read_bytes())
+    (root / ".venv" / ".tgi-fleet-deps").write_text(f"{pins.hexdigest()[:16]} dev\n")
     tools = tmp_path / "tools"
     tools.mkdir()
     for name, text in (("pulumi", FAKE_PULUMI), ("pulumi-language-python", "#!/bin/sh\n"), ("go", FAKE_GO)):

@@ -40,7 +40,8 @@ def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
                                 status_code=401)
         group.rr += 1
         inst = pick(group.instances, net.get("load_balancer", "round_robin"), group.rr)
-        if inst is None:
+        port = inst.port if inst is not None else None  # read once: the replica's process may exit meanwhile
+        if inst is None or port is None:
             return JSONResponse({"error": "no ready instance: the container group has no replica passing its "
                                           "readiness probe"}, status_code=503)
         if group.first_request_at is None:
@@ -50,6 +51,6 @@ def create_gateway(cloud: Cloud, api_key: str) -> Starlette:
         def done() -> None:
             inst.connections -= 1
 
-        return await forward(client, request, inst.port, request.url.path, done, drop=frozenset({"salad-api-key"}))
+        return await forward(client, request, port, request.url.path, done, drop=frozenset({"salad-api-key"}))
 
     return proxy_app(client, proxy)

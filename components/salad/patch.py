@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 # The fields of ContainerGroupPatch (contracts/salad), nested where the patch model nests. Kept as data so a
-# preview's diff needs no generated models; tests/unit/test_salad_patch.py checks it against the models.
+# preview's diff needs no generated models; tests/unit/test_salad_resource.py checks it against the models.
 PATCHABLE: dict[str, Any] = {
     "display_name": True, "replicas": True, "country_codes": True, "readiness_probe": True, "startup_probe": True,
     "liveness_probe": True, "queue_autoscaler": True, "scaling_actions": True, "scheduled_scaling_enabled": True,

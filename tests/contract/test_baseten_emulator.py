@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import httpx
+import psutil
 import pytest
 from baseten.client import ManagementClient
 from baseten.client.managementapi import (
@@ -238,9 +239,15 @@ def test_truss_archive_is_what_truss_push_uploads() -> None:
         assert tar.getnames() == ["config.yaml"]
 
 
-def test_fixture_ports_are_loopback(baseten: BasetenEmulator, tmp_path: Path) -> None:
-    for url in (baseten.base_url, baseten.inference, baseten.s3):
-        assert url.startswith("http://127.0.0.1:")
+def test_the_emulator_listens_on_loopback_only(baseten: BasetenEmulator) -> None:
+    """Its three servers (management API, inference host, S3) bind 127.0.0.1, as the process's own sockets show."""
+    assert baseten.proc is not None
+    proc = psutil.Process(baseten.proc.pid)
+    listening = {c.laddr for p in (proc, *proc.children(recursive=True)) for c in p.net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN}
+    ports = {baseten.port, baseten.inference_port, baseten.s3_port}
+    assert ports <= {addr.port for addr in listening}, listening
+    assert {addr.ip for addr in listening} == {"127.0.0.1"}, listening
 
 
 def test_the_official_openai_client_talks_to_the_openai_route(baseten: BasetenEmulator) -> None:

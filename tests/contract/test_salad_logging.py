@@ -3,6 +3,7 @@ shape, formatted and compressed as configured; the destination's token never rea
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -54,7 +55,15 @@ def test_tcp_destination_gets_json_lines(emulator: Emulator, tcp_collector: tupl
     assert seen.lines[0]["resource"]["labels"]["container_group_name"] == "logged"
 
 
-def test_a_destination_off_loopback_gets_nothing(emulator: Emulator) -> None:
-    deploy_with_logging(emulator, {"tcp": {"host": "203.0.113.7", "port": 514}})  # TEST-NET-3: never reached
+def test_a_destination_off_loopback_gets_nothing(emulator: Emulator, tcp_collector: tuple[Collector, int]) -> None:
+    """0.0.0.0 is not a loopback address, yet Linux delivers a connection to it on this machine: a collector on
+    127.0.0.1 would receive the lines if the emulator shipped them, so its silence shows the refusal held."""
+    seen, port = tcp_collector
+    dns = deploy_with_logging(emulator, {"tcp": {"host": "0.0.0.0", "port": port}})
     log = emulator.state_dir / "emulator.log"
     wait_for(lambda: "not on loopback" in log.read_text() or None, "the refusal")
+    for _ in range(3):  # more lines to ship, over several flush periods (FLUSH_S is 0.5 s)
+        httpx.post(f"http://{emulator.gateway}/generate", json={"inputs": "hi", "parameters": {"max_new_tokens": 2}},
+                   headers={"Host": dns}, timeout=10)
+        time.sleep(1)
+    assert seen.lines == []

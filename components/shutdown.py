@@ -1,4 +1,4 @@
-"""The short-lived Python processes of a Pulumi run: a quick exit, and no provider process outliving its engine."""
+"""The short-lived Python processes of a Pulumi run: a quick exit, and no provider or analyzer outliving its engine."""
 
 from __future__ import annotations
 
@@ -53,22 +53,26 @@ def _watch(address: tuple[str, int], every_s: float) -> None:
             os._exit(3)
 
 
+def watch_engine(argv: list[str], every_s: float = WATCH_EVERY_S) -> bool:
+    """Start a daemon thread that ends this process once the engine at argv's address is gone; whether it started."""
+    address = engine_address(argv)
+    if address is None:
+        return False
+    threading.Thread(target=_watch, args=(address, every_s), name="tgi-fleet-engine-watch", daemon=True).start()
+    return True
+
+
 def prepare_provider_process(argv: list[str] | None = None, every_s: float = WATCH_EVERY_S) -> bool:
     """Call at import of every module a dynamic provider is unpickled from.
 
     Freezes what is loaded (a quick exit). In the engine's dynamic-provider process (`python -m pulumi.dynamic
-    ADDRESS`, or when argv is given) it also starts a daemon thread that ends the process once the engine that
-    started it is gone. Returns whether the watchdog started.
+    ADDRESS`, or when argv is given) it also starts the engine watch (watch_engine). Returns whether it started.
     """
     freeze_loaded_objects()
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     if argv is None and getattr(spec, "name", None) != "pulumi.dynamic.__main__":
         return False
-    address = engine_address(sys.argv if argv is None else argv)
-    if address is None:
-        return False
-    threading.Thread(target=_watch, args=(address, every_s), name="tgi-fleet-engine-watch", daemon=True).start()
-    return True
+    return watch_engine(sys.argv if argv is None else argv, every_s)
 
 
 def exit_quietly_when_the_engine_stops() -> None:

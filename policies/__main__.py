@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from pulumi_policy import (
@@ -16,7 +17,7 @@ from pulumi_policy import (
 from pydantic import ValidationError
 
 from components.contract import SERVICE_TYPE, ServiceContract
-from components.shutdown import freeze_loaded_objects
+from components.shutdown import freeze_loaded_objects, watch_engine
 from policies.rules import RULES, Rule
 
 
@@ -47,6 +48,9 @@ def _policy(rule: Rule) -> ResourceValidationPolicy:
 
 
 policies: list[Policy] = [_policy(r) for r in RULES]
-# PolicyPack serves until the engine interrupts it, and the engine waits for the analyzer to exit.
+# PolicyPack serves until the engine interrupts it, and the engine waits for the analyzer to exit. An engine that
+# was killed (kill -9, a crashed CI runner) interrupts nobody: the watch ends the pack then. The engine starts it
+# as `python -u -m pulumi.policy ENGINE_ADDRESS PACK_DIR` (pulumi-analyzer-policy-python), so argv has the address.
 freeze_loaded_objects()
+watch_engine(sys.argv)
 PolicyPack(name="tgi-fleet", policies=policies)

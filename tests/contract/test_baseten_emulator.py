@@ -8,7 +8,6 @@ import json
 import tarfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import boto3

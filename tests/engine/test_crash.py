@@ -3,6 +3,7 @@ next `pulumi up` (the one command to type after a crash) adopts the group this s
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,8 @@ from tests.engine.harness import PULUMI, ROOT, Project
 
 
 def providers_of(backend: Path) -> list[str]:
-    """Command lines of the dynamic-provider processes of runs on this backend (the engine passes its env down).
+    """Command lines of the dynamic-provider and policy-analyzer processes of runs on this backend (the engine passes
+    its env down).
 
     (Pulumi's own language host, a Go plugin, also outlives a killed engine; that one is not ours to fix.)
     """
@@ -26,7 +28,9 @@ def providers_of(backend: Path) -> list[str]:
         try:
             if marker in (proc / "environ").read_bytes().split(b"\0"):
                 cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                found += [cmd] if "pulumi-resource-pulumi-python" in cmd or "pulumi.dynamic" in cmd else []
+                ours = ("pulumi-resource-pulumi-python", "pulumi.dynamic", "pulumi-analyzer-policy-python",
+                        "pulumi.policy")
+                found += [cmd] if any(name in cmd for name in ours) else []
         except OSError:
             continue
     return found
@@ -43,11 +47,14 @@ def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator)
     # The server makes the group, then holds its answer: the engine is killed while the create is in flight.
     emulator.faults({"op": "create_container_group", "commit_first": True, "delay_s": 20, "times": 1})
     log = (local.workdir / "killed-up.log").open("wb")
-    up = subprocess.Popen([str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive", "--stack", local.stack],
+    # With the policy pack, as `make up` runs: its analyzer must not outlive the engine either (#27.6).
+    up = subprocess.Popen([str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive", "--stack", local.stack,
+                           "--policy-pack", str(ROOT / "policies")],
                           cwd=local.workdir, env=local.env, stdout=log, stderr=log, start_new_session=True)
     try:
         wait_for(lambda: emulator.status()["groups"], 120, "the create never reached the emulator")
-        assert any("pulumi.dynamic" in cmd for cmd in providers_of(local.backend))
+        running = providers_of(local.backend)
+        assert any("pulumi.dynamic" in cmd for cmd in running) and any("pulumi.policy" in cmd for cmd in running)
         os.kill(up.pid, signal.SIGKILL)  # the CLI alone, as `kill -9 <pulumi>` does: its children are orphaned
         up.wait(10)
         wait_for(lambda: not providers_of(local.backend), 10,
@@ -64,5 +71,10 @@ def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "adopting container group 'tgi-local'" in again.stdout and "smoke: 4 chat completions OK" in again.stdout
     assert [g["name"] for g in emulator.status()["groups"]] == ["tgi-local"], "adopted, never duplicated"
+    # The dead run's pending CREATE is what recover adopted: it is cleared, so later runs do not warn about it.
+    state = json.loads(local.run("stack", "export", "--stack", local.stack).stdout)
+    assert not state["deployment"].get("pending_operations"), state["deployment"].get("pending_operations")
+    later = local.run("preview")
+    assert "pending operation" not in later.stdout + later.stderr
     local.run("destroy", "--yes", "--skip-preview")
     assert emulator.wait_empty() == {"groups": [], "processes": []}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +49,26 @@ def test_every_digest_of_a_secret_is_a_secret_output() -> None:
     # The three providers that keep a digest of a secret in their state (SaladCloud, Baseten, dstack).
     assert checked >= {"components.salad.resource", "components.providers.baseten.resource",
                        "components.providers.dstack.resource"}, checked
+
+
+def test_the_policy_pack_exits_once_its_engine_is_gone() -> None:
+    """`kill -9` of `pulumi up` left the analyzer (the policy pack's process pair) serving for over an hour (#27.6).
+
+    The pack is started as the engine starts it: pulumi-analyzer-policy-python runs `python -u -m pulumi.policy
+    ENGINE_ADDRESS PACK_DIR` (the shim in the Python SDK's dist/), and PolicyPack serves until interrupted.
+    """
+    engine = socket.create_server(("127.0.0.1", 0))
+    port = engine.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{port}", str(ROOT / "policies")],
+                            cwd=ROOT / "policies", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip().isdigit()  # the analyzer's port: the pack is serving
+        assert proc.poll() is None
+        engine.close()  # the engine is gone, as after kill -9
+        assert proc.wait(timeout=30) != 0
+    finally:
+        engine.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,34 @@
+"""Drop a crashed run's pending CREATEs that the next `up` adopted: scripts/clear_adopted.py STATE.json.
+
+A `kill -9` during a create leaves the operation pending in the state; the recovering `up` adopts the resource
+under the same URN, yet the engine keeps the pending entry and warns about it on every later run. An entry whose
+URN is now a live resource is that adopted create; any other pending operation is left for the user to judge.
+Rewrites STATE.json (a `pulumi stack export`) and exits 0 when it dropped something, 1 when nothing was to drop.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def main(path: Path) -> int:
+    state = json.loads(path.read_text())
+    deployment = state["deployment"]
+    live = {r["urn"] for r in deployment.get("resources") or []}
+    pending = deployment.get("pending_operations") or []
+    keep = [op for op in pending if not (op.get("type") == "creating" and op["resource"]["urn"] in live)]
+    if len(keep) == len(pending):
+        return 1
+    for op in pending:
+        if op not in keep:
+            print(f"recover: cleared the pending create of {op['resource']['urn'].rsplit('::', 1)[-1]} "
+                  "(adopted by this run)", file=sys.stderr)
+    deployment["pending_operations"] = keep
+    path.write_text(json.dumps(state))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

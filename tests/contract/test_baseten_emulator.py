@@ -168,7 +168,7 @@ def test_build_fails_on_a_build_fault_and_on_an_archive_that_is_not_the_config(b
 
 
 def test_a_plan_that_does_not_fit_refuses_to_load(baseten: BasetenEmulator) -> None:
-    cfg, settings, plan = load("baseten-mixtral", serving={"num_shard": 2})
+    cfg, settings, plan = load("baseten-mixtral", gpu={"classes": ["A100_40GB:4"]}, serving={"num_shard": 2})
     model_id, dep_id = push(baseten, "too-big", truss_config(cfg, plan, settings, with_token=True))
     seen = statuses_until(baseten, model_id, dep_id, lambda s: s not in ("BUILDING", "DEPLOYING", "LOADING_MODEL"))
     assert seen[-1] == "DEPLOY_FAILED"

@@ -77,6 +77,7 @@ def test_mixtral_stack_up_smoke_destroy(tmp_path: Path, baseten: BasetenEmulator
 
 def test_policy_pack_denies_mixtral_on_two_shards(tmp_path: Path, baseten: BasetenEmulator) -> None:
     p = stack(tmp_path, baseten, "baseten-mixtral")
+    p.config("tgi-fleet:gpu.classes[0]", "A100_40GB:4", path=True)  # the 40 GB part: 2 shards cannot fit
     p.config("tgi-fleet:serving.num_shard", "2", path=True)
     # The program refuses the plan itself; its override leaves the decision to the pack, which denies it too.
     refused = p.run("preview", check=False)

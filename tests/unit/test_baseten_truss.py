@@ -42,25 +42,34 @@ def validate(config: dict[str, Any]) -> TrussConfig:
 
 
 # -- the sizing's verdicts on the seeds' hardware --------------------------------------------------------------
-def test_mistral_7b_fp16_fits_one_a10g_at_the_default_context() -> None:
+def test_mistral_7b_fp16_fits_one_a10g_with_room_for_the_seeds_4096_new_tokens() -> None:
+    # Seed 001 (truss-examples mistral/mistral-7b/README.md): max_new_tokens "Maximum of 4096", on top of the
+    # prompt; TGI refuses input + max_new_tokens > max_total_tokens, so the plan must leave 4096 past the input.
     _, _, plan = load("baseten-mistral")
     assert plan.dtype == "float16" and plan.quantize == "none"
     assert plan.gpu is not None and plan.gpu.name == "A10G" and plan.gpu.count == 1
-    assert plan.max_total_tokens == DEFAULT_TOTAL_TOKENS and plan.num_shard == 1
+    assert plan.max_total_tokens - plan.max_input_tokens >= 4096 and plan.num_shard == 1
+    assert plan.max_total_tokens > DEFAULT_TOTAL_TOKENS
     assert plan.fits and plan.memory.min_vram_bytes <= plan.gpu.gpu.vram_bytes
 
 
-def test_mixtral_8x22b_int8_fits_four_a100s() -> None:
-    _, _, plan = load("baseten-mixtral")
-    assert plan.quantize == "eetq" and plan.gpu is not None and plan.gpu.name == "A100_40GB:4"
+def test_mixtral_8x22b_int8_fits_the_seeds_four_a100s_at_its_engine_limits() -> None:
+    # Seed 004 (truss-examples mistral/mixtral-8x22b-trt-int8-weights-only/config.yaml): accelerator A100:4, and
+    # the engine it loads, engine_repository ...mixtral-8x22B_i60000_o4000_bs2_tp4_int8_weights_only_A100...,
+    # takes 60,000 input and 4,000 output tokens with tensor parallelism 4.
+    cfg, settings, plan = load("baseten-mixtral")
+    assert plan.quantize == "eetq" and plan.gpu is not None and plan.gpu.name == "A100:4"
     assert plan.fits and plan.num_shard == 4
-    on_80 = load("baseten-mixtral", gpu={"classes": ["A100:4"]})[2]
-    assert on_80.fits
+    assert (plan.max_input_tokens, plan.max_total_tokens) == (60000, 64000)
+    runtime = truss_config(cfg, plan, settings, with_token=True)["trt_llm"]["runtime"]
+    assert runtime["max_seq_len"] == 64000 and runtime["tensor_parallel_size"] == 4
+    assert not load("baseten-mixtral", gpu={"classes": ["A100_40GB:4"]})[2].fits
 
 
-def test_on_40gb_a100s_only_the_int8_variant_fits_four() -> None:
-    int8 = load("baseten-mixtral")[2]
-    fp16 = load("baseten-mixtral", model={"id": "mistralai/Mixtral-8x22B-Instruct-v0.1"})[2]
+def test_on_40gb_a100s_only_the_int8_variant_fits_four_at_4096_tokens() -> None:
+    small = {"gpu": {"classes": ["A100_40GB:4"]}, "serving": {"max_total_tokens": 4096}}
+    int8 = load("baseten-mixtral", **small)[2]
+    fp16 = load("baseten-mixtral", model={"id": "mistralai/Mixtral-8x22B-Instruct-v0.1"}, **small)[2]
     assert int8.fits and not fp16.fits
     assert fp16.num_shard == 4  # even spread over all four GPUs, fp16 weights alone exceed 40 GB each
     assert fp16.memory.weights_bytes_per_shard > fp16.gpu.gpu.vram_bytes  # type: ignore[union-attr]
@@ -142,7 +151,7 @@ def test_mixtral_trt_llm_truss_follows_the_plan() -> None:
         "HF", cfg.model.id, HF_SECRET)
     assert trt.runtime.tensor_parallel_size == plan.num_shard == 4  # type: ignore[union-attr]
     assert trt.runtime.max_seq_len == plan.max_total_tokens  # type: ignore[union-attr]
-    assert str(truss.resources.accelerator.accelerator.value) == "A100_40GB"  # type: ignore[union-attr]
+    assert str(truss.resources.accelerator.accelerator.value) == "A100"  # type: ignore[union-attr]
     assert truss.resources.accelerator.count == 4
     assert truss.model_metadata["tags"] == ["openai-compatible"]
 
@@ -167,7 +176,7 @@ def test_tensor_parallelism_must_use_every_gpu_as_truss_demands() -> None:
 
 @pytest.mark.parametrize(("quantize", "message"), [
     ("awq", r"tgi-fleet:model.quantize = 'awq': Baseten's TensorRT-LLM engine .* has no such quantization"),
-    ("fp8", r"tgi-fleet:model.quantize = 'fp8': truss refuses fp8 on A100_40GB:4 \(compute capability 8 < 8.9\)"),
+    ("fp8", r"tgi-fleet:model.quantize = 'fp8': truss refuses fp8 on A100:4 \(compute capability 8 < 8.9\)"),
 ])
 def test_trt_llm_refuses_quantizations_truss_rejects(quantize: str, message: str) -> None:
     cfg, settings, plan = load("baseten-mixtral", model={"id": "mistralai/Mixtral-8x22B-Instruct-v0.1",

@@ -30,6 +30,7 @@ from components.providers import registry
 from components.providers.base import Settings
 from components.sizing.memory import Dtype, Quantize
 from components.sizing.recommend import Bandwidth
+from components.urls import HttpUrlText
 
 NAMESPACE = "tgi-fleet"
 SECRET_KEYS = ("hf_token", "api_key")  # every provider's; a provider adds its own (Provider.secret_keys)
@@ -50,23 +51,6 @@ def _dns_name(v: str) -> str:
 DnsName = Annotated[str, AfterValidator(_dns_name)]  # a DNS label: names of deployments, orgs, projects
 
 
-def _http_url(v: str) -> str:
-    # Parsed as the HTTP client parses it (httpx.URL), so what passes here is what the client connects to.
-    import httpx
-
-    try:
-        url = httpx.URL(v)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(f"not a URL ({exc})") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("expected an http:// or https:// URL with a host")
-    if url.userinfo:
-        raise ValueError("a URL with user:password@ before the host is refused (the client would connect to "
-                         f"{url.host})")
-    return v
-
-
-HttpUrlText = Annotated[str, AfterValidator(_http_url)]  # an http(s) URL, kept as the text the user gave
 
 
 def _env_text(v: Any) -> Any:

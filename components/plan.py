@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from components.catalog.gpus import GpuCatalog, Offering, load_catalog
 from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
@@ -59,6 +61,12 @@ def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering
 
 def model_arch(cfg: FleetConfig, hf_token: str | None = None) -> ModelArch:
     """Architecture of the configured model (shipped, a config.json path, or the Hub with the stack's token)."""
+    path = cfg.model.config_path
+    if path is not None and not (Path(path).is_file() and path.endswith(".json")):
+        why = "not a .json file" if Path(path).is_file() else "no such file"
+        raise PlanError(f"tgi-fleet:model.config_path = {path!r}: {why}. Fix: the path of the model's config.json "
+                        f"(relative to the project directory), or remove model.config_path to use the shipped or "
+                        f"Hub config.")
     try:
         return load_model(cfg.model.config_path or cfg.model.id, hf_token, cfg.model.revision,
                           endpoint=cfg.secrets.hf_endpoint)

@@ -228,3 +228,34 @@ def test_numeric_extra_env_values_become_text() -> None:
 def test_malformed_hf_endpoint_is_refused(url: str) -> None:
     with pytest.raises(ConfigError, match=r"tgi-fleet:secrets\.hf_endpoint = .*Fix: the Hugging Face Hub URL"):
         parse_config({**BASE, "tgi-fleet:secrets": json.dumps({"hf_endpoint": url})})
+
+
+def salad(section: dict[str, object]) -> dict[str, str]:
+    return {**BASE, "tgi-fleet:salad": json.dumps(section)}
+
+
+def test_unknown_country_code_is_caught_with_a_suggestion() -> None:
+    # SaladCloud's OpenAPI spec enumerates the accepted codes (ContainerGroupPrototype.country_codes).
+    with pytest.raises(ConfigError, match=r"tgi-fleet:salad\.country_codes = .*: .zz. is not a SaladCloud") as e:
+        parse_config(salad({"country_codes": ["us", "zz"]}))
+    assert len(str(e.value)) < 600  # not the ~250 codes
+    with pytest.raises(ConfigError, match=r"did you mean 'us'"):
+        parse_config(salad({"country_codes": ["US"]}))
+    assert parse_config(salad({"country_codes": ["us", "ca"]})).settings.country_codes == ["us", "ca"]
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("base_url", "api.salad.com/api/public"), ("base_url", "https://127.0.0.1:5000@api.salad.com"),
+    ("gateway_address", "127.0.0.1"), ("gateway_address", "http://127.0.0.1:80"),
+])
+def test_malformed_salad_urls_are_refused(key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"tgi-fleet:salad\.{key} = .*Fix: "):
+        parse_config(salad({key: value}))
+
+
+@pytest.mark.parametrize("url", ["localhost:3000", "https://127.0.0.1:3000@sky.dstack.ai"])
+def test_malformed_dstack_server_url_names_the_key(url: str) -> None:
+    # httpx connects to the host after the userinfo '@': sky.dstack.ai, not 127.0.0.1.
+    raw = {**BASE, "tgi-fleet:provider": "dstack", "tgi-fleet:dstack": json.dumps({"server_url": url})}
+    with pytest.raises(ConfigError, match=r"tgi-fleet:dstack\.server_url = .*Fix: the dstack"):
+        parse_config(raw)

@@ -89,3 +89,9 @@ def test_gptq_needs_a_gptq_checkpoint() -> None:
         build_plan(config(model={"id": "mistralai/Mistral-7B-Instruct-v0.3", "quantize": "gptq"}))
     gptq = build_plan(config(model={"id": "TheBloke/Llama-2-13B-chat-GPTQ", "quantize": "gptq"}))
     assert gptq.quantize == "gptq"
+
+
+def test_missing_config_path_says_no_such_file(tmp_path: Any) -> None:
+    missing = str(tmp_path / "nope" / "config.json")
+    with pytest.raises(PlanError, match=r"model\.config_path = .*no such file\. Fix: the path of the model's"):
+        build_plan(config(model={"id": "mistralai/Mistral-7B-Instruct-v0.3", "config_path": missing}))

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SerializeAsAny,
@@ -29,6 +30,7 @@ from components.providers import registry
 from components.providers.base import Settings
 from components.sizing.memory import Dtype, Quantize
 from components.sizing.recommend import Bandwidth
+from components.urls import HttpUrlText
 
 NAMESPACE = "tgi-fleet"
 SECRET_KEYS = ("hf_token", "api_key")  # every provider's; a provider adds its own (Provider.secret_keys)
@@ -47,6 +49,29 @@ def _dns_name(v: str) -> str:
 
 
 DnsName = Annotated[str, AfterValidator(_dns_name)]  # a DNS label: names of deployments, orgs, projects
+
+
+
+
+def _env_text(v: Any) -> Any:
+    # `pulumi config set --path extra_env.X 4000000` stores a number; environment values are text anyway.
+    if isinstance(v, dict):
+        return {k: (json.dumps(x) if isinstance(x, bool) else str(x)) if isinstance(x, (int, float)) else x
+                for k, x in v.items()}
+    return v
+
+
+# extra_env names the plan or a secret owns, with the key that sets them (TGI launcher env names).
+OWNED_ENV = {
+    "MODEL_ID": "model.id", "REVISION": "model.revision", "DTYPE": "model.dtype", "QUANTIZE": "model.quantize",
+    "MAX_INPUT_TOKENS": "serving.max_input_tokens", "MAX_INPUT_LENGTH": "serving.max_input_tokens",
+    "MAX_TOTAL_TOKENS": "serving.max_total_tokens", "MAX_BATCH_PREFILL_TOKENS": "serving.max_batch_prefill_tokens",
+    "NUM_SHARD": "serving.num_shard", "SHARDED": "serving.num_shard",
+    "MAX_CONCURRENT_REQUESTS": "serving.max_concurrent_requests", "PORT": "gateway.port",
+    "TRUST_REMOTE_CODE": "model.trust_remote_code",
+}
+SECRET_ENV = {"HF_TOKEN": "hf_token", "HUGGING_FACE_HUB_TOKEN": "hf_token", "HUGGINGFACE_HUB_TOKEN": "hf_token",
+              "API_KEY": "api_key"}
 
 
 class _Section(BaseModel):
@@ -143,7 +168,8 @@ class Secrets(_Section):
     hf_token_aws_secret_id: str | None = Field(None, description="the Secrets Manager secret ARN or name")
     aws_region: str | None = Field(None, description="the AWS region of the secret, e.g. us-east-1")
     aws_endpoint_url: str | None = Field(None, description="a Secrets Manager endpoint override (tests, VPC)")
-    hf_endpoint: str = Field("https://huggingface.co", description="the Hugging Face Hub URL")
+    hf_endpoint: HttpUrlText = Field("https://huggingface.co", description="the Hugging Face Hub URL, e.g. "
+                                     "https://huggingface.co")
     check_model_access: bool = Field(True, description="true: check the token can read the model first")
 
     @model_validator(mode="after")
@@ -200,7 +226,7 @@ class FleetConfig(BaseModel):
         description="the TGI image with a pinned tag or digest",
     )
     gateway: Gateway = Gateway()
-    extra_env: dict[str, str] = Field(
+    extra_env: Annotated[dict[str, str], BeforeValidator(_env_text)] = Field(
         default_factory=dict, description="extra plain env for the TGI container, e.g. {PAYLOAD_LIMIT: '4000000'}"
     )
     secrets: Secrets = Secrets()
@@ -228,6 +254,21 @@ class FleetConfig(BaseModel):
             raise ValueError(f"tgi-fleet:serving.num_shard ({s.num_shard}) needs gpu.count >= {s.num_shard}")
         if not self.gpu.classes and self.gpu.min_vram_gb is None and self.gpu.name is None:
             raise ValueError("tgi-fleet:gpu: set gpu.classes, gpu.min_vram_gb or gpu.name")
+        if self.environment == "prod" and not self.gateway.auth:
+            raise ValueError("tgi-fleet:gateway.auth is false with tgi-fleet:environment 'prod': a prod endpoint "
+                             "must ask for the API key. Fix: set gateway.auth: true (and the secret api_key), or "
+                             "environment: dev")
+        for name in self.extra_env:
+            upper = name.upper()
+            if upper in OWNED_ENV:
+                raise ValueError(f"tgi-fleet:extra_env.{name} overrides what tgi-fleet sets from "
+                                 f"tgi-fleet:{OWNED_ENV[upper]}. Fix: remove extra_env.{name} and set "
+                                 f"{OWNED_ENV[upper]}")
+            if upper in SECRET_ENV or re.search(r"(TOKEN|SECRET|PASSWORD|API_KEY)", upper):
+                key = SECRET_ENV.get(upper, "a Pulumi secret")
+                raise ValueError(f"tgi-fleet:extra_env.{name} is set in plain text, and it is a secret. Fix: remove "
+                                 f"extra_env.{name} and use `pulumi config set --secret "
+                                 f"{key if key in SECRET_KEYS else '<key>'} <value>`")
         ready = self.smoke.min_ready_replicas
         if ready is not None and ready > self.replicas:
             raise ValueError(f"tgi-fleet:smoke.min_ready_replicas ({ready}) is more than tgi-fleet:replicas "

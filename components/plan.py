@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from components.catalog.gpus import GpuCatalog, Offering, load_catalog
 from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
@@ -59,11 +61,57 @@ def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering
 
 def model_arch(cfg: FleetConfig, hf_token: str | None = None) -> ModelArch:
     """Architecture of the configured model (shipped, a config.json path, or the Hub with the stack's token)."""
+    path = cfg.model.config_path
+    if path is not None and not (Path(path).is_file() and path.endswith(".json")):
+        why = "not a .json file" if Path(path).is_file() else "no such file"
+        raise PlanError(f"tgi-fleet:model.config_path = {path!r}: {why}. Fix: the path of the model's config.json "
+                        f"(relative to the project directory), or remove model.config_path to use the shipped or "
+                        f"Hub config.")
     try:
         return load_model(cfg.model.config_path or cfg.model.id, hf_token, cfg.model.revision,
                           endpoint=cfg.secrets.hf_endpoint)
     except ValueError as exc:
         raise PlanError(f"tgi-fleet:model.id = {cfg.model.id!r}: {exc}") from None
+
+
+def _check_shards(cfg: FleetConfig, arch: ModelArch, offerings: tuple[Offering, ...]) -> None:
+    """num_shard must split the attention heads evenly and fit the GPUs one instance has.
+
+    TGI's sharded models refuse other splits at load time: "`num_heads` must be divisible by `num_shards`"
+    (huggingface/text-generation-inference, server/text_generation_server/models/custom_modeling/
+    flash_llama_modeling.py and the other flash_*_modeling.py), and it starts one shard per visible GPU.
+    """
+    shards = cfg.serving.num_shard
+    if shards is None:
+        return
+    heads = arch.num_attention_heads
+    if heads % shards:
+        fit = [n for n in (1, 2, 4, 8) if heads % n == 0]
+        raise PlanError(f"tgi-fleet:serving.num_shard = {shards}: {cfg.model.id} has {heads} attention heads, "
+                        f"which {shards} shards cannot split evenly (TGI refuses it at start). Fix: set "
+                        f"serving.num_shard to one of {', '.join(map(str, fit))}.")
+    for o in offerings:
+        if shards > o.count:
+            raise PlanError(f"tgi-fleet:serving.num_shard = {shards}: {o.name} has {o.count} GPU(s) per "
+                            f"instance, one per shard. Fix: set serving.num_shard <= {o.count}, or pick a GPU "
+                            f"class with {shards} GPUs in tgi-fleet:gpu.classes.")
+
+
+# Quantizations that read pre-quantized weights: the checkpoint's config.json names its method.
+_CHECKPOINT_QUANTIZE = ("gptq", "awq")
+
+
+def _check_checkpoint_quantization(cfg: FleetConfig, arch: ModelArch) -> None:
+    """gptq/awq load pre-quantized weights: the checkpoint's quantization_config.quant_method must match."""
+    want = cfg.model.quantize
+    if want not in _CHECKPOINT_QUANTIZE:
+        return
+    has = arch.quantization_config.quant_method.lower() if arch.quantization_config else None
+    if has != want:
+        what = f"is a {has} checkpoint" if has else "is not a pre-quantized checkpoint (no quantization_config)"
+        instead = repr(has) if has else "none or an on-the-fly method (bitsandbytes, eetq, fp8)"
+        raise PlanError(f"tgi-fleet:model.quantize = {want!r}: {cfg.model.id} {what}. Fix: use a {want.upper()} "
+                        f"checkpoint in model.id, or set model.quantize to {instead}.")
 
 
 def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: str | None = None) -> Plan:
@@ -75,6 +123,9 @@ def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: st
     s = cfg.serving
     arch = model_arch(cfg, hf_token)
     context = arch.max_position_embeddings
+    offerings = resolve_gpu_classes(cfg, catalog)
+    _check_shards(cfg, arch, offerings)
+    _check_checkpoint_quantization(cfg, arch)
     for key, value in (("max_total_tokens", s.max_total_tokens), ("max_input_tokens", s.max_input_tokens)):
         if value is not None and value > context:
             raise PlanError(f"tgi-fleet:serving.{key} = {value}: beyond the context of {cfg.model.id} ({context} "
@@ -90,7 +141,7 @@ def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: st
                 max_total_tokens=s.max_total_tokens,
                 max_batch_prefill_tokens=s.max_batch_prefill_tokens,
                 num_shard=s.num_shard,
-                gpu_classes=resolve_gpu_classes(cfg, catalog),
+                gpu_classes=offerings,
                 replicas=cfg.replicas,
                 bandwidth=cfg.sizing,
             ),

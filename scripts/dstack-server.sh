@@ -23,8 +23,10 @@ case "${1:-start}" in
       mkdir -p "$home"
       [ -s "$home/token" ] || { .venv/bin/python -c 'import secrets; print(secrets.token_hex(20))' >"$home/token"; chmod 600 "$home/token"; }
       # --no: never write ~/.dstack/config.yml; the server's own files stay in .dstack-server/.
-      DSTACK_SERVER_DIR="$home/server" nohup .venv-dstack/bin/dstack server --host 127.0.0.1 --port "$port" \
-        --token "$(cat "$home/token")" --no >>"$home/server.log" 2>&1 &
+      # The admin token goes by environment (dstack's server reads DSTACK_SERVER_ADMIN_TOKEN when it creates the
+      # admin, services/users.py), not the --token flag: a command line is readable by every local user in /proc/*/cmdline.
+      DSTACK_SERVER_ADMIN_TOKEN="$(cat "$home/token")" DSTACK_SERVER_DIR="$home/server" \
+        nohup .venv-dstack/bin/dstack server --host 127.0.0.1 --port "$port" --no >>"$home/server.log" 2>&1 &
       echo $! >"$pidfile"
       .venv/bin/python - "$port" "$pidfile" <<'PY' || { echo "dstack-server: it did not start; see .dstack-server/server.log" >&2; exit 1; }
 import os, sys

@@ -89,8 +89,8 @@ class DstackServer:
                                f"creates .venv-dstack)")
         self.home.mkdir(parents=True, exist_ok=True)
         skip_update_check(self.home)
-        argv = [str(SERVER_BIN), "server", "--host", "127.0.0.1", "--port", str(self.port), "--token", self.token,
-                "--no"]
+        # The token goes by environment only (server_env: DSTACK_SERVER_ADMIN_TOKEN), never on the command line.
+        argv = [str(SERVER_BIN), "server", "--host", "127.0.0.1", "--port", str(self.port), "--no"]
         began = time.monotonic()
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(argv, cwd=self.home, env=server_env(self.home, self.port, self.token),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pulumi
 from pydantic import Field, field_validator
@@ -15,6 +17,7 @@ from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.service import ServiceOutputs, TgiService
 from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
+from components.urls import HostPort, HttpUrlText
 
 if TYPE_CHECKING:
     from components.config import FleetConfig
@@ -25,19 +28,43 @@ API_KEY = "salad_api_key"
 LOG_SECRET = "salad_log_secret"
 
 
+@cache
+def _salad_countries() -> list[str]:
+    """The country codes of SaladCloud's API spec (loaded on first use: the generated models are large)."""
+    from components.salad.api_models import ContainerGroupPrototype
+
+    ann = ContainerGroupPrototype.model_fields["country_codes"].annotation
+    item = next(a for a in get_args(ann) if a is not type(None))
+    return list(get_args(get_args(item)[0]))
+
+
 class SaladSettings(Settings):
     """SaladCloud API target (`tgi-fleet:salad.*`)."""
 
     organization: DnsName = Field("local-org", description="your SaladCloud organization name (lowercase, dashes)")
     project: DnsName = Field("default", description="the SaladCloud project name (lowercase, dashes)")
-    base_url: str = Field("https://api.salad.com/api/public", description="the SaladCloud API base URL")
+    base_url: HttpUrlText = Field("https://api.salad.com/api/public", description="the SaladCloud API base URL, "
+                                  "e.g. https://api.salad.com/api/public")
     gateway_scheme: Literal["https", "http"] = Field("https", description="https (real) or http (emulator)")
-    gateway_address: str | None = Field(
+    gateway_address: HostPort | None = Field(
         None, description="host:port to reach the gateway at, sending Host: <access domain> (the local emulator)"
     )
     request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
     priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
+
+    @field_validator("country_codes")
+    @classmethod
+    def _known_countries(cls, v: list[str] | None) -> list[str] | None:
+        # The codes SaladCloud accepts: the enum of its OpenAPI spec (components/salad/api_models.py).
+        known = _salad_countries()
+        for code in v or ():
+            if code not in known:
+                close = difflib.get_close_matches(code.lower(), known, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ValueError(f"{code!r} is not a SaladCloud country code ({hint}see ContainerGroupPrototype."
+                                 f"country_codes in SaladCloud's API spec)")
+        return v
     update_strategy: Literal["in-place", "blue-green"] = Field(
         "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
         "blue-green (a new group per container version; the old one is deleted once the new one passed the smoke "

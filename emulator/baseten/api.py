@@ -391,8 +391,17 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
     async def add_faults(request: Request) -> Response:
         if not authorized(request, api_key):
             return error(401, "UNAUTHENTICATED", "Missing or invalid API key")
-        raw = json.loads(await request.body() or b"[]")
-        faults.pending.extend(Fault.model_validate(f) for f in (raw if isinstance(raw, list) else [raw]))
+        try:
+            raw = json.loads(await request.body() or b"[]")
+        except (ValueError, RecursionError) as exc:  # malformed, not UTF-8, or nested too deep to read
+            return error(400, "INVALID_ARGUMENT", f"the request body is not JSON: {str(exc)[:200]}")
+        try:
+            # All or nothing: a bad entry adds none of the others.
+            added = [Fault.model_validate(f) for f in (raw if isinstance(raw, list) else [raw])]
+        except ValidationError as exc:
+            parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+            return error(422, "INVALID_ARGUMENT", "Invalid fault: " + "; ".join(parts))
+        faults.pending.extend(added)
         return JSONResponse({"pending": [f.model_dump() for f in faults.pending]})
 
     @app.get("/_emulator/status")

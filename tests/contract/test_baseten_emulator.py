@@ -264,3 +264,19 @@ def test_the_official_openai_client_talks_to_the_openai_route(baseten: BasetenEm
     chunks = list(client.chat.completions.create(model="tgi", max_tokens=8, stream=True,
                                                  messages=[{"role": "user", "content": "hi"}]))
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def test_malformed_fault_requests_are_400_or_422_not_500(baseten: BasetenEmulator) -> None:
+    # Issue #27 item 11: the emulator's own control answers as the SaladCloud emulator's does.
+    url = f"{baseten.base_url}/_emulator/faults"
+    deep = httpx.post(url, content=b"[" * 100_000, headers={**baseten.headers, "Content-Type": "application/json"},
+                      timeout=5)
+    assert deep.status_code == 400, deep.text
+    for raw in (b"{not json", b"\xff\xfe"):
+        r = httpx.post(url, content=raw, headers={**baseten.headers, "Content-Type": "application/json"}, timeout=5)
+        assert r.status_code == 400, r.text
+    for bad in ({"status": "x"}, [{"op": "*", "times": 1}, {"times": "many"}], "not a fault"):
+        r = httpx.post(url, json=bad, headers=baseten.headers, timeout=5)
+        assert r.status_code == 422 and "Invalid fault" in r.text, r.text
+    ok = httpx.post(url, json=[], headers=baseten.headers, timeout=5)
+    assert ok.status_code == 200 and ok.json()["pending"] == []  # the bad lists added nothing

@@ -4,6 +4,7 @@ the key, prints no traceback and registers nothing. One project; each case write
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ import yaml
 from tests.engine.harness import Project, copy_program, make_project
 
 STACK = "bad"
+ROOT = Path(__file__).resolve().parents[2]
+SALAD = yaml.safe_load((ROOT / "stacks" / "Pulumi.local.yaml").read_text())["config"]["tgi-fleet:salad"]
 # Overrides of the shipped `local` stack (None removes a key); the message must contain `expected`.
 CASES: dict[str, tuple[dict[str, Any], str]] = {
     "replicas-0": ({"replicas": 0}, "tgi-fleet:replicas = 0: Input should be greater than or equal to 1"),
@@ -54,6 +57,19 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "does-not-fit": ({"gpu": {"classes": ["RTX 3060 (12 GB)"]}},
                      "tgi-fleet:gpu: sizing verdict DOES NOT FIT: mistralai/Mistral-7B-Instruct-v0.3 float16 at "
                      "4096 tokens (num_shard 1) needs 15.46 GiB per GPU"),
+    # Issue #27 item 9 (the unit tests in tests/unit/test_config.py and test_plan.py cover the rest).
+    "num-shard-heads": ({"model": {"id": "Qwen/Qwen2.5-7B-Instruct"}, "serving": {"num_shard": 8}},
+                        "tgi-fleet:serving.num_shard = 8: Qwen/Qwen2.5-7B-Instruct has 28 attention heads"),
+    "extra-env-planned": ({"extra_env": {"MAX_TOTAL_TOKENS": "9999"}},
+                          "tgi-fleet:extra_env.MAX_TOTAL_TOKENS overrides what tgi-fleet sets from "
+                          "tgi-fleet:serving.max_total_tokens. Fix: remove extra_env.MAX_TOTAL_TOKENS"),
+    "prod-without-auth": ({"environment": "prod", "gateway": {"enabled": True, "auth": False}},
+                          "tgi-fleet:gateway.auth is false with tgi-fleet:environment 'prod'"),
+    "gptq-on-fp16": ({"model": {"id": "mistralai/Mistral-7B-Instruct-v0.3", "quantize": "gptq"}},
+                     "tgi-fleet:model.quantize = 'gptq': mistralai/Mistral-7B-Instruct-v0.3 is not a pre-quantized "
+                     "checkpoint"),
+    "country-zz": ({"salad": {**SALAD, "country_codes": ["zz"]}},
+                   "tgi-fleet:salad.country_codes = [\"zz\"]: 'zz' is not a SaladCloud country code"),
 }
 
 

@@ -190,3 +190,72 @@ def test_the_providers_section_is_validated_by_its_own_model() -> None:
     assert 'tgi-fleet:salad.priority = "urgent"' in msg and "Fix: high, medium, low or batch" in msg
     assert "tgi-fleet:salad.organisation: unknown key. Fix: remove it (did you mean 'organization'?)" in msg
     assert "did you mean 'salad'?" in error_of({"tgi-fleet:slad": json.dumps({})})
+
+
+# Issue #27 item 9: bad input the program catches at preview, naming the key and the fix.
+def test_prod_without_gateway_auth_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"gateway\.auth.*environment 'prod'.*Fix: set gateway\.auth: true"):
+        parse_config({**BASE, "tgi-fleet:environment": "prod", "tgi-fleet:gateway": json.dumps({"auth": False})})
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("MAX_TOTAL_TOKENS", "serving.max_total_tokens"),
+    ("MODEL_ID", "model.id"),
+    ("num_shard", "serving.num_shard"),
+])
+def test_extra_env_may_not_override_what_the_plan_sets(name: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=rf"extra_env\.{name} overrides .*Fix: remove extra_env\.{name} and set "
+                                          rf"{key}"):
+        parse_config({**BASE, "tgi-fleet:extra_env": json.dumps({name: "1"})})
+
+
+@pytest.mark.parametrize(("name", "key"), [("HF_TOKEN", "hf_token"), ("API_KEY", "api_key")])
+def test_extra_env_may_not_carry_secrets_in_plain_text(name: str, key: str) -> None:
+    secret = rf"extra_env\.{name} is set in plain text, and it is a secret.*--secret {key}"
+    with pytest.raises(ConfigError, match=secret) as err:
+        parse_config({**BASE, "tgi-fleet:extra_env": json.dumps({name: "hf_realtokenvalue"})})
+    assert "hf_realtokenvalue" not in str(err.value)
+
+
+def test_numeric_extra_env_values_become_text() -> None:
+    # `pulumi config set --path extra_env.PAYLOAD_LIMIT 4000000` stores the number 4000000.
+    cfg = parse_config({**BASE, "tgi-fleet:extra_env": json.dumps({"PAYLOAD_LIMIT": 4000000, "X_FLAG": True})})
+    assert cfg.extra_env == {"PAYLOAD_LIMIT": "4000000", "X_FLAG": "true"}
+
+
+@pytest.mark.parametrize("url", ["huggingface.co", "ftp://hub.example", "https://127.0.0.1:3000@hub.example",
+                                 "http://"])
+def test_malformed_hf_endpoint_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"tgi-fleet:secrets\.hf_endpoint = .*Fix: the Hugging Face Hub URL"):
+        parse_config({**BASE, "tgi-fleet:secrets": json.dumps({"hf_endpoint": url})})
+
+
+def salad(section: dict[str, object]) -> dict[str, str]:
+    return {**BASE, "tgi-fleet:salad": json.dumps(section)}
+
+
+def test_unknown_country_code_is_caught_with_a_suggestion() -> None:
+    # SaladCloud's OpenAPI spec enumerates the accepted codes (ContainerGroupPrototype.country_codes).
+    with pytest.raises(ConfigError, match=r"tgi-fleet:salad\.country_codes = .*: .zz. is not a SaladCloud") as e:
+        parse_config(salad({"country_codes": ["us", "zz"]}))
+    assert len(str(e.value)) < 600  # not the ~250 codes
+    with pytest.raises(ConfigError, match=r"did you mean 'us'"):
+        parse_config(salad({"country_codes": ["US"]}))
+    assert parse_config(salad({"country_codes": ["us", "ca"]})).settings.country_codes == ["us", "ca"]
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("base_url", "api.salad.com/api/public"), ("base_url", "https://127.0.0.1:5000@api.salad.com"),
+    ("gateway_address", "127.0.0.1"), ("gateway_address", "http://127.0.0.1:80"),
+])
+def test_malformed_salad_urls_are_refused(key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"tgi-fleet:salad\.{key} = .*Fix: "):
+        parse_config(salad({key: value}))
+
+
+@pytest.mark.parametrize("url", ["localhost:3000", "https://127.0.0.1:3000@sky.dstack.ai"])
+def test_malformed_dstack_server_url_names_the_key(url: str) -> None:
+    # httpx connects to the host after the userinfo '@': sky.dstack.ai, not 127.0.0.1.
+    raw = {**BASE, "tgi-fleet:provider": "dstack", "tgi-fleet:dstack": json.dumps({"server_url": url})}
+    with pytest.raises(ConfigError, match=r"tgi-fleet:dstack\.server_url = .*Fix: the dstack"):
+        parse_config(raw)

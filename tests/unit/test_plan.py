@@ -66,3 +66,32 @@ def test_limits_beyond_the_models_context(serving: dict[str, int], expected: str
     with pytest.raises(PlanError) as info:
         build_plan(config(serving=serving))
     assert expected in str(info.value)
+
+
+# Issue #27 item 9. TGI's sharded models raise "`num_heads` must be divisible by `num_shards`" at load
+# (huggingface/text-generation-inference, server/text_generation_server/models/custom_modeling/
+# flash_llama_modeling.py, FlashLlamaAttention.__init__), and run one shard per GPU of the instance.
+def test_num_shard_must_divide_the_attention_heads() -> None:
+    qwen = {"model": {"id": "Qwen/Qwen2.5-7B-Instruct"}, "serving": {"num_shard": 8}}  # 28 heads
+    with pytest.raises(PlanError, match=r"serving\.num_shard = 8: .*28 attention heads.*one of 1, 2, 4"):
+        build_plan(config(**qwen))
+
+
+def test_num_shard_beyond_the_gpus_of_the_class_is_refused() -> None:
+    with pytest.raises(PlanError, match=r"serving\.num_shard = 4: RTX 4090 \(24 GB\) has 1 GPU.*num_shard <= 1"):
+        build_plan(config(serving={"num_shard": 4}))
+
+
+def test_gptq_needs_a_gptq_checkpoint() -> None:
+    # GPTQ/AWQ read pre-quantized weights; the checkpoint's config.json says which (quantization_config.quant_method).
+    with pytest.raises(PlanError, match=r"model\.quantize = 'gptq': .*not a pre-quantized checkpoint.*Fix: use a "
+                                        r"GPTQ checkpoint"):
+        build_plan(config(model={"id": "mistralai/Mistral-7B-Instruct-v0.3", "quantize": "gptq"}))
+    gptq = build_plan(config(model={"id": "TheBloke/Llama-2-13B-chat-GPTQ", "quantize": "gptq"}))
+    assert gptq.quantize == "gptq"
+
+
+def test_missing_config_path_says_no_such_file(tmp_path: Any) -> None:
+    missing = str(tmp_path / "nope" / "config.json")
+    with pytest.raises(PlanError, match=r"model\.config_path = .*no such file\. Fix: the path of the model's"):
+        build_plan(config(model={"id": "mistralai/Mistral-7B-Instruct-v0.3", "config_path": missing}))

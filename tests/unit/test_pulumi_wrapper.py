@@ -24,10 +24,13 @@ def wrapper(tmp_path: Path) -> Path:
     """A copy of scripts/pulumi whose engine is a stand-in, and a project with the shipped stack files."""
     root = tmp_path / "repo"
     (root / "scripts").mkdir(parents=True)
-    for name in ("pulumi", "pulumi-secrets"):
+    for name in ("pulumi", "pulumi-secrets", "stack_endpoints.py"):
         shutil.copy(ROOT / "scripts" / name, root / "scripts" / name)
     (root / ".venv" / "bin").mkdir(parents=True)
-    (root / ".venv" / "bin" / "python").symlink_to("/bin/true")
+    # The real interpreter: the secrets rule parses the stack's URLs with httpx (scripts/stack_endpoints.py).
+    (root / ".venv" / "bin" / "python").symlink_to(ROOT / ".venv" / "bin" / "python")
+    shutil.copy(ROOT / ".venv" / "pyvenv.cfg", root / ".venv" / "pyvenv.cfg")
+    (root / ".venv" / "lib").symlink_to(ROOT / ".venv" / "lib")
     fake = tmp_path / "engine"
     fake.mkdir()
     (fake / "pulumi").write_text(FAKE_PULUMI)
@@ -123,3 +126,47 @@ def test_an_emulator_stack_may_use_the_published_passphrase_until_it_points_else
     stack.write_text("config:\n  tgi-fleet:baseten:\n    engine: tgi\n")  # the real service by default
     out = verdict()
     assert out.returncode == 1 and "PULUMI_CONFIG_PASSPHRASE" in out.stderr
+
+
+# Issue #27 item 1: the published passphrase may encrypt only throwaway emulator keys.
+REAL_LOOKING = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"  # the shape of a Hugging Face user access token
+
+
+def credential_refused(out: subprocess.CompletedProcess[str], stack: str) -> None:
+    assert out.returncode == 1 and "ran:" not in out.stdout, out
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith(f"scripts/pulumi: stack {stack}: refusing to store") and "PULUMI_CONFIG_PASSPHRASE" in line
+    assert REAL_LOOKING not in line
+
+
+def test_the_readmes_dstack_token_step_is_refused_under_the_published_passphrase(wrapper: Path) -> None:
+    # dstack-dev's server is on loopback but its Hub is huggingface.co: its hf_token is a real one.
+    credential_refused(run(wrapper, "config", "set", "--stack", "dstack-dev", "--secret", "hf_token", "anything"),
+                       "dstack-dev")
+    ok = run(wrapper, "config", "set", "--stack", "dstack-dev", "--secret", "hf_token", "x",
+             PULUMI_CONFIG_PASSPHRASE="my own long passphrase")
+    assert ok.returncode == 0 and "passphrase=my own long passphrase" in ok.stdout, ok
+
+
+def test_a_real_looking_hf_token_is_refused_even_on_an_emulator_stack(wrapper: Path) -> None:
+    credential_refused(run(wrapper, "config", "set", "--stack", "local", "--secret", "hf_token", REAL_LOOKING),
+                       "local")
+    credential_refused(run(wrapper, "config", "set", "--stack", "local", "--secret", "hf_token", REAL_LOOKING,
+                           PULUMI_CONFIG_PASSPHRASE="tgi-fleet-local"), "local")
+    throwaway = run(wrapper, "config", "set", "--stack", "local", "--secret", "hf_token", "hf_emulator_token")
+    assert throwaway.returncode == 0 and "passphrase=tgi-fleet-local" in throwaway.stdout, throwaway
+
+
+def test_the_local_stack_pointed_at_a_public_api_gets_no_default(wrapper: Path) -> None:
+    stack = wrapper / "stacks" / "Pulumi.local.yaml"
+    stack.write_text(stack.read_text().replace("http://127.0.0.1:5800/api/public", "https://api.salad.com/api/public"))
+    refused(run(wrapper, "up", "--stack", "local"), "local")
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:3000@sky.dstack.ai", "http://localhost.sky.dstack.ai:3000",
+                                 "https://sky.dstack.ai/127.0.0.1:3000"])
+def test_loopback_is_read_as_the_http_client_reads_it(wrapper: Path, url: str) -> None:
+    # httpx.URL("https://127.0.0.1:3000@sky.dstack.ai").host is sky.dstack.ai: the request goes there.
+    stack = wrapper / "stacks" / "Pulumi.dstack-dev.yaml"
+    stack.write_text(stack.read_text().replace("server_url: http://127.0.0.1:3000", f"server_url: {url}"))
+    refused(run(wrapper, "up", "--stack", "dstack-dev"), "dstack-dev")

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
+from components.errors import UserError
 from components.providers.base import Settings
+from components.urls import HostPort, HttpUrlText
 
 Engine = Literal["tgi", "trt-llm"]
 
@@ -28,12 +30,13 @@ class Autoscaling(Settings):
 
 class BasetenSettings(Settings):
     """Baseten target (`tgi-fleet:baseten.*`): the management API, the inference hosts, the engine, autoscaling."""
-    base_url: str = Field("https://api.baseten.co", description="the management API base URL")
+    base_url: HttpUrlText = Field("https://api.baseten.co", description="the management API base URL, e.g. "
+                                  "https://api.baseten.co")
     inference_domain: str = Field(
         "api.baseten.co", description="the domain of the inference hosts model-<id>.<domain>"
     )
     inference_scheme: Literal["https", "http"] = Field("https", description="https (real) or http (emulator)")
-    inference_address: str | None = Field(
+    inference_address: HostPort | None = Field(
         None, description="host:port to reach the inference hosts at, sending Host: model-<id>.<domain> (emulator)"
     )
     s3_endpoint_url: str | None = Field(
@@ -68,4 +71,10 @@ class BasetenSettings(Settings):
     def autoscaling_settings(self, replicas: int) -> dict[str, int]:
         """Baseten's autoscaling settings: min_replica is tgi-fleet:replicas, what the policy pack counts."""
         scaling = self.autoscaling.model_dump()
-        return {**scaling, "min_replica": replicas, "max_replica": max(replicas, scaling["max_replica"] or replicas)}
+        top = scaling["max_replica"]
+        if top is not None and top < replicas:
+            # Raising it silently would deploy a bound the stack never asked for.
+            raise UserError(f"tgi-fleet:baseten.autoscaling.max_replica ({top}) is below tgi-fleet:replicas "
+                            f"({replicas}), Baseten's min_replica. Fix: set baseten.autoscaling.max_replica >= "
+                            f"{replicas}, or lower replicas")
+        return {**scaling, "min_replica": replicas, "max_replica": top or replicas}

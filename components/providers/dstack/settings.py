@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from components.providers.base import Settings
+from components.urls import HttpUrlText
 
 # dstack interpolates ${{ secrets.NAME }} only for names of letters, digits and underscores (its
 # utils/interpolator.py); the secrets API would also take dashes, which would then never resolve.
@@ -36,7 +37,7 @@ class Autoscaling(Settings):
 class DstackSettings(Settings):
     """`tgi-fleet:dstack.*`: a dstack server (self-hosted or dstack Sky), a project, optionally a gateway."""
 
-    server_url: str = Field(
+    server_url: HttpUrlText = Field(
         "http://127.0.0.1:3000", description="the dstack server URL, e.g. http://127.0.0.1:3000 or https://sky.dstack.ai")
     project: str = Field("main", min_length=1, description="the dstack project name")
     gateway: bool | str = Field(

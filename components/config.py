@@ -179,6 +179,29 @@ class Secrets(_Section):
         return self
 
 
+class SeedRequest(_Section):
+    """One request a seed document itself sends to the deployment; the smoke stage sends it as given."""
+
+    name: str = Field(min_length=1, description="a short name the smoke stage's messages use, e.g. 'seed-003-generate'")
+    source: str = Field(min_length=1, description="where the request comes from (the seed document and its section)")
+    route: str = Field(
+        pattern=r"^(/\S*|[a-z][a-z0-9_-]*)$",
+        description="a path on the smoke endpoint such as '/v1/chat/completions' or '/generate', or the name of the "
+                    "provider's own route (e.g. 'predict' on Baseten)")
+    body: dict[str, Any] = Field(description="the JSON body, sent as given")
+    stream: bool = Field(False, description="true when the body asks for a streamed answer (chat: the body's 'stream')")
+    reply: Literal["chat", "generate", "text"] = Field(
+        description="what a valid answer is: 'chat' (an OpenAI chat completion, or its chunks when streamed), "
+                    "'generate' (TGI's GenerateResponse), 'text' (200 with a non-empty body)")
+
+    @model_validator(mode="after")
+    def _stream_agrees(self) -> SeedRequest:
+        if self.reply == "chat" and bool(self.body.get("stream", False)) != self.stream:
+            raise ValueError(f"stream is {str(self.stream).lower()} but the body's 'stream' is "
+                             f"{str(bool(self.body.get('stream', False))).lower()}: set both alike")
+        return self
+
+
 class Smoke(_Section):
     """The smoke-test stage: readiness wait, chat completions, SLOs."""
 
@@ -197,6 +220,11 @@ class Smoke(_Section):
     ttft_slo_ms: PositiveInt = Field(5000, description="time-to-first-token ceiling in ms")
     latency_slo_ms: PositiveInt = Field(60000, description="whole-answer latency ceiling in ms")
     endpoint: str | None = Field(None, description="override the URL the smoke test calls")
+    requests: list[SeedRequest] = Field(
+        default_factory=list,
+        description="the seed's own example requests, sent after the prompts: each {name, source, route (a path "
+                    "such as '/v1/chat/completions' or '/generate', or a provider route such as 'predict'), body, "
+                    "stream, reply ('chat', 'generate' or 'text')}")
 
 
 class Sizing(Bandwidth):

@@ -77,6 +77,7 @@ def deploy() -> None:
             plain_headers=out.plain_headers,
             tgi_routes=out.tgi_routes,
             probes=out.probes,
+            seed_requests=[r.model_dump() for r in smoke.requests],
             opts=pulumi.ResourceOptions(parent=service),
         )
         pulumi.export("smoke", {k: getattr(test, k) for k in

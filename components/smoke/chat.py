@@ -93,12 +93,47 @@ def generate(client: httpx.Client, url: str, prompt: str, max_new_tokens: int, h
              **parameters: Any) -> Measurement:
     """One call of TGI's own /generate route (GenerateResponse with details): text and a token count in bounds."""
     body = {"inputs": prompt, "parameters": {"max_new_tokens": max_new_tokens, "details": True, **parameters}}
+    return generate_body(client, url, body, headers)
+
+
+def generate_body(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str]) -> Measurement:
+    """POST a /generate body as given: a GenerateResponse with text, its token count within max_new_tokens."""
     answer, _, elapsed = _post(client, url, body, headers, GenerateResponse, "TGI's GenerateResponse")
     if not answer.generated_text.strip():
         raise SmokeFailure(f"{url}: generated_text is empty")
     tokens = answer.details.generated_tokens if answer.details else 1
-    _check_tokens(tokens, {"max_tokens": max_new_tokens}, url)
+    _check_tokens(tokens, {"max_tokens": (body.get("parameters") or {}).get("max_new_tokens")}, url)
     return Measurement(False, elapsed, elapsed, tokens, answer.generated_text)
+
+
+def seed_request(client: httpx.Client, endpoint: str, request: dict[str, Any], probes: list[dict[str, Any]],
+                 headers: dict[str, str]) -> str:
+    """Send one of the seed's own requests (config SeedRequest) as given and check its answer by its `reply`.
+
+    A route starting with '/' is a path on the endpoint; another names a provider route (a probe, e.g. Baseten's
+    predict). Failures name the request, so the update's error says which seed example broke.
+    """
+    name, route = request["name"], request["route"]
+    if route.startswith("/"):
+        url = f"{endpoint.rstrip('/')}{route}"
+    else:
+        urls = [p["url"] for p in probes if p.get("name") == route]
+        if not urls:
+            known = ", ".join(sorted(p["name"] for p in probes)) or "none"
+            raise SmokeFailure(f"seed request {name!r}: route {route!r} is not a route of this provider (its "
+                               f"routes: {known}). Fix: a path such as '/v1/chat/completions', or one of those")
+        url = urls[0]
+    # Pulumi hands dynamic providers every number as a float; TGI's serde wants integers where it wants them.
+    body = http.whole_numbers(request["body"])
+    try:
+        if request["reply"] == "chat":
+            m = chat(client, url, body, headers)
+            return f"{m.completion_tokens} tokens"
+        if request["reply"] == "generate":
+            return f"{generate_body(client, url, body, headers).completion_tokens} tokens"
+        return f"{len(probe_request(client, {'name': name, 'url': url, 'body': body}, headers))} bytes"
+    except SmokeFailure as exc:
+        raise SmokeFailure(f"seed request {name!r} ({request.get('source', '')}): {exc}") from None
 
 
 def probe_request(client: httpx.Client, probe: dict[str, Any], headers: dict[str, str]) -> str:

@@ -56,12 +56,21 @@ def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict
 def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     """Wait for readiness, send the chat completions, check shape and SLOs; raise SmokeFailure on any miss."""
     from components import http
-    from components.smoke.chat import Measurement, SmokeFailure, chat, generate, percentile, probe_request
+    from components.smoke.chat import (
+        Measurement,
+        SmokeFailure,
+        chat,
+        generate,
+        percentile,
+        probe_request,
+        seed_request,
+    )
     from components.smoke.readiness import source_from, status_of, wait_ready
 
     # 3 tries, 0.5 s then 1 s apart; no overall bound (a slow answer is the SLO check's business, not the retry's).
     retrying = http.retrying(_transient, max_attempts=3, max_delay_s=math.inf)
     chat_retrying, generate_retrying, probe_retrying = retrying(chat), retrying(generate), retrying(probe_request)
+    seed_retrying = retrying(seed_request)
     knobs = props["knobs"]
     log = pulumi.log.info
     source = source_from(props["readiness"])
@@ -95,6 +104,10 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         for probe in props.get("probes") or []:
             probe_retrying(client, probe, headers)
             log(f"smoke: {probe['name']} OK via {probe['url']}")
+        for request in props.get("seed_requests") or []:
+            # The seed's own example requests, on top of the configured prompts (issue #24 item 9).
+            answered = seed_retrying(client, endpoint, request, props.get("probes") or [], headers)
+            log(f"smoke: seed request {request['name']} OK ({answered})")
     streamed = [m for m in results if m.stream]
     ttft = [m.ttft_ms for m in streamed]
     latency = [m.latency_ms for m in results]
@@ -141,7 +154,7 @@ class SmokeTestProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
-                "model", "tgi_routes", "probes")
+                "model", "tgi_routes", "probes", "seed_requests")
         changed = [k for k in keys if olds.get(k) != news.get(k)]
         # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
         # was repaired) is proven again, even when nothing in the config changed.
@@ -208,12 +221,13 @@ class SmokeTest(Resource):
         plain_headers: pulumi.Input[dict[str, str]] | None = None,
         tgi_routes: bool = True,
         probes: pulumi.Input[list[dict[str, Any]]] | None = None,
+        seed_requests: list[dict[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
                  "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
                  "auth_hint": auth_hint, "plain_headers": plain_headers or {}, "tgi_routes": tgi_routes,
-                 "probes": probes or [],
+                 "probes": probes or [], "seed_requests": seed_requests or [],
                  **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))

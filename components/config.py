@@ -282,7 +282,8 @@ class FleetConfig(BaseModel):
             raise ValueError(f"tgi-fleet:serving.num_shard ({s.num_shard}) needs gpu.count >= {s.num_shard}")
         if not self.gpu.classes and self.gpu.min_vram_gb is None and self.gpu.name is None:
             raise ValueError("tgi-fleet:gpu: set gpu.classes, gpu.min_vram_gb or gpu.name")
-        if self.environment == "prod" and not self.gateway.auth:
+        # A stack without a public gateway has no endpoint to protect (the pack's gateway-auth-in-prod agrees).
+        if self.environment == "prod" and self.gateway.enabled and not self.gateway.auth:
             raise ValueError("tgi-fleet:gateway.auth is false with tgi-fleet:environment 'prod': a prod endpoint "
                              "must ask for the API key. Fix: set gateway.auth: true (and the secret api_key), or "
                              "environment: dev")

@@ -94,7 +94,11 @@ def test_secret_names(name: str, secret: bool) -> None:
 
 def test_gateway_auth_in_prod() -> None:
     assert violations(props(environment="prod", replicas=5, gateway={"auth": True}), "gateway-auth-in-prod") == []
-    msg = violations(props(environment="prod", replicas=5), "gateway-auth-in-prod")
+    # The program refuses this config itself (#27.9); the pack still judges a plan that reaches it (another
+    # program, an older tgi-fleet): the contract of the same service with its gateway's auth switched off.
+    unauthenticated = props(environment="prod", replicas=5, gateway={"auth": True})
+    unauthenticated["gateway_auth"] = False
+    msg = violations(unauthenticated, "gateway-auth-in-prod")
     assert "set tgi-fleet:gateway.auth: true" in msg[0]
     assert violations(props(environment="prod", replicas=5, gateway={"enabled": False}), "gateway-auth-in-prod") == []
 
@@ -111,17 +115,20 @@ def test_token_limits_consistent() -> None:
 
 def test_shards_fit_gpus() -> None:
     assert violations(props(), "shards-fit-gpus") == []
-    msgs = violations(props(serving={"num_shard": 2}), "shards-fit-gpus")
+    # The program refuses both plans itself (#27.9); the pack still judges a contract that reaches it, so the
+    # shard count is set on the contract of a plan the program accepts.
+    msgs = violations({**props(), "num_shard": 2}, "shards-fit-gpus")
     assert "num_shard 2 needs 2 GPUs per replica" in msgs[0]
     p = props(gpu={"classes": ["8x A100 (80 GB SXM)"]}, model={"id": "Qwen/Qwen2.5-7B-Instruct"},
-              serving={"num_shard": 8}, resources={"shm_mb": 2048})
-    assert "28 attention heads, which 8 shards cannot split" in violations(p, "shards-fit-gpus")[0]
+              serving={"num_shard": 4}, resources={"shm_mb": 2048})
+    assert "28 attention heads, which 8 shards cannot split" in violations({**p, "num_shard": 8}, "shards-fit-gpus")[0]
 
 
 def test_gpu_compute_capability() -> None:
     assert violations(props(), "gpu-compute-capability") == []
-    turing = props(gpu={"classes": ["RTX 2080 Ti (11 GB)"]}, model={"id": "Qwen/Qwen2.5-7B-Instruct",
-                                                                    "quantize": "awq"})
+    # A Turing card's contract (the program refuses an AWQ plan on a checkpoint the catalog does not ship as AWQ,
+    # and Qwen2.5-7B in fp16 does not fit its 11 GB, so the card's facts are set on a plan it accepts).
+    turing = {**props(), "gpu_class": "RTX 2080 Ti (11 GB)", "gpu_name": "RTX 2080 Ti", "gpu_compute_capability": 7.5}
     assert "compute capability 7.5 < 8" in violations(turing, "gpu-compute-capability")[0]
     assert violations(turing, "gpu-compute-capability", {"minimum": 7.5}) == []
     assert violations(turing, "gpu-compute-capability", {"allow": ["RTX 2080 Ti"]}) == []

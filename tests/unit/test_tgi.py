@@ -33,9 +33,10 @@ def test_dtype_and_quantize_are_exclusive() -> None:
 
 def test_revision_remote_code_and_extra_env() -> None:
     env = env_of(model={**BASE["model"], "revision": "abc123", "trust_remote_code": True},
-                 extra_env={"PAYLOAD_LIMIT": "4000000", "PORT": "9999"})
+                 extra_env={"PAYLOAD_LIMIT": "4000000"})
     assert env["REVISION"] == "abc123" and env["TRUST_REMOTE_CODE"] == "true"
-    assert env["PAYLOAD_LIMIT"] == "4000000" and env["PORT"] == "9999"  # extra_env wins: it is the user's override
+    # extra_env adds what tgi-fleet does not set; a key it sets (PORT from gateway.port) is refused (#27.9).
+    assert env["PAYLOAD_LIMIT"] == "4000000"
 
 
 def test_shm_default_grows_when_sharded() -> None:
@@ -49,7 +50,8 @@ def test_shm_default_grows_when_sharded() -> None:
 
 
 def test_contract_carries_the_providers_facts() -> None:
-    cfg = stack_config(BASE, {"salad_api_key": "k"}, environment="prod", replicas=3)
+    cfg = stack_config(BASE, {"salad_api_key": "k", "api_key": "a"}, environment="prod", replicas=3,
+                       gateway={"auth": True})
     plan = build_plan(cfg)
     contract = service_contract(cfg, plan, plain_env={"A": "1"}, secret_env=["HF_TOKEN"])
     assert contract.interruptible and contract.provider == "salad" and contract.replicas == 3

@@ -102,7 +102,7 @@ def test_policies_pass_and_fail_on_the_docker_contract(recorder: Recorder) -> No
     assert "T4 has 16.00 GiB" in violations["gpu-vram-minimum"][0]
     assert violations["gpu-compute-capability"]
     # The program refuses a token in plain extra_env (#27.9); the pack still denies a contract that carries one.
-    with pytest.raises(ConfigError, match="extra_env.HUGGING_FACE_HUB_TOKEN is set in plain text"):
+    with pytest.raises(ConfigError, match=r"extra_env\.HUGGING_FACE_HUB_TOKEN is set in plain text"):
         build(config(name="tgi-leaky", extra_env={"HUGGING_FACE_HUB_TOKEN": HF}))
     leaky = {**ok, "plain_env": {**ok["plain_env"], "HUGGING_FACE_HUB_TOKEN": HF}}
     assert "HUGGING_FACE_HUB_TOKEN" in evaluate(leaky)["secrets-are-secret"][0]

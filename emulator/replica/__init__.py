@@ -4,7 +4,7 @@ Configured like TGI (MODEL_ID, MAX_INPUT_TOKENS, MAX_TOTAL_TOKENS, PAYLOAD_LIMIT
 TGI_SIM_*:
   TGI_SIM_LOAD_S            seconds until the "model" is loaded (/health answers 503 until then)
   TGI_SIM_TOKEN_MS          per-token latency
-  TGI_SIM_GPU_VRAM_BYTES    emulated GPU memory; below the sizing estimate the load fails with CUDA OOM
+  TGI_SIM_GPU_VRAM_BYTES    emulated GPU memory; TGI's own start-up rule (warmup.py) decides out-of-memory
   TGI_SIM_FAULTS            comma list: crash_on_load, slow_tokens:MS, error_burst:N (first N requests fail)
 Run: python -m emulator.replica --port N
 

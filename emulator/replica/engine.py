@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.replica.settings import Settings, required_vram
+from emulator.replica.settings import Settings
+from emulator.replica.warmup import warm_up
 
 WORDS = (
     "the", "model", "answers", "with", "deterministic", "simulated", "tokens", "so", "tests", "can", "check",
@@ -115,11 +116,11 @@ class Replica:
         if "crash_on_load" in self.s.faults:
             print("Error: simulated crash while loading shard 0 (TGI_SIM_FAULTS=crash_on_load)", file=sys.stderr)
             os._exit(1)
-        need = required_vram(self.s)
-        if self.s.vram_bytes is not None and need is not None and need > self.s.vram_bytes:
-            print(f"torch.OutOfMemoryError: CUDA out of memory. {self.s.model_id} needs {need / 2**30:.2f} GiB per "
-                  f"shard at MAX_TOTAL_TOKENS={self.s.max_total_tokens}; the GPU has "
-                  f"{self.s.vram_bytes / 2**30:.2f} GiB total capacity.", file=sys.stderr, flush=True)
+        verdict = None if self.s.vram_bytes is None else warm_up(
+            self.s.model_id, self.s.dtype, self.s.quantize, self.s.num_shard, self.s.max_total_tokens,
+            self.s.vram_bytes, self.s.memory_fraction)
+        if verdict is not None and verdict.error:
+            print(verdict.error, file=sys.stderr, flush=True)
             os._exit(1)
         self.loaded = True
         print(f"Connected: {self.s.model_id} ready", flush=True)

@@ -23,6 +23,7 @@ class Settings:
     load_s: float
     token_ms: float
     vram_bytes: int | None
+    memory_fraction: float
     faults: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -49,21 +50,6 @@ class Settings:
             load_s=float(env.get("TGI_SIM_LOAD_S", "3")),
             token_ms=float(faults.get("slow_tokens") or env.get("TGI_SIM_TOKEN_MS", "5")),
             vram_bytes=int(vram) if vram else None,
+            memory_fraction=float(env.get("CUDA_MEMORY_FRACTION", "1.0")),  # TGI's --cuda-memory-fraction
             faults=faults,
         )
-
-
-def required_vram(s: Settings) -> int | None:
-    """What the sizing recommender says one shard needs; None for models it cannot size offline.
-
-    Only the models shipped with tgi-fleet: load_model would ask the Hugging Face Hub about any other, and the
-    emulator's traffic never leaves loopback."""
-    from components.catalog.models import load_model, shipped_models
-    from components.sizing.memory import estimate_memory
-
-    if s.model_id not in shipped_models():
-        return None
-    arch = load_model(s.model_id)
-    return estimate_memory(arch, dtype=s.dtype, quantize=s.quantize,  # type: ignore[arg-type]
-                           max_total_tokens=s.max_total_tokens,
-                           max_batch_prefill_tokens=s.max_batch_prefill_tokens, num_shard=s.num_shard).min_vram_bytes

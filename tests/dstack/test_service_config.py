@@ -24,6 +24,7 @@ from tests.dstack.conftest import ROOT, stack_cfg
 from tests.program.harness import Recorder, build_service, settle
 
 SNAPSHOTS = ROOT / "tests" / "dstack" / "snapshots"
+TGI_VENV = "/usr/src/.venv"
 SERVER_PYTHON = ROOT / ".venv-dstack" / "bin" / "python"
 SEED_GPTQ_EOS = "</s>"
 BASE = {"tgi-fleet:provider": "dstack", "tgi-fleet:model": json.dumps({"id": "mistralai/Mistral-7B-Instruct-v0.1"}),
@@ -60,7 +61,13 @@ def test_dev_stack_is_the_seed_example() -> None:
     conf = yaml.safe_load((SNAPSHOTS / "dstack-dev.serve.dstack.yml").read_text())
     parsed = parse(conf)
     assert conf["env"]["MODEL_ID"] == "mistralai/Mistral-7B-Instruct-v0.1"
-    assert conf["commands"] == ["text-generation-launcher --port 80"] and conf["port"] == 80
+    # Seed 002 starts `text-generation-launcher --port 80 --trust-remote-code`; the launcher reads the flag from
+    # TRUST_REMOTE_CODE as well (clap `env`). dstack's own TGI example (dstackai/dstack examples/inference/tgi/
+    # .dstack.yml) first activates /usr/src/.venv "as required by TGI's latest image": TGI 3's Dockerfile appends
+    # that uv venv to PATH, behind the system Python. Older images have no such venv, hence the test.
+    assert conf["env"]["TRUST_REMOTE_CODE"] == "true"
+    assert conf["commands"] == [f"if [ -f {TGI_VENV}/bin/activate ]; then . {TGI_VENV}/bin/activate; fi",
+                                "text-generation-launcher --port 80"] and conf["port"] == 80
     assert (parsed.model.type, parsed.model.format, parsed.model.name) == ("chat", "tgi", conf["env"]["MODEL_ID"])
     assert parsed.resources.gpu.memory.min == 24 and parsed.resources.gpu.count.min == 1
     assert parsed.gateway is False and "replicas" not in conf and "scaling" not in conf
@@ -210,3 +217,15 @@ def test_stack_settings_errors_name_the_dstack_key() -> None:
     with pytest.raises(ConfigError) as info:
         stack_cfg(hf_token_secret="hf-token")
     assert "tgi-fleet:dstack.hf_token_secret" in str(info.value)
+
+
+def test_the_seeds_gpu_is_exactly_24gb_ours_at_least() -> None:
+    """`dstack run ... --gpu 24GB` (seed 002): dstack reads "24GB" as the range 24..24, "24GB.." as 24 and up
+    (dstack's own resource models). The stack asks for at least 24 GB on purpose (README, dstack section)."""
+    from dstack._internal.core.models.resources import GPUSpec
+
+    exact = GPUSpec.parse_obj({"memory": "24GB"}).memory
+    assert exact is not None and (exact.min, exact.max) == (24, 24)
+    conf = yaml.safe_load((SNAPSHOTS / "dstack-dev.serve.dstack.yml").read_text())
+    ours = parse(conf).resources.gpu.memory
+    assert ours is not None and (ours.min, ours.max) == (24, None)

@@ -24,6 +24,10 @@ CPU_ARCH = "x86"  # TGI's CUDA images are built for amd64 only
 PROBE: dict[str, Any] = {"type": "http", "url": "/health", "interval": "15s", "timeout": "10s"}
 MAX_RUN_NAME = 41  # dstack's resource names: ^[a-z][a-z0-9-]{1,40}$
 GB = 1024  # dstack's memory sizes are GiB written "GB"
+# dstack runs `commands` in its own shell, where TGI 3's uv venv (appended to PATH by its Dockerfile) comes after
+# the system Python: dstack's own TGI example activates it first ("as required by TGI's latest image",
+# dstackai/dstack examples/inference/tgi/.dstack.yml). Older TGI images have no such venv.
+ACTIVATE_TGI_VENV = "if [ -f /usr/src/.venv/bin/activate ]; then . /usr/src/.venv/bin/activate; fi"
 
 # Where each top-level key of the service configuration comes from in the stack config: errors from dstack's
 # models or its server name the key the user can change.
@@ -172,7 +176,7 @@ def service_config(cfg: FleetConfig, plan: Plan, settings: DstackSettings, *, hf
         "image": cfg.image,
         "user": USER,
         "env": env,
-        "commands": [f"text-generation-launcher --port {port}"],
+        "commands": [ACTIVATE_TGI_VENV, f"text-generation-launcher --port {port}"],
         "port": port,
         "model": model_mapping(cfg, settings),
         "resources": resources(cfg, plan),

@@ -21,7 +21,7 @@ from emulator.api import create_app
 from emulator.cloud import Cloud
 from emulator.gateway import create_gateway
 from emulator.lifecycle import Timings
-from emulator.procs import ServerExited, spawn_daemon, stop_daemon
+from emulator.procs import ServerExited, key_source, spawn_daemon, stop_daemon
 from emulator.serving import serve_until_stopped, server
 
 DEFAULT_KEY = "local-emulator-key"
@@ -81,8 +81,9 @@ async def _serve(args: argparse.Namespace) -> None:
     cloud.start_reconciler()
     servers = [server(create_app(cloud, args.api_key, args.rate_limit), args.host, args.port),
                server(create_gateway(cloud, args.api_key), args.host, args.gateway_port, proxy=True)]
+    # The key itself stays out of the log (it opens the API); where it came from is enough to debug with.
     print(f"emulator: SaladCloud API on {_base(args)}/api/public, gateway on http://127.0.0.1:{args.gateway_port}, "
-          f"API key {args.api_key!r}", flush=True)
+          f"API key from {key_source(args.api_key, 'EMULATOR_API_KEY', DEFAULT_KEY)}", flush=True)
     await serve_until_stopped(servers, cloud.shutdown)
 
 

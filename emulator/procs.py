@@ -91,3 +91,10 @@ def stop_daemon(pidfile: Path, timeout_s: float = 15.0) -> int | None:
         os.kill(pid, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
     return pid
+
+
+def key_source(key: str, env_name: str, default: str) -> str:
+    """Where an emulator's API key came from, for its log: never the key itself."""
+    if key == default:
+        return "the default (README)"
+    return f"${env_name}" if os.environ.get(env_name) == key else "--api-key"

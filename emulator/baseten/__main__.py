@@ -21,7 +21,7 @@ import httpx
 
 from emulator.baseten.lifecycle import Timings
 from emulator.baseten.server import build, local_s3
-from emulator.procs import ServerExited, spawn_daemon, stop_daemon
+from emulator.procs import ServerExited, key_source, spawn_daemon, stop_daemon
 from emulator.serving import serve_until_stopped, server
 from emulator.supervisor import REPLICA_LOAD_S, REPLICA_TOKEN_MS, Supervisor, replica_timings
 
@@ -69,7 +69,8 @@ async def serve(args: argparse.Namespace) -> None:
         servers = [server(baseten.api, args.host, args.port),
                    server(baseten.inference, args.host, args.inference_port, proxy=True)]
         print(f"emulator: Baseten API on http://127.0.0.1:{args.port}, inference hosts on "
-              f"http://127.0.0.1:{args.inference_port}, S3 on {s3}, API key {args.api_key!r}", flush=True)
+              f"http://127.0.0.1:{args.inference_port}, S3 on {s3}, API key from "
+              f"{key_source(args.api_key, 'BASETEN_EMULATOR_API_KEY', DEFAULT_KEY)}", flush=True)
 
         async def cleanup() -> None:
             await baseten.lifecycle.shutdown()

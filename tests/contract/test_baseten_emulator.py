@@ -280,3 +280,8 @@ def test_malformed_fault_requests_are_400_or_422_not_500(baseten: BasetenEmulato
         assert r.status_code == 422 and "Invalid fault" in r.text, r.text
     ok = httpx.post(url, json=[], headers=baseten.headers, timeout=5)
     assert ok.status_code == 200 and ok.json()["pending"] == []  # the bad lists added nothing
+
+
+def test_the_emulators_log_carries_no_api_key(baseten: BasetenEmulator) -> None:
+    """A log is read by whoever debugs a run: the key that opens the API stays out of it (#27.2)."""
+    assert "Baseten API on" in baseten.log() and KEY not in baseten.log()

@@ -84,3 +84,11 @@ def test_a_resource_change_reallocates_only_replicas_whose_node_no_longer_fits(e
     assert {i["version"] for i in instances(api)} == {3}
     assert patch(api, {"container": {"resources": {"cpu": 8}}})["version"] == 4
     assert all(i["machine_id"] != machines[i["id"]] for i in instances(api))
+
+
+def test_the_emulators_log_carries_no_api_key(emulator: Emulator) -> None:
+    """A log is read by whoever debugs a run: the key that opens the API stays out of it (#27.2)."""
+    from tests.emulator_fixture import KEY
+
+    log = (emulator.state_dir / "emulator.log").read_text()
+    assert "SaladCloud API on" in log and KEY not in log

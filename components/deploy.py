@@ -21,7 +21,7 @@ def deploy() -> None:
     cfg = from_pulumi()
     provider = registry.provider(cfg.provider)
     secrets = resolve(cfg, provider)  # once: the AWS source is one Secrets Manager call per secret per run
-    plan = build_plan(cfg, hf_token=secrets.hf_token)
+    plan = build_plan(cfg, hf_token=secrets.hf_token, startup=provider.startup)
     wanted = cfg.smoke.min_ready_replicas or 1
     if cfg.smoke.enabled and wanted > 1 and not provider.counts_replicas:
         raise PlanError(f"tgi-fleet:smoke.min_ready_replicas = {wanted}: the {cfg.provider} provider's readiness "

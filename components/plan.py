@@ -10,7 +10,7 @@ from components.config import FleetConfig
 from components.errors import UserError
 from components.providers import registry
 from components.sizing.fit import fixes
-from components.sizing.recommend import Plan, PlanInputs, SizingError, check_limits, gib, recommend
+from components.sizing.recommend import Plan, PlanInputs, SizingError, StartupRule, check_limits, gib, recommend
 
 
 class PlanError(UserError, ValueError):
@@ -114,10 +114,11 @@ def _check_checkpoint_quantization(cfg: FleetConfig, arch: ModelArch) -> None:
                         f"checkpoint in model.id, or set model.quantize to {instead}.")
 
 
-def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: str | None = None) -> Plan:
+def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: str | None = None,
+               startup: StartupRule | None = None) -> Plan:
     """The sizing plan for this stack; PlanError when its token limits cannot work for the model.
 
-    hf_token: the resolved token, for models read from the Hub.
+    hf_token: the resolved token, for models read from the Hub. startup: the provider's startup rule.
     """
     catalog = catalog or load_catalog()
     s = cfg.serving
@@ -144,6 +145,7 @@ def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: st
                 gpu_classes=offerings,
                 replicas=cfg.replicas,
                 bandwidth=cfg.sizing,
+                startup=startup or StartupRule(),
             ),
             catalog,
         )

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from components.sizing.recommend import StartupRule
+
 if TYPE_CHECKING:
     from components.config import FleetConfig
     from components.service import TgiService
@@ -54,6 +56,8 @@ class Provider(Generic[S]):
     secret_keys: ClassVar[tuple[str, ...]] = ()  # top-level Pulumi secret config keys this provider reads
     counts_replicas: ClassVar[bool] = True  # its readiness source counts replicas (not one endpoint's health)
     plugins: ClassVar[tuple[str, ...]] = ()  # Pulumi resource plugins its resources need (setup installs them)
+    # Its nodes' download rate and its probes' default and limit, which the startup budget respects (with sources).
+    startup: ClassVar[StartupRule] = StartupRule()
 
     def catalog(self, settings: S) -> str | None:
         """Its key in components/catalog/gpus.yaml for prices and classes; None when it has no price list."""

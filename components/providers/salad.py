@@ -16,6 +16,7 @@ from components.config import DnsName
 from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.service import ServiceOutputs, TgiService
+from components.sizing.recommend import StartupRule
 from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
 from components.urls import HostPort, HttpUrlText
 
@@ -160,6 +161,11 @@ class SaladProvider(Provider[SaladSettings]):
 
     settings_model = SaladSettings
     secret_keys = (API_KEY, LOG_SECRET)
+    # SaladCloud's nodes are home PCs. SaladCloud's own figure: of 100 instances pulling a 5.5 GB image, half
+    # were online after 10 minutes, 90% after 40 (as gathered in shared/notes/real-artifacts.md): the
+    # median node's rate, 5,500 MB / 600 s ~ 9 MB/s, is the budget's. The startup probe can express at most
+    # initial_delay 1200 s + failure_threshold 20 x period 120 s (the API's limits, components/salad/body.py).
+    startup = StartupRule(download_mb_s=9.0, ceiling_s=1200 + 20 * 120)
 
     def catalog(self, settings: SaladSettings) -> str:
         return "salad"

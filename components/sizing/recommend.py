@@ -31,6 +31,16 @@ class Bandwidth(BaseModel):
     image_gb: float = Field(10.0, ge=0, description="TGI image size pulled on a fresh node, GB")
 
 
+class StartupRule(BaseModel):
+    """A platform's own facts for the startup budget (each provider states its own, with sources)."""
+
+    model_config = ConfigDict(frozen=True)
+    download_mb_s: float | None = Field(None, gt=0, description="a conservative weights download rate on its "
+                                        "nodes, MB/s; None: Bandwidth's. A stack's sizing.download_mb_s wins")
+    floor_s: int = Field(0, ge=0, description="the platform's own default startup allowance: never below it")
+    ceiling_s: int | None = Field(None, gt=0, description="the longest startup its probe settings can express")
+
+
 class PlanInputs(BaseModel):
     """What the stack asks for; None means 'let the recommender choose'."""
 
@@ -46,6 +56,7 @@ class PlanInputs(BaseModel):
     gpu_classes: tuple[Offering, ...] = ()  # the classes the deployment may land on; empty = any
     replicas: int = 1
     bandwidth: Bandwidth = Bandwidth()
+    startup: StartupRule = StartupRule()
 
 
 class ProviderQuote(BaseModel):
@@ -193,10 +204,19 @@ def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
         if given is None
     ]
     fits = smallest is None or mem.min_vram_bytes <= smallest.gpu.vram_bytes
-    bw = inputs.bandwidth
+    bw, rule = inputs.bandwidth, inputs.startup
+    # A rate the stack sets is the stack's; otherwise the platform's conservative one (a replica killed by its
+    # startup probe mid-download restarts, never gets ready, and bills).
+    rate = bw.download_mb_s if "download_mb_s" in bw.model_fields_set or rule.download_mb_s is None \
+        else rule.download_mb_s
     weights_mb = mem.weights_bytes / 1e6
-    startup = math.ceil(weights_mb / bw.download_mb_s + weights_mb / bw.load_mb_s + bw.warmup_s)
-    readiness = startup + math.ceil(bw.image_gb * 1000 / bw.download_mb_s)
+    expected = math.ceil(weights_mb / rate + weights_mb / bw.load_mb_s + bw.warmup_s)
+    # The platform's own default is the least it gets (a shorter one only kills slow nodes sooner); the wait
+    # itself stays the expected time plus the image pull.
+    startup = max(expected, rule.floor_s)
+    if rule.ceiling_s is not None:
+        startup = min(startup, rule.ceiling_s)
+    readiness = expected + math.ceil(bw.image_gb * 1000 / rate)
     price = smallest.price_per_hour if smallest else None
     plan = Plan(
         model_id=inputs.model_id,

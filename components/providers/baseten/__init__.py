@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.providers.base import BuildContext, Provider
 from components.providers.baseten.settings import BasetenSettings
+from components.sizing.recommend import StartupRule
 
 if TYPE_CHECKING:
     from components.service import TgiService
@@ -23,6 +24,10 @@ class BasetenProvider(Provider[BasetenSettings]):
 
     settings_model = BasetenSettings
     secret_keys = (API_KEY,)
+    # Baseten's default startup threshold is 30 minutes (Baseten's health-check docs, as gathered in
+    # shared/notes/real-artifacts.md; truss's HealthChecks says "Defaults to platform-determined value when
+    # not set"): the truss's own startup_threshold_seconds is never shorter.
+    startup = StartupRule(floor_s=30 * 60)
 
     def catalog(self, settings: BasetenSettings) -> str:
         return "baseten"

@@ -16,6 +16,7 @@ import yaml
 from components.config import NAMESPACE, parse_config
 from components.errors import UserError
 from components.plan import build_plan
+from components.providers.baseten import BasetenProvider
 from components.providers.baseten.settings import BasetenSettings
 from components.providers.baseten.truss import CONFIG_FILE, truss_config, write_truss
 
@@ -46,7 +47,8 @@ def render(stack: str, out: Path | None = None) -> Path:
     cfg = parse_config(raw, frozenset(secret))
     assert isinstance(cfg.settings, BasetenSettings)
     name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    config = truss_config(cfg, build_plan(cfg), cfg.settings, with_token=cfg.secrets.hf_token_source != "none")
+    plan = build_plan(cfg, startup=BasetenProvider.startup)
+    config = truss_config(cfg, plan, cfg.settings, with_token=cfg.secrets.hf_token_source != "none")
     return write_truss(out or ROOT / "rendered" / f"{name}-truss", config)
 
 

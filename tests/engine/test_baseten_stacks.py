@@ -129,8 +129,10 @@ def test_a_model_deleted_out_of_band_is_found_by_refresh(mistral: Project, baset
 
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("gpu", {"classes": ["A10"]}, "tgi-fleet:gpu.classes[0] = 'A10': unknown baseten GPU class"),
-    ("model", {"id": "mistralai/Mixtral-8x22B-Instruct-v0.1", "quantize": "awq"},
-     "tgi-fleet:model.quantize = 'awq': Baseten's TensorRT-LLM engine"),
+    # fp8 needs compute capability 8.9 in truss's TensorRT-LLM builder; the stack's A100s have 8.0. (awq, the
+    # old case, is now refused sooner: Mixtral's checkpoint is not an AWQ one, #27.9.)
+    ("model", {"id": "mistralai/Mixtral-8x22B-Instruct-v0.1", "quantize": "fp8"},
+     "tgi-fleet:model.quantize = 'fp8': truss refuses fp8 on A100:4"),
 ])
 def test_bad_config_fails_at_preview_naming_the_key(tmp_path: Path, baseten: BasetenEmulator, key: str,
                                                     value: object, message: str) -> None:

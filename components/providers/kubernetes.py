@@ -105,6 +105,26 @@ def pod_spec(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan, env: dict[str
     }
 
 
+def ingress_annotations(kc: KubernetesSettings) -> dict[str, str]:
+    """GKE's Ingress controller acts on the `kubernetes.io/ingress.class` annotation, not on ingressClassName
+    (https://cloud.google.com/kubernetes-engine/docs/concepts/ingress); nginx annotations do nothing there."""
+    if kc.gke:
+        return {"kubernetes.io/ingress.class": kc.ingress_class}
+    return {"nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
+            "nginx.ingress.kubernetes.io/proxy-buffering": "off"}  # SSE streams token by token
+
+
+def ingress_spec(kc: KubernetesSettings, service: str) -> dict[str, Any]:
+    """One host routed to the Service; on GKE no ingressClassName and no tls block, since nothing creates the
+    TLS Secret there (add a ManagedCertificate yourself for HTTPS)."""
+    spec: dict[str, Any] = {"rules": [{"host": kc.ingress_host, "http": {"paths": [{
+        "path": "/", "pathType": "Prefix", "backend": {"service": {"name": service, "port": {"number": 80}}}}]}}]}
+    if not kc.gke:
+        spec["ingressClassName"] = kc.ingress_class
+        spec["tls"] = [{"hosts": [kc.ingress_host], "secretName": f"{service}-tls"}]
+    return spec
+
+
 class KubernetesService(TgiService):
     """Namespace, Secret, Deployment, Service, and optional Ingress, PDB, HPA, PVC."""
 
@@ -184,17 +204,9 @@ class KubernetesService(TgiService):
                 opts=after)
         endpoint: str | None = None
         if cfg.gateway.enabled and kc.ingress_host:
-            k8s.networking.v1.Ingress(
-                name, metadata={**meta, "name": name, "annotations": {
-                    "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
-                    "nginx.ingress.kubernetes.io/proxy-buffering": "off"}},  # SSE streams token by token
-                spec={"ingressClassName": kc.ingress_class,
-                      "rules": [{"host": kc.ingress_host, "http": {"paths": [{
-                          "path": "/", "pathType": "Prefix",
-                          "backend": {"service": {"name": name, "port": {"number": 80}}}}]}}],
-                      "tls": [{"hosts": [kc.ingress_host], "secretName": f"{name}-tls"}]},
-                opts=after)
-            endpoint = f"https://{kc.ingress_host}"
+            k8s.networking.v1.Ingress(name, metadata={**meta, "name": name, "annotations": ingress_annotations(kc)},
+                                      spec=ingress_spec(kc, name), opts=after)
+            endpoint = f"{'http' if kc.gke else 'https'}://{kc.ingress_host}"
         endpoint = cfg.smoke.endpoint or endpoint
         headers, auth_hint = bearer_auth(cfg, ctx.secrets)
         reachable = endpoint if endpoint and not render else None

@@ -138,3 +138,17 @@ def test_sharded_render_gets_shm_and_gpus(tmp_path: Path) -> None:
     shm = next(v for v in pod["volumes"] if v["name"] == "dshm")
     assert shm["emptyDir"] == {"medium": "Memory", "sizeLimit": "1Gi"}  # the provider normalises 1024Mi
     kubernetes_validate.validate(dep, K8S_VERSION, strict=True)
+
+
+def test_gke_ingress_follows_gke_rules(tmp_path: Path) -> None:
+    """GKE's Ingress controller picks up an Ingress by the `kubernetes.io/ingress.class` annotation ("gce" for
+    the external Application Load Balancer) and takes no action on spec.ingressClassName; nginx annotations mean
+    nothing to it (https://cloud.google.com/kubernetes-engine/docs/concepts/ingress). A tls block must name a
+    Secret that exists: nothing creates one on GKE, so there is none. Plain Kubernetes keeps nginx."""
+    gke = next(m for m in render("gke-prod", tmp_path / "gke").values() if m["kind"] == "Ingress")
+    meta, spec = gke["metadata"], gke["spec"]
+    assert meta["annotations"]["kubernetes.io/ingress.class"] == "gce"  # type: ignore[index]
+    assert not any(k.startswith("nginx.ingress.kubernetes.io/") for k in meta["annotations"])  # type: ignore[index, union-attr]
+    assert "ingressClassName" not in spec and "tls" not in spec  # type: ignore[operator]
+    k8s = next(m for m in render("k8s-prod", tmp_path / "k8s").values() if m["kind"] == "Ingress")
+    assert k8s["spec"]["ingressClassName"] == "nginx" and "tls" in k8s["spec"]  # type: ignore[index, operator]

@@ -51,14 +51,15 @@ def _dns_name(v: str) -> str:
 DnsName = Annotated[str, AfterValidator(_dns_name)]  # a DNS label: names of deployments, orgs, projects
 
 
+def _scalar_text(x: Any) -> Any:
+    if isinstance(x, bool):  # before int: a bool is one
+        return "true" if x else "false"
+    return str(x) if isinstance(x, (int, float)) else x  # anything else is left for the str check to name
 
 
 def _env_text(v: Any) -> Any:
     # `pulumi config set --path extra_env.X 4000000` stores a number; environment values are text anyway.
-    if isinstance(v, dict):
-        return {k: (json.dumps(x) if isinstance(x, bool) else str(x)) if isinstance(x, (int, float)) else x
-                for k, x in v.items()}
-    return v
+    return {k: _scalar_text(x) for k, x in v.items()} if isinstance(v, dict) else v
 
 
 # extra_env names the plan or a secret owns, with the key that sets them (TGI launcher env names).

@@ -18,14 +18,13 @@ def main(path: Path) -> int:
     deployment = state["deployment"]
     live = {r["urn"] for r in deployment.get("resources") or []}
     pending = deployment.get("pending_operations") or []
-    keep = [op for op in pending if not (op.get("type") == "creating" and op["resource"]["urn"] in live)]
-    if len(keep) == len(pending):
+    adopted = [op for op in pending if op.get("type") == "creating" and op["resource"]["urn"] in live]
+    if not adopted:
         return 1
-    for op in pending:
-        if op not in keep:
-            print(f"recover: cleared the pending create of {op['resource']['urn'].rsplit('::', 1)[-1]} "
-                  "(adopted by this run)", file=sys.stderr)
-    deployment["pending_operations"] = keep
+    for op in adopted:
+        print(f"recover: cleared the pending create of {op['resource']['urn'].rsplit('::', 1)[-1]} "
+              "(adopted by this run)", file=sys.stderr)
+    deployment["pending_operations"] = [op for op in pending if op not in adopted]
     path.write_text(json.dumps(state))
     return 0
 

@@ -204,9 +204,10 @@ class KubernetesService(TgiService):
                 opts=after)
         endpoint: str | None = None
         if cfg.gateway.enabled and kc.ingress_host:
+            spec = ingress_spec(kc, name)
             k8s.networking.v1.Ingress(name, metadata={**meta, "name": name, "annotations": ingress_annotations(kc)},
-                                      spec=ingress_spec(kc, name), opts=after)
-            endpoint = f"{'http' if kc.gke else 'https'}://{kc.ingress_host}"
+                                      spec=spec, opts=after)
+            endpoint = f"{'https' if 'tls' in spec else 'http'}://{kc.ingress_host}"  # https where the spec has TLS
         endpoint = cfg.smoke.endpoint or endpoint
         headers, auth_hint = bearer_auth(cfg, ctx.secrets)
         reachable = endpoint if endpoint and not render else None

@@ -53,6 +53,18 @@ class SaladSettings(Settings):
     request_timeout_s: float = Field(30.0, gt=0, description="SaladCloud API request timeout in seconds")
     priority: Literal["high", "medium", "low", "batch"] = Field("high", description="high, medium, low or batch")
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
+    update_strategy: Literal["in-place", "blue-green"] = Field(
+        "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
+        "blue-green (a new group per container version; the old one is deleted once the new one passed the smoke "
+        "test; the endpoint moves)")
+    logging: dict[str, Any] | None = Field(
+        None, description="one log destination in the API's shape, e.g. {axiom: {host: api.axiom.co, dataset: tgi}} "
+        "(axiom, datadog, http, new_relic, splunk or tcp); its credential is the secret salad_log_secret")
+    log_secret_aws_secret_id: str | None = Field(
+        None, description="a Secrets Manager secret ARN or name holding the log destination's credential")
+    api_key_aws_secret_id: str | None = Field(
+        None, description="a Secrets Manager secret ARN or name holding the SaladCloud API key (else salad_api_key)"
+    )
 
     @field_validator("country_codes")
     @classmethod
@@ -66,18 +78,6 @@ class SaladSettings(Settings):
                 raise ValueError(f"{code!r} is not a SaladCloud country code ({hint}see ContainerGroupPrototype."
                                  f"country_codes in SaladCloud's API spec)")
         return v
-    update_strategy: Literal["in-place", "blue-green"] = Field(
-        "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
-        "blue-green (a new group per container version; the old one is deleted once the new one passed the smoke "
-        "test; the endpoint moves)")
-    logging: dict[str, Any] | None = Field(
-        None, description="one log destination in the API's shape, e.g. {axiom: {host: api.axiom.co, dataset: tgi}} "
-        "(axiom, datadog, http, new_relic, splunk or tcp); its credential is the secret salad_log_secret")
-    log_secret_aws_secret_id: str | None = Field(
-        None, description="a Secrets Manager secret ARN or name holding the log destination's credential")
-    api_key_aws_secret_id: str | None = Field(
-        None, description="a Secrets Manager secret ARN or name holding the SaladCloud API key (else salad_api_key)"
-    )
 
     @field_validator("logging")
     @classmethod

@@ -207,8 +207,9 @@ def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
     bw, rule = inputs.bandwidth, inputs.startup
     # A rate the stack sets is the stack's; otherwise the platform's conservative one (a replica killed by its
     # startup probe mid-download restarts, never gets ready, and bills).
-    rate = bw.download_mb_s if "download_mb_s" in bw.model_fields_set or rule.download_mb_s is None \
-        else rule.download_mb_s
+    rate = bw.download_mb_s
+    if rule.download_mb_s is not None and "download_mb_s" not in bw.model_fields_set:
+        rate = rule.download_mb_s
     weights_mb = mem.weights_bytes / 1e6
     expected = math.ceil(weights_mb / rate + weights_mb / bw.load_mb_s + bw.warmup_s)
     # The platform's own default is the least it gets (a shorter one only kills slow nodes sooner); the wait

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from components.config import FleetConfig
     from components.service import TgiService
     from components.sizing.recommend import LiveOffers, Plan
-    from components.smoke.readiness import ReadinessSource
+    from components.readiness import ReadinessSource
 
 
 class Settings(BaseModel):

@@ -12,7 +12,7 @@ from components.plan import PlanError
 from components.providers.base import Secrets
 
 if TYPE_CHECKING:
-    from components.smoke.readiness import ReadinessSource
+    from components.readiness import ReadinessSource
 
 HINT = {"header": "Authorization", "env": "TGI_API_KEY", "value_hint": "Bearer $TGI_API_KEY"}
 
@@ -40,6 +40,6 @@ class HealthReadiness:
     counts_replicas = False
 
     def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
-        from components.smoke.readiness import HttpHealth
+        from components.readiness import HttpHealth
 
         return HttpHealth(spec["url"], spec.get("headers") or {})

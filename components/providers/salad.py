@@ -22,7 +22,7 @@ from components.urls import HostPort, HttpUrlText
 
 if TYPE_CHECKING:
     from components.config import FleetConfig
-    from components.smoke.readiness import ReadinessSource
+    from components.readiness import ReadinessSource
 
 GATEWAY_AUTH_HEADER = "Salad-Api-Key"
 API_KEY = "salad_api_key"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.salad.client import SaladApiError, SaladClient
-from components.smoke.readiness import ReadyCount
+from components.readiness import ReadyCount
 
 
 class SaladInstances:

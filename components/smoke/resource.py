@@ -65,7 +65,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         probe_request,
         seed_request,
     )
-    from components.smoke.readiness import source_from, status_of, wait_ready
+    from components.readiness import source_from, status_of, wait_ready
 
     # 3 tries, 0.5 s then 1 s apart; no overall bound (a slow answer is the SLO check's business, not the retry's).
     retrying = http.retrying(_transient, max_attempts=3, max_delay_s=math.inf)
@@ -136,7 +136,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
 def _healthy(props: dict[str, Any]) -> bool:
     """Are at least min_ready replicas ready now? (True when the source cannot tell: no false alarms.)"""
     from components.errors import ApiError
-    from components.smoke.readiness import DeploymentEnded, source_from
+    from components.readiness import DeploymentEnded, source_from
 
     try:
         return source_from(props["readiness"]).count().ready >= int(props["min_ready"])
@@ -168,7 +168,7 @@ class SmokeTestProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """`pulumi refresh`: the deployment's status and ready replicas now (the measurements stay as measured)."""
         from components.errors import ApiError
-        from components.smoke.readiness import source_from, status_of
+        from components.readiness import source_from, status_of
 
         try:
             source = source_from(props["readiness"])
@@ -181,7 +181,7 @@ class SmokeTestProvider(ResourceProvider):
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
         from components.smoke.chat import SmokeFailure
-        from components.smoke.readiness import DeploymentEnded
+        from components.readiness import DeploymentEnded
 
         try:
             return run_smoke(props)

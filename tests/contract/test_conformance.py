@@ -88,7 +88,7 @@ def test_replica_conforms_to_the_tgi_spec(contracts: Path, replica: str) -> None
 
 def test_http_readiness_source_for_kubernetes_and_docker(replica: str) -> None:
     """The smoke stage's readiness source where no instance API exists: GET /health on the endpoint."""
-    from components.smoke.readiness import source_from, wait_ready
+    from components.readiness import source_from, wait_ready
 
     source = source_from({"provider": "docker", "url": replica, "headers": {}})
     count = wait_ready(source, 1, 5, lambda _: None).count

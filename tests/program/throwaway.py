@@ -10,7 +10,7 @@ from pydantic import Field
 
 from components.providers.base import BuildContext, Provider, Settings
 from components.service import ServiceOutputs, TgiService
-from components.smoke.readiness import ReadyCount
+from components.readiness import ReadyCount
 from components.tgi import launcher_env, service_contract
 
 

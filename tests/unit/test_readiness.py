@@ -10,8 +10,8 @@ import pytest
 
 from components.errors import ApiError
 from components.providers import registry
-from components.smoke import readiness
-from components.smoke.readiness import NotReadyError, ReadinessRefused, ReadyCount, wait_ready
+from components import readiness
+from components.readiness import NotReadyError, ReadinessRefused, ReadyCount, wait_ready
 from tests.unit.test_salad_client import client
 
 

@@ -14,7 +14,7 @@ from components.sizing.recommend import StartupRule
 
 if TYPE_CHECKING:
     from components.service import TgiService
-    from components.smoke.readiness import ReadinessSource
+    from components.readiness import ReadinessSource
 
 API_KEY = "baseten_api_key"
 

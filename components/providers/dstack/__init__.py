@@ -15,7 +15,7 @@ from components.providers.dstack.settings import DstackSettings
 if TYPE_CHECKING:
     from components.service import TgiService
     from components.sizing.recommend import LiveOffers
-    from components.smoke.readiness import ReadinessSource
+    from components.readiness import ReadinessSource
 
 TOKEN_KEY = "dstack_token"
 

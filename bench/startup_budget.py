@@ -15,9 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.config import ConfigError, parse_config  # noqa: E402
+from components.config import ConfigError  # noqa: E402
 from components.plan import build_plan  # noqa: E402
 from components.providers import registry  # noqa: E402
+from components.stack import parse_config  # noqa: E402
 from tests.baseten_cases import raw_config  # noqa: E402
 
 SLOW_MB_S = {"salad": 5500 / 2400}
@@ -33,7 +34,8 @@ def main() -> None:
         except ConfigError as exc:
             print(f"{stack:18} (its config needs more than the stack file: {str(exc).splitlines()[1].strip()[:60]}...)")
             continue
-        plan = build_plan(cfg, startup=registry.provider(cfg.provider).startup)
+        provider = registry.provider(cfg.provider)
+        plan = build_plan(cfg, provider.catalog(cfg.settings), startup=provider.startup)
         weights_mb = plan.memory.weights_bytes / 1e6
         slow = weights_mb / SLOW_MB_S.get(cfg.provider, DEFAULT_SLOW_MB_S)
         verdict = "ok" if plan.startup_budget_s >= slow else "a slow node is killed"

@@ -6,28 +6,28 @@ from dataclasses import replace
 
 import pulumi
 
-from components.config import from_pulumi
 from components.plan import PlanError, build_plan, check_fit
 from components.providers import registry
 from components.providers.base import BuildContext
-from components.secrets import check_model_access, resolve
+from components.secrets import check_model_access
 from components.sizing.recommend import with_live_offers
 from components.sizing.report import explain
 from components.smoke.resource import SmokeTest
+from components.stack import from_pulumi
 
 
 def deploy() -> None:
     """Build this stack: everything `__main__.py` does."""
     cfg = from_pulumi()
     provider = registry.provider(cfg.provider)
-    secrets = resolve(cfg, provider)  # once: the AWS source is one Secrets Manager call per secret per run
-    plan = build_plan(cfg, hf_token=secrets.hf_token, startup=provider.startup)
+    secrets = provider.secrets(cfg)  # once: the AWS source is one Secrets Manager call per secret per run
+    plan = build_plan(cfg, provider.catalog(cfg.settings), hf_token=secrets.hf_token, startup=provider.startup)
     wanted = cfg.smoke.min_ready_replicas or 1
     if cfg.smoke.enabled and wanted > 1 and not provider.counts_replicas:
         raise PlanError(f"tgi-fleet:smoke.min_ready_replicas = {wanted}: the {cfg.provider} provider's readiness "
                         f"check sees one endpoint (GET /health), so it can count 1 at most. Fix: unset it; the "
                         f"provider's own rollout waits for the replicas.")
-    ctx = BuildContext(cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets)
+    ctx = BuildContext(provider=provider, cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets)
     live = provider.live_offers(ctx)
     if live is not None:  # the provider's own prices replace the catalog's estimate for it
         plan = with_live_offers(plan, live)

@@ -8,7 +8,6 @@ from components.catalog.gpus import GpuCatalog, Offering, load_catalog
 from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
 from components.errors import UserError
-from components.providers import registry
 from components.sizing.fit import fixes
 from components.sizing.recommend import Plan, PlanInputs, SizingError, StartupRule, check_limits, gib, recommend
 
@@ -17,10 +16,12 @@ class PlanError(UserError, ValueError):
     """The config asks for something the catalog or sizing cannot satisfy; names the key and the fix."""
 
 
-def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering, ...]:
-    """The offerings a replica may land on (the plan must fit the smallest)."""
-    # The provider says which price list it rents from (None: your own nodes, unpriced).
-    provider = registry.provider(cfg.provider).catalog(cfg.settings) or ""
+def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog, price_list: str | None) -> tuple[Offering, ...]:
+    """The offerings a replica may land on (the plan must fit the smallest).
+
+    price_list: the provider's key in the catalog (Provider.catalog); None: your own nodes, unpriced.
+    """
+    provider = price_list or ""
     req = cfg.gpu
     if req.name is not None:
         try:
@@ -114,17 +115,18 @@ def _check_checkpoint_quantization(cfg: FleetConfig, arch: ModelArch) -> None:
                         f"checkpoint in model.id, or set model.quantize to {instead}.")
 
 
-def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: str | None = None,
-               startup: StartupRule | None = None) -> Plan:
+def build_plan(cfg: FleetConfig, price_list: str | None, catalog: GpuCatalog | None = None,
+               hf_token: str | None = None, startup: StartupRule | None = None) -> Plan:
     """The sizing plan for this stack; PlanError when its token limits cannot work for the model.
 
-    hf_token: the resolved token, for models read from the Hub. startup: the provider's startup rule.
+    price_list: the provider's key in the catalog (Provider.catalog; None: unpriced). hf_token: the resolved
+    token, for models read from the Hub. startup: the provider's startup rule.
     """
     catalog = catalog or load_catalog()
     s = cfg.serving
     arch = model_arch(cfg, hf_token)
     context = arch.max_position_embeddings
-    offerings = resolve_gpu_classes(cfg, catalog)
+    offerings = resolve_gpu_classes(cfg, catalog, price_list)
     _check_shards(cfg, arch, offerings)
     _check_checkpoint_quantization(cfg, arch)
     for key, value in (("max_total_tokens", s.max_total_tokens), ("max_input_tokens", s.max_input_tokens)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from components.config import FleetConfig
 from components.contract import ServiceContract
-from components.providers import registry
 from components.sizing.recommend import Plan
 
 MB = 1000**2
@@ -53,17 +52,19 @@ def service_contract(
     *,
     plain_env: dict[str, str],
     secret_env: list[str],
+    interruptible: bool,
+    log_destination: str | None,
     shm: int | None = None,
     gateway_auth: bool | None = None,
 ) -> ServiceContract:
-    """The TgiService inputs for this plan; providers pass the env they really deploy."""
-    provider = registry.provider(cfg.provider)
+    """The TgiService inputs for this plan; providers pass the env they really deploy (through
+    BuildContext.contract, which adds whether their nodes are interruptible and where their logs go)."""
     gpu = plan.gpu
     assert gpu is not None, "a deployment always has a GPU class"
     return ServiceContract(
         provider=cfg.provider,
         environment=cfg.environment,
-        interruptible=provider.interruptible(cfg.settings) or gpu.interruptible,
+        interruptible=interruptible or gpu.interruptible,
         name=cfg.name,
         model_id=cfg.model.id,
         dtype=cfg.model.dtype,
@@ -89,6 +90,6 @@ def service_contract(
         secret_env=secret_env,
         hourly_cost=plan.hourly_cost,
         allow_unfit=cfg.sizing.allow_unfit,
-        log_destination=provider.log_destination(cfg.settings),
+        log_destination=log_destination,
     )
 

@@ -13,13 +13,13 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from components.config import FleetConfig
+from components.config import FleetConfig, Settings
 from components.plan import PlanError
-from components.providers.base import BuildContext, Provider, Settings
+from components.providers.base import BuildContext, Provider
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
 from components.sizing.recommend import Plan
-from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, service_contract, shm_bytes
+from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, shm_bytes
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GKE_ACCELERATOR = "cloud.google.com/gke-accelerator"
@@ -143,8 +143,8 @@ class KubernetesService(TgiService):
             raise PlanError("tgi-fleet:kubernetes.existing_secret is not set: render mode writes plain-text files, "
                             "so it never renders the token. Fix: name a Secret (keys HF_TOKEN, API_KEY) that your "
                             "GitOps pipeline provides (e.g. External Secrets).")
-        contract = service_contract(cfg, plan, plain_env=env, secret_env=secret_keys,
-                                    gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
+        contract = ctx.contract(plain_env=env, secret_env=secret_keys,
+                               gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
         super().__init__(name, contract, opts)
         provider = k8s.Provider(f"{name}-k8s", render_yaml_to_directory=kc.render_dir,
                                 context=None if render else kc.context, opts=self.child_opts)

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import pulumi
 from pydantic import Field, field_validator
 
-from components.config import DnsName
+from components.config import DnsName, Settings
 from components.plan import PlanError
-from components.providers.base import BuildContext, Provider, Settings
+from components.providers.base import BuildContext, Provider
 from components.service import ServiceOutputs, TgiService
 from components.sizing.recommend import StartupRule
-from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
+from components.tgi import HF_TOKEN_ENV, launcher_env
 from components.urls import HostPort, HttpUrlText
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class SaladService(TgiService):
         env = launcher_env(cfg, plan)
         token = ctx.secrets.hf_token
         secret_env = {HF_TOKEN_ENV: token} if token else {}
-        super().__init__(name, service_contract(cfg, plan, plain_env=env, secret_env=sorted(secret_env)), opts)
+        super().__init__(name, ctx.contract(plain_env=env, secret_env=sorted(secret_env)), opts)
 
         api = s.api()
         key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])

@@ -56,6 +56,8 @@ def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict
 def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     """Wait for readiness, send the chat completions, check shape and SLOs; raise SmokeFailure on any miss."""
     from components import http
+    from components.providers.registry import readiness_source
+    from components.readiness import status_of, wait_ready
     from components.smoke.chat import (
         Measurement,
         SmokeFailure,
@@ -65,7 +67,6 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         probe_request,
         seed_request,
     )
-    from components.readiness import source_from, status_of, wait_ready
 
     # 3 tries, 0.5 s then 1 s apart; no overall bound (a slow answer is the SLO check's business, not the retry's).
     retrying = http.retrying(_transient, max_attempts=3, max_delay_s=math.inf)
@@ -73,7 +74,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     seed_retrying = retrying(seed_request)
     knobs = props["knobs"]
     log = pulumi.log.info
-    source = source_from(props["readiness"])
+    source = readiness_source(props["readiness"])
     waited = wait_ready(source, int(props["min_ready"]), float(props["timeout_s"]), log)
     ready_at = waited.ready_at
     endpoint = props["endpoint"].rstrip("/")
@@ -136,10 +137,11 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
 def _healthy(props: dict[str, Any]) -> bool:
     """Are at least min_ready replicas ready now? (True when the source cannot tell: no false alarms.)"""
     from components.errors import ApiError
-    from components.readiness import DeploymentEnded, source_from
+    from components.providers.registry import readiness_source
+    from components.readiness import DeploymentEnded
 
     try:
-        return source_from(props["readiness"]).count().ready >= int(props["min_ready"])
+        return readiness_source(props["readiness"]).count().ready >= int(props["min_ready"])
     except DeploymentEnded:
         return False
     except (ApiError, KeyError, TypeError, ValueError):
@@ -168,10 +170,11 @@ class SmokeTestProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """`pulumi refresh`: the deployment's status and ready replicas now (the measurements stay as measured)."""
         from components.errors import ApiError
-        from components.readiness import source_from, status_of
+        from components.providers.registry import readiness_source
+        from components.readiness import status_of
 
         try:
-            source = source_from(props["readiness"])
+            source = readiness_source(props["readiness"])
             count = source.count()
             return ReadResult(id_=id_, outs={**props, "ready_replicas": count.ready,
                                              "status": status_of(source, count)})
@@ -180,8 +183,8 @@ class SmokeTestProvider(ResourceProvider):
 
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
-        from components.smoke.chat import SmokeFailure
         from components.readiness import DeploymentEnded
+        from components.smoke.chat import SmokeFailure
 
         try:
             return run_smoke(props)

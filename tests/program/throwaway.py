@@ -8,10 +8,11 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from components.providers.base import BuildContext, Provider, Settings
-from components.service import ServiceOutputs, TgiService
+from components.config import Settings
+from components.providers.base import BuildContext, Provider
 from components.readiness import ReadyCount
-from components.tgi import launcher_env, service_contract
+from components.service import ServiceOutputs, TgiService
+from components.tgi import launcher_env
 
 
 class ThrowawaySettings(Settings):
@@ -25,7 +26,7 @@ class ThrowawayService(TgiService):
 
     def __init__(self, name: str, ctx: BuildContext[ThrowawaySettings]) -> None:
         env = launcher_env(ctx.cfg, ctx.plan)
-        super().__init__(name, service_contract(ctx.cfg, ctx.plan, plain_env=env, secret_env=[]))
+        super().__init__(name, ctx.contract(plain_env=env, secret_env=[]))
         box = pulumi.CustomResource("throwaway:index:Box", f"{name}-box",
                                     {"region": ctx.settings.region, "env": env, "status": None},
                                     opts=self.child_opts)

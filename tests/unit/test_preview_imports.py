@@ -15,7 +15,7 @@ HEAVY = ("httpx", "tenacity", "components.salad.api_models", "components.salad.c
 PROBE = """
 import json, sys
 import components.deploy, components.providers.salad, components.salad.resource, components.smoke.resource
-from components.config import parse_config
+from components.stack import parse_config
 from components.plan import build_plan
 from components.providers import registry
 print(json.dumps(sorted(sys.modules)))

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from components import readiness
 from components.errors import ApiError
 from components.providers import registry
-from components import readiness
 from components.readiness import NotReadyError, ReadinessRefused, ReadyCount, wait_ready
 from tests.unit.test_salad_client import client
 

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from components import http
-from components.plan import build_plan
 from components.salad.api_models import ContainerGroupPatch, UpdateContainer, UpdateContainerGroupNetworking
 from components.salad.body import container_group_spec
 from components.salad.patch import PATCHABLE, merge_diff, split
 from components.salad.resource import ContainerGroupProvider, secret_digest
 from components.tgi import launcher_env
+from tests.plans import plan_for
 from tests.program.harness import stack_config
 from tests.unit.test_salad_client import group_json
 
@@ -31,7 +31,7 @@ API = {"base_url": "https://api.example/api/public", "organization": "org", "pro
 
 def props(**overrides: Any) -> dict[str, Any]:
     cfg = stack_config(BASE, {"salad_api_key": "k"}, **overrides)
-    plan = build_plan(cfg)
+    plan = plan_for(cfg)
     s = cfg.settings
     spec = container_group_spec(cfg, plan, launcher_env(cfg, plan), priority=s.priority,  # type: ignore[attr-defined]
                                 country_codes=s.country_codes)  # type: ignore[attr-defined]

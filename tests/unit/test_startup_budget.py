@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 
-from components.config import parse_config
-from components.plan import build_plan
 from components.providers import registry
 from components.salad.api_models import ContainerGroupStartupProbe
 from components.salad.body import startup_probe
+from components.stack import parse_config
 from tests.baseten_cases import raw_config
+from tests.plans import plan_for
 
 MEDIAN_SALAD_MB_S = 5500 / 600
 SLOW_SALAD_MB_S = 5500 / 2400
@@ -27,7 +27,7 @@ SLOW_SALAD_MB_S = 5500 / 2400
 
 def plan_of(stack: str):  # type: ignore[no-untyped-def]
     cfg = parse_config(*raw_config(stack))
-    return cfg, build_plan(cfg, startup=registry.provider(cfg.provider).startup)
+    return cfg, plan_for(cfg, startup=registry.provider(cfg.provider).startup)
 
 
 def probe_covers_s(probe: dict[str, int]) -> int:

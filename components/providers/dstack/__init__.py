@@ -13,9 +13,9 @@ from components.providers.base import BuildContext, Provider
 from components.providers.dstack.settings import DstackSettings
 
 if TYPE_CHECKING:
+    from components.readiness import ReadinessSource
     from components.service import TgiService
     from components.sizing.recommend import LiveOffers
-    from components.readiness import ReadinessSource
 
 TOKEN_KEY = "dstack_token"
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from components.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
+from components.providers.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
 from emulator.cloud import ApiProblem, Cloud
 from emulator.hub import hub_router
 from emulator.routes import allowed_methods

@@ -14,7 +14,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype, ContainerLogging
+from components.providers.salad.api_models import (
+    ContainerGroup,
+    ContainerGroupPatch,
+    ContainerGroupPrototype,
+    ContainerLogging,
+)
 from emulator.gpus import GpuClasses
 from emulator.lifecycle import Lifecycle, Timings
 from emulator.store import Group, Instance, Store, now_iso

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from components.salad.client import SaladClient
+from components.providers.salad.client import SaladClient
 from emulator.procs import ServerExited, free_port, wait_until_up
 from tests.engine.harness import Project
 

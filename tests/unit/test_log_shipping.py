@@ -10,7 +10,7 @@ import pytest
 
 from components.config import ConfigError
 from components.providers import registry
-from components.salad.body import container_group_spec, to_prototype
+from components.providers.salad.body import container_group_spec, to_prototype
 from components.tgi import launcher_env
 from tests.plans import plan_for
 from tests.program.harness import stack_config

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.salad.body import (
+from components.providers.salad.body import (
     MAX_FAILURES,
     MAX_INITIAL_DELAY,
     MAX_PERIOD,

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from components import http
-from components.salad.api_models import ContainerGroupPatch, UpdateContainer, UpdateContainerGroupNetworking
-from components.salad.body import container_group_spec
-from components.salad.patch import PATCHABLE, merge_diff, split
-from components.salad.resource import ContainerGroupProvider, secret_digest
+from components.providers.salad.api_models import ContainerGroupPatch, UpdateContainer, UpdateContainerGroupNetworking
+from components.providers.salad.body import container_group_spec
+from components.providers.salad.patch import PATCHABLE, merge_diff, split
+from components.providers.salad.resource import ContainerGroupProvider, secret_digest
 from components.tgi import launcher_env
 from tests.plans import plan_for
 from tests.program.harness import stack_config
@@ -175,7 +175,7 @@ def test_a_group_this_stack_made_in_a_crashed_run_is_adopted_and_brought_to_spec
 
 
 def test_someone_elses_group_stays_a_conflict() -> None:
-    from components.salad.client import NameConflictError
+    from components.providers.salad.client import NameConflictError
 
     for owner in (None, "other-project/prod"):
         with pytest.raises(NameConflictError, match="this stack did not create it"):
@@ -228,7 +228,7 @@ def test_no_drift_no_change_and_an_unreachable_api_is_not_drift() -> None:
 
 
 def test_a_changed_secret_env_is_seen_through_its_secret_digest() -> None:
-    from components.salad.resource import SECRET_OUTPUTS
+    from components.providers.salad.resource import SECRET_OUTPUTS
 
     assert "secret_env_digest" in SECRET_OUTPUTS  # never in plain state: it is a hash of the HF token
     olds = props()

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from components.providers.salad.client import SaladClient
+from components.providers.salad.readiness import SaladInstances
 from components.readiness import NotReadyError, ReadyCount, wait_ready
-from components.salad.client import SaladClient
-from components.salad.readiness import SaladInstances
 from components.smoke.chat import SmokeFailure, chat, generate, percentile
 from components.smoke.resource import examples
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 
 from components.providers import registry
-from components.salad.api_models import ContainerGroupStartupProbe
-from components.salad.body import startup_probe
+from components.providers.salad.api_models import ContainerGroupStartupProbe
+from components.providers.salad.body import startup_probe
 from components.stack import parse_config
 from tests.baseten_cases import raw_config
 from tests.plans import plan_for

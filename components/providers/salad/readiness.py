@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from components.providers.salad.client import SaladApiError, SaladClient
 from components.readiness import ReadyCount
-from components.salad.client import SaladApiError, SaladClient
 
 
 class SaladInstances:

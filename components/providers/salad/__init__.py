@@ -32,7 +32,7 @@ LOG_SECRET = "salad_log_secret"
 @cache
 def _salad_countries() -> list[str]:
     """The country codes of SaladCloud's API spec (loaded on first use: the generated models are large)."""
-    from components.salad.api_models import ContainerGroupPrototype
+    from components.providers.salad.api_models import ContainerGroupPrototype
 
     ann = ContainerGroupPrototype.model_fields["country_codes"].annotation
     item = next(a for a in get_args(ann) if a is not type(None))
@@ -69,7 +69,7 @@ class SaladSettings(Settings):
     @field_validator("country_codes")
     @classmethod
     def _known_countries(cls, v: list[str] | None) -> list[str] | None:
-        # The codes SaladCloud accepts: the enum of its OpenAPI spec (components/salad/api_models.py).
+        # The codes SaladCloud accepts: the enum of its OpenAPI spec (components/providers/salad/api_models.py).
         known = _salad_countries()
         for code in v or ():
             if code not in known:
@@ -82,7 +82,7 @@ class SaladSettings(Settings):
     @field_validator("logging")
     @classmethod
     def _one_destination(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
-        from components.salad.log_shipping import check
+        from components.providers.salad.log_shipping import check
 
         return check(v) if v is not None else None
 
@@ -96,8 +96,8 @@ class SaladService(TgiService):
     """The container group, with the gateway URL and the instance API as readiness source."""
 
     def __init__(self, name: str, ctx: BuildContext[SaladSettings], opts: pulumi.ResourceOptions | None = None):
-        from components.salad.body import container_group_spec, version_digest
-        from components.salad.resource import ContainerGroup
+        from components.providers.salad.body import container_group_spec, version_digest
+        from components.providers.salad.resource import ContainerGroup
 
         cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
         env = launcher_env(cfg, plan)
@@ -164,7 +164,7 @@ class SaladProvider(Provider[SaladSettings]):
     # SaladCloud's nodes are home PCs. SaladCloud's own figure: of 100 instances pulling a 5.5 GB image, half
     # were online after 10 minutes, 90% after 40 (as gathered in shared/notes/real-artifacts.md): the
     # median node's rate, 5,500 MB / 600 s ~ 9 MB/s, is the budget's. The startup probe can express at most
-    # initial_delay 1200 s + failure_threshold 20 x period 120 s (the API's limits, components/salad/body.py).
+    # initial_delay 1200 s + failure_threshold 20 x period 120 s (the API's limits, components/providers/salad/body.py).
     startup = StartupRule(download_mb_s=9.0, ceiling_s=1200 + 20 * 120)
 
     def catalog(self, settings: SaladSettings) -> str:
@@ -175,12 +175,12 @@ class SaladProvider(Provider[SaladSettings]):
 
     def log_destination(self, settings: SaladSettings) -> str | None:
         # SaladCloud's portal keeps a short window of logs only: production wants a destination of its own.
-        from components.salad.log_shipping import destination
+        from components.providers.salad.log_shipping import destination
 
         return destination(settings.logging) if settings.logging else None
 
     def resolve_secrets(self, cfg: FleetConfig, settings: SaladSettings) -> dict[str, str]:
-        from components.salad.log_shipping import needs_secret
+        from components.providers.salad.log_shipping import needs_secret
         from components.secrets import aws_secret, require
 
         def one(key: str, aws_id: str | None, required: bool) -> dict[str, str]:
@@ -197,8 +197,8 @@ class SaladProvider(Provider[SaladSettings]):
         return SaladService(name, ctx)
 
     def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
-        from components.salad.client import client_from
-        from components.salad.readiness import SaladInstances
+        from components.providers.salad.client import client_from
+        from components.providers.salad.readiness import SaladInstances
 
         # One query per poll: the readiness wait paces and backs off itself (the API's rate limit is per key).
         return SaladInstances(client_from(spec["api"], spec["api_key"], max_attempts=1), spec["group"],

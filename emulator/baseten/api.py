@@ -45,12 +45,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from emulator.api import Fault, Faults, RateLimiter
 from emulator.baseten.lifecycle import Lifecycle
 from emulator.baseten.state import DEFAULT_AUTOSCALING, ApiError, new_id, now_iso
 from emulator.baseten.state import Deployment as Dep
 from emulator.baseten.state import Model as Mod
 from emulator.hub import hub_router
+from emulator.salad.api import Fault, Faults, RateLimiter
 
 M = TypeVar("M", bound=BaseModel)
 RESERVED_PORT = 8080

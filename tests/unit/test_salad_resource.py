@@ -22,7 +22,7 @@ from tests.program.harness import stack_config
 from tests.unit.test_salad_client import group_json
 
 ROOT = Path(__file__).resolve().parents[2]
-CLASSES = json.loads((ROOT / "emulator" / "data" / "gpu-classes.json").read_text())
+CLASSES = json.loads((ROOT / "emulator" / "salad" / "data" / "gpu-classes.json").read_text())
 BASE: dict[str, Any] = {"provider": "salad", "name": "tgi", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
                         "gpu": {"classes": ["RTX 4090 (24 GB)"]}, "replicas": 3}
 API = {"base_url": "https://api.example/api/public", "organization": "org", "project": "proj",

@@ -20,17 +20,17 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from components.providers.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
-from emulator.cloud import ApiProblem, Cloud
 from emulator.hub import hub_router
 from emulator.routes import allowed_methods
+from emulator.salad.cloud import ApiProblem, Cloud
+from emulator.salad.store import Group
 from emulator.specwalk import SpecSchemas
-from emulator.store import Group
 
 M = TypeVar("M", bound=BaseModel)
 
 P = "/organizations/{org}/projects/{project}"
 RATE_LIMIT_PER_MIN = 240  # SaladCloud's documented limit per API key
-SALAD_SPEC = Path(__file__).resolve().parents[1] / "contracts" / "salad" / "salad-cloud.yaml"
+SALAD_SPEC = Path(__file__).resolve().parents[2] / "contracts" / "salad" / "salad-cloud.yaml"
 
 
 @cache

@@ -20,9 +20,9 @@ from components.providers.salad.api_models import (
     ContainerGroupPrototype,
     ContainerLogging,
 )
-from emulator.gpus import GpuClasses
-from emulator.lifecycle import Lifecycle, Timings
-from emulator.store import Group, Instance, Store, now_iso
+from emulator.salad.gpus import GpuClasses
+from emulator.salad.lifecycle import Lifecycle, Timings
+from emulator.salad.store import Group, Instance, Store, now_iso
 from emulator.supervisor import Supervisor
 
 

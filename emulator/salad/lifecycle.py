@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from emulator.gpus import GpuClasses
-from emulator.logship import LogShipping
 from emulator.reconciler import Reconciler
-from emulator.store import Group, Instance, Node, Store
+from emulator.salad.gpus import GpuClasses
+from emulator.salad.logship import LogShipping
+from emulator.salad.store import Group, Instance, Node, Store
 from emulator.supervisor import (
     REPLICA_LOAD_S,
     REPLICA_TOKEN_MS,

@@ -12,6 +12,7 @@ from components.providers.base import BuildContext
 from components.secrets import check_model_access
 from components.sizing.recommend import with_live_offers
 from components.sizing.report import explain
+from components.smoke.args import SmokeArgs
 from components.smoke.resource import SmokeTest
 from components.stack import from_pulumi
 
@@ -62,24 +63,16 @@ def deploy() -> None:
     smoke = cfg.smoke
     if smoke.enabled and out.endpoint is not None and out.readiness is not None:
         endpoint = pulumi.Output.from_input(smoke.endpoint) if smoke.endpoint else out.endpoint
-        test = SmokeTest(
-            f"{cfg.name}-smoke",
-            endpoint=endpoint,
-            headers=out.headers,
-            readiness=out.readiness,
+        args = SmokeArgs.of(
+            out, endpoint,
             min_ready=wanted,
             timeout_s=smoke.ready_timeout_s or plan.readiness_timeout_s,
             knobs=smoke.model_dump(include={"prompts", "max_tokens", "temperature", "top_p", "stop",
                                             "ttft_slo_ms", "latency_slo_ms"}),
             model=cfg.model.id,
-            trigger=out.trigger,
-            auth_hint=out.auth_hint,
-            plain_headers=out.plain_headers,
-            tgi_routes=out.tgi_routes,
-            probes=out.probes,
             seed_requests=[r.model_dump() for r in smoke.requests],
-            opts=pulumi.ResourceOptions(parent=service),
         )
+        test = SmokeTest(f"{cfg.name}-smoke", args, opts=pulumi.ResourceOptions(parent=service))
         pulumi.export("smoke", {k: getattr(test, k) for k in
                                 ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s",
                                  "readiness_to_first_request_ms", "readiness_calls_per_min")})

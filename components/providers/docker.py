@@ -104,7 +104,7 @@ class DockerService(TgiService):
         self.finish(ServiceOutputs(
             endpoint=pulumi.Output.from_input(endpoint),
             headers=headers,
-            readiness=headers.apply(lambda h: {"provider": cfg.provider, "url": endpoint, "headers": h}),
+            readiness=headers.apply(lambda h: {"url": endpoint, "headers": h}),
             trigger=container.id.apply(lambda cid: f"{name}-{cid}"),
             status=container.id.apply(lambda _: "created"),
             auth_hint=auth_hint,

@@ -214,7 +214,7 @@ class KubernetesService(TgiService):
         self.finish(ServiceOutputs(
             endpoint=pulumi.Output.from_input(reachable) if reachable else None,
             headers=headers,
-            readiness=headers.apply(lambda h: {"provider": cfg.provider, "url": reachable, "headers": h})
+            readiness=headers.apply(lambda h: {"url": reachable, "headers": h})
             if reachable else None,
             # From the Deployment's own output: the smoke test waits for the rollout (the provider awaits it) and
             # re-runs whenever the pod template or the replica count changed (a new generation).

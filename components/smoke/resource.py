@@ -11,6 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.shutdown import prepare_provider_process
+from components.smoke.args import INPUT_KEYS, SmokeArgs
 
 # The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and gRPC:
 # freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
@@ -155,9 +156,7 @@ class SmokeTestProvider(ResourceProvider):
         return CreateResult(id_=f"smoke-{props['trigger']}"[:60], outs={**props, **self._run(props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
-                "model", "tgi_routes", "probes", "seed_requests")
-        changed = [k for k in keys if olds.get(k) != news.get(k)]
+        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
         # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
         # was repaired) is proven again, even when nothing in the config changed.
         if not changed and not _healthy(news):
@@ -208,30 +207,8 @@ class SmokeTest(Resource):
     status: pulumi.Output[str]
     ready_replicas: pulumi.Output[int]
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        endpoint: pulumi.Input[str],
-        headers: pulumi.Input[dict[str, str]],
-        readiness: pulumi.Input[dict[str, Any]],
-        min_ready: int,
-        timeout_s: int,
-        knobs: dict[str, Any],
-        model: str,
-        trigger: pulumi.Input[str],
-        auth_hint: dict[str, str] | None,
-        plain_headers: pulumi.Input[dict[str, str]] | None = None,
-        tgi_routes: bool = True,
-        probes: pulumi.Input[list[dict[str, Any]]] | None = None,
-        seed_requests: list[dict[str, Any]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
-                 "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
-                 "auth_hint": auth_hint, "plain_headers": plain_headers or {}, "tgi_routes": tgi_routes,
-                 "probes": probes or [], "seed_requests": seed_requests or [],
-                 **dict.fromkeys(OUTPUT_KEYS)}
+    def __init__(self, name: str, args: SmokeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {**args.props(), **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))
         super().__init__(SmokeTestProvider(), name, props, opts)

@@ -33,7 +33,7 @@ class ThrowawayService(TgiService):
         self.finish(ServiceOutputs(
             endpoint=pulumi.Output.from_input(f"https://{name}.{ctx.settings.region}.example"),
             headers=pulumi.Output.secret({}),
-            readiness=pulumi.Output.secret({"provider": ctx.cfg.provider, "boxes": ctx.cfg.replicas}),
+            readiness=pulumi.Output.secret({"boxes": ctx.cfg.replicas}),
             trigger=box.id.apply(lambda i: f"{name}-{i}"),
             status=pulumi.Output.from_input("boxed"),
             extras={"region": ctx.settings.region},

@@ -56,7 +56,7 @@ class BasetenService(TgiService):
         body = predict_body(ctx)
         headers: pulumi.Output[dict[str, str]] = key.apply(lambda k: {"Authorization": f"Api-Key {k}"})
         readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, model.model_id).apply(
-            lambda args: {"provider": cfg.provider, "api": api, "api_key": args[0], "model_id": args[1]})
+            lambda args: {"api": api, "api_key": args[0], "model_id": args[1]})
         if s.inference_address:
             # The emulator's inference server routes by Host: reach it at its address, name the model's host.
             base = f"{s.inference_scheme}://{s.inference_address}"

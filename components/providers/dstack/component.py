@@ -75,7 +75,7 @@ class DstackService(TgiService):
         headers: pulumi.Output[dict[str, str]] = token.apply(
             lambda t: {"Authorization": f"Bearer {t}"} if cfg.gateway.auth else {})
         readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(token, run.run_name).apply(
-            lambda a: {"provider": cfg.provider, **readiness_spec(api, a[0], a[1])})
+            lambda a: readiness_spec(api, a[0], a[1]))
         # TGI's own /v1/chat/completions through dstack's service proxy: the smoke stage appends that path.
         endpoint = run.service_url.apply(lambda url: (url or "").rstrip("/"))
         self.finish(ServiceOutputs(

@@ -59,7 +59,7 @@ class SaladService(TgiService):
         headers: pulumi.Output[dict[str, str]] = key.apply(
             lambda k: {GATEWAY_AUTH_HEADER: k} if cfg.gateway.auth else {})
         readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, group.id, group.version).apply(
-            lambda args: {"provider": cfg.provider, "api": api, "api_key": args[0], "group": args[1],
+            lambda args: {"api": api, "api_key": args[0], "group": args[1],
                           "version": args[2]})
         if s.gateway_address:
             # The emulator's gateway routes by Host: reach it at its address, name the access domain in Host.

@@ -20,11 +20,11 @@ from components.providers.dstack.service_config import ServiceConfigError, servi
 from components.providers.dstack.settings import DstackSettings
 from components.providers.dstack.validate import check, parse, unresolved_env
 from components.stack import parse_config
-from tests.dstack.conftest import ROOT, stack_cfg
+from tests.dstack_cases import ROOT, stack_cfg
 from tests.plans import plan_for
 from tests.program.harness import Recorder, build_service, settle
 
-SNAPSHOTS = ROOT / "tests" / "dstack" / "snapshots"
+SNAPSHOTS = ROOT / "tests" / "unit" / "snapshots"
 TGI_VENV = "/usr/src/.venv"
 SERVER_PYTHON = ROOT / ".venv-dstack" / "bin" / "python"
 SEED_GPTQ_EOS = "</s>"

@@ -145,7 +145,7 @@ def test_dstacks_offers_price_the_plan_in_the_sizing_table() -> None:
     from components.providers.dstack.offers import offers_of
     from components.sizing.recommend import with_live_offers
     from components.sizing.report import explain
-    from tests.dstack.conftest import stack_cfg
+    from tests.dstack_cases import stack_cfg
     from tests.plans import plan_for
 
     cfg = stack_cfg().model_copy(update={"replicas": 2})

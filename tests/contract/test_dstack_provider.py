@@ -6,7 +6,7 @@ import pickle
 from typing import Any
 
 from components.providers.dstack.resource import DstackRunProvider, token_digest
-from tests.dstack.conftest import RETRY, api_for, service_conf
+from tests.dstack_cases import RETRY, api_for, service_conf
 from tests.dstack_fixture import DstackProject
 
 

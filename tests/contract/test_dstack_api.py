@@ -14,7 +14,7 @@ from components.providers.dstack.readiness import DstackReplicas, DstackRunFaile
 from components.providers.dstack.rules import classify
 from components.providers.dstack.status import run_state
 from components.smoke.resource import _healthy
-from tests.dstack.conftest import RETRY, api_for, service_conf, wait_for
+from tests.dstack_cases import RETRY, api_for, service_conf, wait_for
 from tests.dstack_fixture import DstackProject, DstackServer
 
 
@@ -176,7 +176,7 @@ def test_the_sizing_table_asks_the_server_for_its_offers(dstack_project: DstackP
     from components.providers.base import BuildContext
     from components.providers.dstack import PROVIDER, TOKEN_KEY
     from components.secrets import ResolvedSecrets
-    from tests.dstack.conftest import stack_cfg
+    from tests.dstack_cases import stack_cfg
     from tests.plans import plan_for
 
     server = dstack_project.server

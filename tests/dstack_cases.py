@@ -1,4 +1,4 @@
-"""dstack tests: stack configs as the program parses them, and helpers for the real server (tests/dstack_fixture.py,
+"""dstack cases: stack configs as the program parses them, and helpers for the real server (tests/dstack_fixture.py,
 registered in tests/conftest.py: one server per session, one project per test)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.baseten_cases import raw_config, stack_config
 from tests.dstack_fixture import DstackProject
 from tests.plans import plan_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RETRY = {"on_events": ["no-capacity"], "duration": "1h"}
 
 

@@ -8,7 +8,7 @@ from components.catalog.gpus import GpuCatalog, Offering, load_catalog
 from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
 from components.errors import UserError
-from components.sizing.fit import fixes
+from components.sizing.fit import fixes, shard_fit
 from components.sizing.recommend import Plan, PlanInputs, SizingError, StartupRule, check_limits, gib, recommend
 
 
@@ -76,23 +76,18 @@ def model_arch(cfg: FleetConfig, hf_token: str | None = None) -> ModelArch:
 
 
 def _check_shards(cfg: FleetConfig, arch: ModelArch, offerings: tuple[Offering, ...]) -> None:
-    """num_shard must split the attention heads evenly and fit the GPUs one instance has.
-
-    TGI's sharded models refuse other splits at load time: "`num_heads` must be divisible by `num_shards`"
-    (huggingface/text-generation-inference, server/text_generation_server/models/custom_modeling/
-    flash_llama_modeling.py and the other flash_*_modeling.py), and it starts one shard per visible GPU.
-    """
+    """num_shard must split the attention heads evenly and fit the GPUs one instance has (sizing.fit.shard_fit)."""
     shards = cfg.serving.num_shard
     if shards is None:
         return
     heads = arch.num_attention_heads
-    if heads % shards:
-        fit = [n for n in (1, 2, 4, 8) if heads % n == 0]
+    fits = [shard_fit(shards, heads, o.count) for o in offerings]
+    if not all(f.splits_heads for f in fits):
         raise PlanError(f"tgi-fleet:serving.num_shard = {shards}: {cfg.model.id} has {heads} attention heads, "
                         f"which {shards} shards cannot split evenly (TGI refuses it at start). Fix: set "
-                        f"serving.num_shard to one of {', '.join(map(str, fit))}.")
-    for o in offerings:
-        if shards > o.count:
+                        f"serving.num_shard to one of {', '.join(map(str, fits[0].divisors))}.")
+    for o, fit in zip(offerings, fits, strict=True):
+        if not fit.fits_gpus:
             raise PlanError(f"tgi-fleet:serving.num_shard = {shards}: {o.name} has {o.count} GPU(s) per "
                             f"instance, one per shard. Fix: set serving.num_shard <= {o.count}, or pick a GPU "
                             f"class with {shards} GPUs in tgi-fleet:gpu.classes.")

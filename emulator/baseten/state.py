@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from emulator.statefile import save_json
 from emulator.supervisor import ReplicaProcess
 
 # The deployment statuses that have running (or starting) replicas.
@@ -131,14 +132,11 @@ class Workspace:
         """Write the workspace to its file (atomic rename)."""
         if not self.path:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"secrets": self.secrets, "uploads": self.uploads, "models": [
             {"doc": m.doc, "deployments": [{"doc": d.doc, "config": d.config, "s3_key": d.s3_key,
                                             "failure": d.failure} for d in m.deployments.values()]}
             for m in self.models.values()]}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1))
-        tmp.replace(self.path)
+        save_json(self.path, data)
 
     def model(self, model_id: str) -> Model:
         """A model, or 404."""

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from emulator.statefile import save_json
 from emulator.supervisor import ReplicaProcess
 
 
@@ -155,11 +156,7 @@ class Store:
         """Write the groups to the state file (atomic rename)."""
         if not self.path:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"groups": [{"org": g.org, "project": g.project, "doc": g.doc}
-                                              for g in self.live()]}, indent=1))
-        tmp.replace(self.path)
+        save_json(self.path, {"groups": [{"org": g.org, "project": g.project, "doc": g.doc} for g in self.live()]})
 
     def live(self) -> list[Group]:
         """The groups that are not being deleted."""

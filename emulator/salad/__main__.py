@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from emulator.procs import ServerExited, key_source, spawn_daemon, stop_daemon
+from emulator.procs import key_source, start_daemon, stop_command
 from emulator.salad.api import create_app
 from emulator.salad.cloud import Cloud
 from emulator.salad.gateway import create_gateway
@@ -96,33 +96,13 @@ def serve(args: argparse.Namespace) -> int:
     if not args.daemon:
         asyncio.run(_serve(args))
         return 0
-    if _alive(args):
-        print(f"emulator: already running on {_base(args)}")
-        return 0
-    argv = [a for a in sys.argv[1:] if a != "--daemon"]
-    try:
-        proc = spawn_daemon("emulator", argv, args.state_dir, "emulator", lambda: _alive(args), "the emulator",
-                            poll_s=0.2)
-    except ServerExited as exc:
-        print(f"emulator: failed to start (exit {exc.returncode}); see {args.state_dir / 'emulator.log'}",
-              file=sys.stderr)
-        return 1
-    except TimeoutError:
-        print("emulator: did not answer within 30 s; see the log", file=sys.stderr)
-        return 1
-    print(f"emulator: running (pid {proc.pid}) on {_base(args)}/api/public; log {args.state_dir}/emulator.log")
-    return 0
+    return start_daemon("emulator", sys.argv[1:], args.state_dir, "emulator", "the SaladCloud emulator",
+                        f"{_base(args)}/api/public", lambda: _alive(args), poll_s=0.2)
 
 
 def stop(args: argparse.Namespace) -> int:
     """Stop the daemon (SIGTERM; it kills its replicas on the way out)."""
-    pidfile = args.state_dir / "emulator.pid"
-    if not pidfile.exists():
-        print("emulator: not running (no pid file)")
-        return 0
-    pid = stop_daemon(pidfile, timeout_s=15)
-    print("emulator: not running" if pid is None else f"emulator: stopped (pid {pid})")
-    return 0
+    return stop_command(args.state_dir, "emulator", "the SaladCloud emulator", timeout_s=15)
 
 
 def status(args: argparse.Namespace) -> int:

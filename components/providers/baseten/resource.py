@@ -36,7 +36,6 @@ REPLACE_API_KEYS = ("base_url",)
 SECRET_OUTPUTS = ["api_key", "hf_token", "hf_token_digest"]
 OUTPUT_KEYS = ("model_id", "deployment_id", "status", "active_replica_count", "host", "predict_url",
                "deployment_predict_url", "openai_base_url", "truss_digest", "hf_token_digest")
-DELETE_WAIT_S = 120.0
 TRUSS_LABEL = "tgi-fleet-truss"
 
 
@@ -206,11 +205,9 @@ class BasetenModelProvider(ResourceProvider):
         from components.providers.baseten.client import BasetenApiError
 
         with _client(props) as client:
-            if not client.delete_model(id_):
-                return
-            if not http.wait_until(lambda: client.get_model(id_) is None, DELETE_WAIT_S):
-                raise BasetenApiError("delete_model", 200, f"model {id_} still exists {DELETE_WAIT_S:.0f} s after "
-                                                           f"it was deleted")
+            http.delete_and_wait(lambda: client.delete_model(id_), lambda: client.get_model(id_) is None,
+                                 lambda: BasetenApiError("delete_model", 200, f"model {id_} still exists "
+                                                         f"{http.DELETE_WAIT_S:.0f} s after it was deleted"))
 
 
 class BasetenModel(Resource):

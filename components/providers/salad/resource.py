@@ -31,7 +31,6 @@ prepare_provider_process()
 # A change of any spec field SaladCloud cannot PATCH (components/providers/salad/patch.py) replaces the group; so
 # does moving it to another API, organization or project.
 REPLACE_API_KEYS = ("base_url", "organization", "project")
-DELETE_WAIT_S = 120.0
 # The digest of the secret env too: a plain hash of an HF token would let anyone with the state test guesses.
 SECRET_OUTPUTS = ["api_key", "secret_env", "secret_env_digest", "log_secret"]
 
@@ -214,12 +213,10 @@ class ContainerGroupProvider(ResourceProvider):
         from components.providers.salad.client import SaladApiError
 
         with _client(props) as client:
-            if not client.delete_group(id_):
-                return
             # 202 = accepted; wait until it is really gone.
-            if not http.wait_until(lambda: client.get_group(id_) is None, DELETE_WAIT_S):
-                raise SaladApiError("delete_container_group", 202,
-                                    f"{id_} still exists {DELETE_WAIT_S:.0f} s after delete was accepted")
+            http.delete_and_wait(lambda: client.delete_group(id_), lambda: client.get_group(id_) is None,
+                                 lambda: SaladApiError("delete_container_group", 202, f"{id_} still exists "
+                                                       f"{http.DELETE_WAIT_S:.0f} s after delete was accepted"))
 
 
 class ContainerGroup(Resource):

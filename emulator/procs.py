@@ -31,6 +31,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def local_url(port: int, path: str = "") -> str:
+    """The http URL of a server of ours on loopback (every emulator listens on 127.0.0.1 only)."""
+    return f"http://127.0.0.1:{port}{path}"
+
+
 def wait_until_up(answers: Callable[[], bool], what: str, proc: subprocess.Popen[bytes] | None = None,
                   timeout_s: float = 30.0, poll_s: float = 0.1) -> None:
     """Poll `answers` (an HTTP error counts as not yet) until it is true.

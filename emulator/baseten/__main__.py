@@ -21,7 +21,7 @@ import httpx
 
 from emulator.baseten.lifecycle import Timings
 from emulator.baseten.server import build, local_s3
-from emulator.procs import key_source, start_daemon, stop_command
+from emulator.procs import key_source, local_url, start_daemon, stop_command
 from emulator.serving import serve_until_stopped, server
 from emulator.supervisor import REPLICA_LOAD_S, REPLICA_TOKEN_MS, Supervisor, replica_timings
 
@@ -68,8 +68,8 @@ async def serve(args: argparse.Namespace) -> None:
         baseten.lifecycle.start()
         servers = [server(baseten.api, args.host, args.port),
                    server(baseten.inference, args.host, args.inference_port, proxy=True)]
-        print(f"emulator: Baseten API on http://127.0.0.1:{args.port}, inference hosts on "
-              f"http://127.0.0.1:{args.inference_port}, S3 on {s3}, API key from "
+        print(f"emulator: Baseten API on {local_url(args.port)}, inference hosts on "
+              f"{local_url(args.inference_port)}, S3 on {s3}, API key from "
               f"{key_source(args.api_key, 'BASETEN_EMULATOR_API_KEY', DEFAULT_KEY)}", flush=True)
 
         async def cleanup() -> None:
@@ -82,7 +82,7 @@ async def serve(args: argparse.Namespace) -> None:
 def _alive(args: argparse.Namespace) -> bool:
     """Whether a Baseten emulator answers on --port with --api-key."""
     try:
-        return httpx.get(f"http://127.0.0.1:{args.port}/_emulator/status", timeout=2,
+        return httpx.get(local_url(args.port, "/_emulator/status"), timeout=2,
                          headers={"Authorization": f"Api-Key {args.api_key}"}).status_code == 200
     except httpx.HTTPError:
         return False
@@ -91,7 +91,7 @@ def _alive(args: argparse.Namespace) -> bool:
 def daemon(args: argparse.Namespace, argv: list[str]) -> int:
     """Spawn `serve` (argv without --daemon) in the background and wait until it answers."""
     return start_daemon("emulator.baseten", argv, args.state_dir, "baseten", "the Baseten emulator",
-                        f"http://127.0.0.1:{args.port}", lambda: _alive(args), timeout_s=DAEMON_START_TIMEOUT_S)
+                        local_url(args.port), lambda: _alive(args), timeout_s=DAEMON_START_TIMEOUT_S)
 
 
 def stop(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from emulator.procs import key_source, start_daemon, stop_command
+from emulator.procs import key_source, local_url, start_daemon, stop_command
 from emulator.salad.api import create_app
 from emulator.salad.cloud import Cloud
 from emulator.salad.gateway import create_gateway
@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _base(args: argparse.Namespace) -> str:
-    return f"http://127.0.0.1:{args.port}"
+    return local_url(args.port)
 
 
 def _status(args: argparse.Namespace, timeout_s: float) -> httpx.Response:
@@ -82,7 +82,7 @@ async def _serve(args: argparse.Namespace) -> None:
     servers = [server(create_app(cloud, args.api_key, args.rate_limit), args.host, args.port),
                server(create_gateway(cloud, args.api_key), args.host, args.gateway_port, proxy=True)]
     # The key itself stays out of the log (it opens the API); where it came from is enough to debug with.
-    print(f"emulator: SaladCloud API on {_base(args)}/api/public, gateway on http://127.0.0.1:{args.gateway_port}, "
+    print(f"emulator: SaladCloud API on {_base(args)}/api/public, gateway on {local_url(args.gateway_port)}, "
           f"API key from {key_source(args.api_key, 'EMULATOR_API_KEY', DEFAULT_KEY)}", flush=True)
     await serve_until_stopped(servers, cloud.shutdown)
 

@@ -73,7 +73,8 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     retrying = http.retrying(_transient, max_attempts=3, max_delay_s=math.inf)
     chat_retrying, generate_retrying, probe_retrying = retrying(chat), retrying(generate), retrying(probe_request)
     seed_retrying = retrying(seed_request)
-    knobs = props["knobs"]
+    # Pulumi hands dynamic providers every number as a float; TGI's serde wants integers (max_tokens).
+    knobs = http.whole_numbers(props["knobs"])
     log = pulumi.log.info
     source = readiness_source(props["readiness"])
     waited = wait_ready(source, int(props["min_ready"]), float(props["timeout_s"]), log)
@@ -88,8 +89,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
             for stream in (False, True):
                 body: dict[str, Any] = {
                     "model": "tgi", "messages": [{"role": "user", "content": prompt}], "stream": stream,
-                    # Pulumi hands dynamic providers every number as a float; TGI's serde wants an integer here.
-                    "max_tokens": int(knobs["max_tokens"]), "temperature": knobs["temperature"],
+                    "max_tokens": knobs["max_tokens"], "temperature": knobs["temperature"],
                     "top_p": knobs["top_p"],
                 }
                 if knobs.get("stop"):
@@ -100,7 +100,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         if props.get("tgi_routes", True):
             # TGI's own route as well (the TGI containers' guide tests both chat and generate).
             sampling = {"temperature": knobs["temperature"], "top_p": knobs["top_p"]} if knobs["temperature"] else {}
-            generated = generate_retrying(client, f"{endpoint}/generate", knobs["prompts"][0], int(knobs["max_tokens"]),
+            generated = generate_retrying(client, f"{endpoint}/generate", knobs["prompts"][0], knobs["max_tokens"],
                                           headers, **sampling, **({"stop": knobs["stop"]} if knobs.get("stop") else {}))
             log(f"smoke: /generate OK via {endpoint}: {generated.completion_tokens} tokens")
         for probe in props.get("probes") or []:

@@ -12,6 +12,7 @@ import pulumi
 from pydantic import Field, model_validator
 
 from components.config import FleetConfig
+from components.image import hub_cache_dir
 from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
@@ -29,7 +30,7 @@ class DockerSettings(Settings):
 
     host: str | None = Field(None, description="a DOCKER_HOST value, e.g. ssh://user@gpu-host")
     host_port: int = Field(8080, ge=1, le=65535, description="the host port to publish, 1..65535")
-    data_dir: str = Field("/var/lib/tgi-fleet/data", description="host path for the model cache (/data)")
+    data_dir: str = Field("/var/lib/tgi-fleet/data", description="host path for the model cache")
     log_driver: str | None = Field(
         None, description="a Docker logging driver that ships the container's logs, e.g. fluentd, gelf, splunk, "
         "awslogs, syslog (default: the daemon's, usually json-file on the host)")
@@ -87,7 +88,7 @@ class DockerService(TgiService):
                                                                capabilities=["gpu"])],
             shm_size=shm_bytes(cfg, plan) // 2**20,
             ports=[docker.ContainerPortArgs(internal=port, external=dc.host_port)],
-            volumes=[docker.ContainerVolumeArgs(host_path=dc.data_dir, container_path="/data")],
+            volumes=[docker.ContainerVolumeArgs(host_path=dc.data_dir, container_path=hub_cache_dir(cfg.image))],
             healthcheck=docker.ContainerHealthcheckArgs(
                 tests=["CMD", "python", "-c", HEALTHCHECK.format(port=port)],
                 interval="10s", timeout="5s", retries=3, start_period=f"{plan.startup_budget_s}s"),

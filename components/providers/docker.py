@@ -17,6 +17,7 @@ from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
+from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, StartupRule
 from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, service_contract, shm_bytes
 
 LOG_SECRET = "docker_log_secret"
@@ -119,6 +120,10 @@ class DockerProvider(HealthReadiness, Provider[DockerSettings]):
     settings_model = DockerSettings
     secret_keys = (LOG_SECRET,)
     plugins = ("docker",)  # comes with the official CLI (`pulumi plugin install resource docker`)
+    # Your host pulls from the Hub at the single-connection rate (recommend.py) unless the stack says otherwise
+    # (tgi-fleet:sizing.download_mb_s). Docker's HEALTHCHECK --start-period defaults to 0 s
+    # (docs.docker.com/reference/dockerfile/#healthcheck): no platform floor beyond the budget itself.
+    startup = StartupRule(download_mb_s=SINGLE_CONNECTION_HUB_MB_S)
 
     def log_destination(self, settings: DockerSettings) -> str | None:
         # json-file and local keep the logs on the host itself.

@@ -20,7 +20,7 @@ from components.plan import PlanError
 from components.providers.base import BuildContext, Provider, Settings
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
-from components.sizing.recommend import Plan
+from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, Plan, StartupRule
 from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, MIB, launcher_env, service_contract, shm_bytes
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -290,6 +290,10 @@ class KubernetesProvider(HealthReadiness, Provider[KubernetesSettings]):
 
     settings_model = KubernetesSettings
     plugins = ("kubernetes",)
+    # Cloud nodes pull from the Hub at the single-connection rate (recommend.py). Never below Kubernetes' own
+    # startupProbe default, periodSeconds 10 x failureThreshold 3 (kubernetes.io/docs/tasks/configure-pod-container/
+    # configure-liveness-readiness-startup-probes); failureThreshold is an int32, so no ceiling that matters.
+    startup = StartupRule(download_mb_s=SINGLE_CONNECTION_HUB_MB_S, floor_s=10 * 3)
 
     def catalog(self, settings: KubernetesSettings) -> str | None:
         # Your own cluster has no price list; GKE's nodes are GCP's, with their accelerator labels.

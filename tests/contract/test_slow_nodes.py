@@ -5,8 +5,10 @@ through.
 
 The model (the emulator's nodes/replica):
 - SaladCloud's figure for its nodes' links: of 100 instances pulling a 5.5 GB image, half were online after
-  10 minutes and 90% after 40 (shared/notes/real-artifacts.md): a log-normal rate, median and 10th percentile.
-  Here at a faster scale (median 5,000 MB/s, p10 1,000 MB/s) so that a 14.5 GB model "downloads" in seconds.
+  10 minutes and 90% after 40 (shared/notes/real-artifacts.md): a log-normal rate, median and 10th percentile,
+  9.2 and 2.3 MB/s. Here the same shape (median 4x the p10) 435 times faster, median 4,000 MB/s and p10
+  1,000 MB/s, so that a 14.5 GB model "downloads" in seconds. The budget for a typical node is how salad-prod's
+  budget is made today (SaladCloud's median rate): it kills the slow tail, as bench/startup_budget.py shows.
 - SaladCloud's startup probe (contracts/salad/salad-cloud.yaml, ContainerGroupStartupProbe): a container whose
   startup probe fails failure_threshold times in a row is restarted; failure_threshold <= 20, period >= 1.
 """
@@ -28,8 +30,8 @@ from tests.contract.salad_groups import group_body, instances, patch, wait_for
 from tests.emulator_fixture import Emulator, running
 
 MODEL = "mistralai/Mistral-7B-Instruct-v0.3"  # 7.25e9 params on the emulated Hub: 14.5 GB in fp16
-MEDIAN_MB_S, P10_MB_S = 5000.0, 1000.0
-# Seed 46 draws nodes of ~20,158, ~19,514 and ~1,494 MB/s: the third node is slow, yet faster than the p10.
+MEDIAN_MB_S, P10_MB_S = 4000.0, 1000.0
+# Seed 46 draws nodes of ~13,292, ~12,925 and ~1,414 MB/s: the third node is slow, yet faster than the p10.
 RATES = f"median={MEDIAN_MB_S:g},p10={P10_MB_S:g},seed=46"
 
 
@@ -57,7 +59,7 @@ def nodes(emu: Emulator) -> dict[str, tuple[float, int]]:
 def test_a_budget_for_a_typical_node_kills_a_slow_node_and_the_planned_one_does_not(tmp_path: Path) -> None:
     tight = planned_budget_s(MEDIAN_MB_S, warmup_s=2)  # what a budget for a typical node allows
     planned = planned_budget_s(P10_MB_S, warmup_s=1)  # the budget from the slow tail
-    assert tight < 14.5e3 / 1494 < planned <= 20, (tight, planned)
+    assert tight < 14.5e3 / 1414 < planned <= 20, (tight, planned)
     emu = Emulator.on_free_ports(tmp_path / "emulator", {"--node-download-mb-s": RATES})
     with running(emu):
         api = emu.api()

@@ -71,7 +71,7 @@ def request_problems(offering: str, cpu_m: int | None, memory_mib: int | None) -
             f"tgi-fleet:resources.cpu requests {cpu_m / 1000:g} vCPU, but a {node.name} node leaves pods only "
             f"{node.allocatable_cpu_m}m after GKE's reservations (and GKE's DaemonSets take part of that): the pod "
             f"stays Pending. Fix: remove resources.cpu (the pod then requests only its GPUs, as Google's example "
-            f"does) or set it below {node.allocatable_cpu_m // 1000}, or pick a larger node type.")
+            f"does) or set it well below {node.allocatable_cpu_m}m, or pick a larger node type.")
     if memory_mib is not None and memory_mib > node.allocatable_memory_mib:
         problems.append(
             f"tgi-fleet:resources.memory_mb requests {memory_mib} MiB, but a {node.name} node leaves pods only "

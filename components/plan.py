@@ -37,6 +37,7 @@ def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering
                 count=req.count,
                 price_per_hour=base.price_per_hour if base else None,
                 gke_accelerator=base.gke_accelerator if base else None,
+                node_type=base.name if base else None,
             ),
         )
     if req.classes:

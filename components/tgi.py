@@ -55,8 +55,11 @@ def service_contract(
     secret_env: list[str],
     shm: int | None = None,
     gateway_auth: bool | None = None,
+    node_type: str | None = None,
+    cpu_request_m: int | None = None,
+    memory_request_mib: int | None = None,
 ) -> ServiceContract:
-    """The TgiService inputs for this plan; providers pass the env they really deploy."""
+    """The TgiService inputs for this plan; providers pass the env (and node requests) they really deploy."""
     provider = registry.provider(cfg.provider)
     gpu = plan.gpu
     assert gpu is not None, "a deployment always has a GPU class"
@@ -90,5 +93,8 @@ def service_contract(
         hourly_cost=plan.hourly_cost,
         allow_unfit=cfg.sizing.allow_unfit,
         log_destination=provider.log_destination(cfg.settings),
+        node_type=node_type,
+        cpu_request_m=cpu_request_m,
+        memory_request_mib=memory_request_mib,
     )
 

@@ -46,6 +46,11 @@ class ServiceContract(BaseModel):
     hourly_cost: float | None = None
     allow_unfit: bool = False  # tgi-fleet:sizing.allow_unfit: the program deploys a plan that does not fit
     log_destination: str | None = None  # where the container's logs are shipped (None: nowhere beyond the node)
+    # Where the platform schedules pods onto node types it documents (GKE): the node type and what the pod
+    # requests besides its GPUs (None: no request), checked against that node's allocatable.
+    node_type: str | None = None
+    cpu_request_m: int | None = None
+    memory_request_mib: int | None = None
 
     def props(self) -> dict[str, Any]:
         """The component inputs CrossGuard sees."""

@@ -1,4 +1,4 @@
-"""Container image references: is the TGI image pinned to a fixed tag or a digest?"""
+"""Container image references: is the TGI image pinned to a fixed tag or a digest, and where does it cache?"""
 
 from __future__ import annotations
 
@@ -19,3 +19,21 @@ def pin_problem(image: str) -> str | None:
     if tag == "latest":
         return "its tag is latest"
     return None
+
+
+# Where a TGI image family writes the Hub cache (its Dockerfile's ENV), so the model-cache volume is mounted
+# there and the weights survive a container restart instead of landing in the container's writable layer.
+# - huggingface/text-generation-inference Dockerfile: `ENV HF_HOME=/data` (older releases:
+#   `HUGGINGFACE_HUB_CACHE=/data`) — and everything else defaults to it.
+# - Google's TGI DLCs, huggingface/Google-Cloud-Containers containers/tgi/gpu/{2.3.1,2.4.0,3.0.1}/Dockerfile:
+#   `ENV HF_HOME=/tmp` (2.2.0: `HUGGINGFACE_HUB_CACHE=/tmp`), commit 8d6aa78; Google's GKE example
+#   (examples/gke/tgi-deployment/config/deployment.yaml, same commit) mounts its cache volume at /tmp.
+DEFAULT_HUB_CACHE = "/data"
+HUB_CACHE_BY_IMAGE = (
+    ("us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-", "/tmp"),
+)
+
+
+def hub_cache_dir(image: str) -> str:
+    """The directory `image` downloads the model into (where the model-cache volume must be mounted)."""
+    return next((path for prefix, path in HUB_CACHE_BY_IMAGE if image.startswith(prefix)), DEFAULT_HUB_CACHE)

@@ -38,6 +38,7 @@ def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog, price_list: str |
                 count=req.count,
                 price_per_hour=base.price_per_hour if base else None,
                 gke_accelerator=base.gke_accelerator if base else None,
+                node_type=base.name if base else None,
             ),
         )
     if req.classes:

@@ -56,8 +56,11 @@ def service_contract(
     log_destination: str | None,
     shm: int | None = None,
     gateway_auth: bool | None = None,
+    node_type: str | None = None,
+    cpu_request_m: int | None = None,
+    memory_request_mib: int | None = None,
 ) -> ServiceContract:
-    """The TgiService inputs for this plan; providers pass the env they really deploy (through
+    """The TgiService inputs for this plan; providers pass the env (and node requests) they really deploy (through
     BuildContext.contract, which adds whether their nodes are interruptible and where their logs go)."""
     gpu = plan.gpu
     assert gpu is not None, "a deployment always has a GPU class"
@@ -91,5 +94,8 @@ def service_contract(
         hourly_cost=plan.hourly_cost,
         allow_unfit=cfg.sizing.allow_unfit,
         log_destination=log_destination,
+        node_type=node_type,
+        cpu_request_m=cpu_request_m,
+        memory_request_mib=memory_request_mib,
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.catalog.nodes import request_problems
 from components.contract import ServiceContract
 from components.image import PIN_EXAMPLE, pin_problem
 from components.sizing.fit import fixes, need, shard_fit
@@ -103,6 +104,13 @@ def shards_fit_gpus(c: ServiceContract, cfg: Config) -> list[str]:
     return problems
 
 
+def requests_fit_node(c: ServiceContract, cfg: Config) -> list[str]:
+    """A pod's CPU and memory requests fit its node type's allocatable (GKE's reservations), or it stays Pending."""
+    if c.node_type is None:
+        return []
+    return request_problems(c.node_type, c.cpu_request_m, c.memory_request_mib)
+
+
 def gpu_compute_capability(c: ServiceContract, cfg: Config) -> list[str]:
     """Flash-attention kernels need Ampere (compute capability 8.0) or newer unless configured otherwise."""
     minimum = float(cfg.get("minimum", 8.0))
@@ -161,6 +169,7 @@ RULES: tuple[Rule, ...] = (
     Rule("gateway-auth-in-prod", gateway_auth_in_prod),
     Rule("token-limits-consistent", token_limits_consistent),
     Rule("shards-fit-gpus", shards_fit_gpus),
+    Rule("requests-fit-node", requests_fit_node),
     Rule("gpu-compute-capability", gpu_compute_capability, config_schema={
         "minimum": {"type": "number", "default": 8.0}, "allow": {"type": "array", "items": {"type": "string"}}}),
     Rule("shm-for-shards", shm_for_shards, config_schema={"minimumMb": {"type": "integer", "default": 1024}}),

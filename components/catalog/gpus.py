@@ -38,6 +38,9 @@ class Offering(BaseModel):
     price_per_hour: float | None = None
     interruptible: bool = False
     gke_accelerator: str | None = None
+    # A chip-name request (gpu.name) is priced from the catalog row it would rent: that row's node type
+    # (e.g. g2-standard-8). Catalog rows are their own node type (None here: use `name`).
+    node_type: str | None = None
 
 
 class GpuCatalog(BaseModel):

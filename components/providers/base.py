@@ -31,11 +31,13 @@ class BuildContext(Generic[S]):
     secrets: ResolvedSecrets
 
     def contract(self, *, plain_env: dict[str, str], secret_env: list[str], shm: int | None = None,
-                 gateway_auth: bool | None = None) -> ServiceContract:
-        """The TgiService inputs the policy pack checks, with the env the provider really deploys."""
+                 gateway_auth: bool | None = None, node_type: str | None = None, cpu_request_m: int | None = None,
+                 memory_request_mib: int | None = None) -> ServiceContract:
+        """The TgiService inputs the policy pack checks, with the env (and node requests) the provider deploys."""
         return service_contract(self.cfg, self.plan, plain_env=plain_env, secret_env=secret_env, shm=shm,
                                 gateway_auth=gateway_auth, interruptible=self.provider.interruptible(self.settings),
-                                log_destination=self.provider.log_destination(self.settings))
+                                log_destination=self.provider.log_destination(self.settings), node_type=node_type,
+                                cpu_request_m=cpu_request_m, memory_request_mib=memory_request_mib)
 
 
 class Provider(Generic[S]):

@@ -12,10 +12,12 @@ import pulumi
 from pydantic import Field, model_validator
 
 from components.config import FleetConfig, Settings
+from components.image import hub_cache_dir
 from components.plan import PlanError
 from components.providers.base import BuildContext, Provider
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
+from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, StartupRule
 from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, shm_bytes
 
 LOG_SECRET = "docker_log_secret"
@@ -29,7 +31,7 @@ class DockerSettings(Settings):
 
     host: str | None = Field(None, description="a DOCKER_HOST value, e.g. ssh://user@gpu-host")
     host_port: int = Field(8080, ge=1, le=65535, description="the host port to publish, 1..65535")
-    data_dir: str = Field("/var/lib/tgi-fleet/data", description="host path for the model cache (/data)")
+    data_dir: str = Field("/var/lib/tgi-fleet/data", description="host path for the model cache")
     log_driver: str | None = Field(
         None, description="a Docker logging driver that ships the container's logs, e.g. fluentd, gelf, splunk, "
         "awslogs, syslog (default: the daemon's, usually json-file on the host)")
@@ -87,7 +89,7 @@ class DockerService(TgiService):
                                                                capabilities=["gpu"])],
             shm_size=shm_bytes(cfg, plan) // 2**20,
             ports=[docker.ContainerPortArgs(internal=port, external=dc.host_port)],
-            volumes=[docker.ContainerVolumeArgs(host_path=dc.data_dir, container_path="/data")],
+            volumes=[docker.ContainerVolumeArgs(host_path=dc.data_dir, container_path=hub_cache_dir(cfg.image))],
             healthcheck=docker.ContainerHealthcheckArgs(
                 tests=["CMD", "python", "-c", HEALTHCHECK.format(port=port)],
                 interval="10s", timeout="5s", retries=3, start_period=f"{plan.startup_budget_s}s"),
@@ -118,6 +120,10 @@ class DockerProvider(HealthReadiness, Provider[DockerSettings]):
     settings_model = DockerSettings
     secret_keys = (LOG_SECRET,)
     plugins = ("docker",)  # comes with the official CLI (`pulumi plugin install resource docker`)
+    # Your host pulls from the Hub at the single-connection rate (recommend.py) unless the stack says otherwise
+    # (tgi-fleet:sizing.download_mb_s). Docker's HEALTHCHECK --start-period defaults to 0 s
+    # (docs.docker.com/reference/dockerfile/#healthcheck): no platform floor beyond the budget itself.
+    startup = StartupRule(download_mb_s=SINGLE_CONNECTION_HUB_MB_S)
 
     def log_destination(self, settings: DockerSettings) -> str | None:
         # json-file and local keep the logs on the host itself.

@@ -13,18 +13,23 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
+from components.catalog.nodes import request_problems
 from components.config import FleetConfig, Settings
+from components.image import hub_cache_dir
 from components.plan import PlanError
 from components.providers.base import BuildContext, Provider
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
-from components.sizing.recommend import Plan
-from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, shm_bytes
+from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, Plan, StartupRule
+from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, MIB, launcher_env, shm_bytes
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GKE_ACCELERATOR = "cloud.google.com/gke-accelerator"
 PROBE_PERIOD_S = 10
 AWAIT_MARGIN_S = 300
+# Google's GKE example mounts /dev/shm as a 1 Gi in-memory emptyDir (huggingface/Google-Cloud-Containers
+# examples/gke/tgi-deployment/config/deployment.yaml, commit 8d6aa78: `medium: Memory, sizeLimit: 1Gi`).
+GKE_SHM_MIB = 1024
 
 
 class KubernetesSettings(Settings):
@@ -72,13 +77,63 @@ def node_selector(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan) -> dict[
     return selector
 
 
+def pod_shm_bytes(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan) -> int:
+    """/dev/shm: resources.shm_mb when set; on GKE Google's example's 1 Gi; otherwise the common default."""
+    if kc.gke and cfg.resources.shm_mb is None:
+        return max(GKE_SHM_MIB * MIB, shm_bytes(cfg, plan))
+    return shm_bytes(cfg, plan)
+
+
+def pod_requests(cfg: FleetConfig, kc: KubernetesSettings) -> tuple[int | None, int | None]:
+    """(CPU millicores, memory MiB) the pod requests besides its GPUs; None: no request.
+
+    On GKE only what the stack sets itself (Google's example requests the GPU only): the defaults (8 vCPU,
+    30 GiB) exceed what a g2-standard-8 leaves to pods. Elsewhere the resources section as before.
+    """
+    r = cfg.resources
+    if kc.gke:
+        chosen = r.model_fields_set
+        return (r.cpu * 1000 if "cpu" in chosen else None, r.memory_mb if "memory_mb" in chosen else None)
+    return r.cpu * 1000, r.memory_mb
+
+
+def gke_node_type(kc: KubernetesSettings, plan: Plan) -> str | None:
+    """The GCP node type the plan is priced on (GKE only; your own cluster's nodes are unknown)."""
+    if not kc.gke or plan.gpu is None:
+        return None
+    return plan.gpu.node_type or plan.gpu.name
+
+
+def check_node_fit(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan) -> None:
+    """Refuse requests the plan's GKE node type cannot give a pod (it would stay Pending), before anything runs."""
+    node = gke_node_type(kc, plan)
+    if node is None:
+        return
+    problems = request_problems(node, *pod_requests(cfg, kc))
+    if problems:
+        raise PlanError(" ".join(problems))
+
+
+def _container_resources(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan) -> dict[str, Any]:
+    cpu_m, memory_mib = pod_requests(cfg, kc)
+    gpus = {GPU_RESOURCE: str(plan.num_shard)}  # an extended resource: its request must equal its limit
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+    if cpu_m is not None:
+        requests["cpu"] = f"{cpu_m // 1000}" if cpu_m % 1000 == 0 else f"{cpu_m}m"
+    if memory_mib is not None:
+        requests["memory"] = limits["memory"] = f"{memory_mib}Mi"
+    return {"requests": {**requests, **gpus}, "limits": {**limits, **gpus}}
+
+
 def pod_spec(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan, env: dict[str, str], secret: str,
              secret_keys: list[str]) -> dict[str, Any]:
-    """The TGI pod: GPUs = num_shard, /dev/shm in memory, a model cache, probes from the sizing budget."""
+    """The TGI pod: GPUs = num_shard, /dev/shm in memory, a model cache where the image writes, probes from the
+    sizing budget."""
     port = cfg.gateway.port
     r = cfg.resources
-    volumes: list[dict[str, Any]] = [{"name": "dshm", "emptyDir": {"medium": "Memory",
-                                                                   "sizeLimit": f"{shm_bytes(cfg, plan) // 2**20}Mi"}}]
+    volumes: list[dict[str, Any]] = [{"name": "dshm", "emptyDir": {
+        "medium": "Memory", "sizeLimit": f"{pod_shm_bytes(cfg, kc, plan) // MIB}Mi"}}]
     if kc.model_cache_pvc_gb:
         volumes.append({"name": "model-cache", "persistentVolumeClaim": {"claimName": f"{cfg.name}-model-cache"}})
     else:
@@ -89,11 +144,9 @@ def pod_spec(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan, env: dict[str
         "ports": [{"name": "http", "containerPort": port}],
         "env": [{"name": k, "value": v} for k, v in sorted(env.items())]
         + [_secret_ref(secret, key) for key in secret_keys],
-        "resources": {
-            "requests": {"cpu": str(r.cpu), "memory": f"{r.memory_mb}Mi", GPU_RESOURCE: str(plan.num_shard)},
-            "limits": {"memory": f"{r.memory_mb}Mi", GPU_RESOURCE: str(plan.num_shard)},
-        },
-        "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}, {"name": "model-cache", "mountPath": "/data"}],
+        "resources": _container_resources(cfg, kc, plan),
+        "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"},
+                         {"name": "model-cache", "mountPath": hub_cache_dir(cfg.image)}],
         **probes(port, plan.startup_budget_s),
     }
     return {
@@ -143,8 +196,11 @@ class KubernetesService(TgiService):
             raise PlanError("tgi-fleet:kubernetes.existing_secret is not set: render mode writes plain-text files, "
                             "so it never renders the token. Fix: name a Secret (keys HF_TOKEN, API_KEY) that your "
                             "GitOps pipeline provides (e.g. External Secrets).")
-        contract = ctx.contract(plain_env=env, secret_env=secret_keys,
-                               gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
+        check_node_fit(cfg, kc, plan)
+        cpu_m, memory_mib = pod_requests(cfg, kc)
+        contract = ctx.contract(plain_env=env, secret_env=secret_keys, shm=pod_shm_bytes(cfg, kc, plan),
+                                gateway_auth=cfg.gateway.auth and cfg.gateway.enabled,
+                                node_type=gke_node_type(kc, plan), cpu_request_m=cpu_m, memory_request_mib=memory_mib)
         super().__init__(name, contract, opts)
         provider = k8s.Provider(f"{name}-k8s", render_yaml_to_directory=kc.render_dir,
                                 context=None if render else kc.context, opts=self.child_opts)
@@ -232,6 +288,10 @@ class KubernetesProvider(HealthReadiness, Provider[KubernetesSettings]):
 
     settings_model = KubernetesSettings
     plugins = ("kubernetes",)
+    # Cloud nodes pull from the Hub at the single-connection rate (recommend.py). Never below Kubernetes' own
+    # startupProbe default, periodSeconds 10 x failureThreshold 3 (kubernetes.io/docs/tasks/configure-pod-container/
+    # configure-liveness-readiness-startup-probes); failureThreshold is an int32, so no ceiling that matters.
+    startup = StartupRule(download_mb_s=SINGLE_CONNECTION_HUB_MB_S, floor_s=10 * 3)
 
     def catalog(self, settings: KubernetesSettings) -> str | None:
         # Your own cluster has no price list; GKE's nodes are GCP's, with their accelerator labels.

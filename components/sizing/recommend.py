@@ -41,6 +41,13 @@ class StartupRule(BaseModel):
     ceiling_s: int | None = Field(None, gt=0, description="the longest startup its probe settings can express")
 
 
+# A datacenter node's conservative Hub rate: one HTTP connection per file, ~40 MB/s whatever the node's link
+# (huggingface/huggingface_hub#2658: one file "limited to only 40 megabytes per second" on a server with over
+# 1 Gbit/s; the maintainer: "There will still be 1 connection per file"). hf_transfer, which TGI's images enable,
+# is faster when it works and falls back to that one connection when it does not.
+SINGLE_CONNECTION_HUB_MB_S = 40.0
+
+
 class PlanInputs(BaseModel):
     """What the stack asks for; None means 'let the recommender choose'."""
 

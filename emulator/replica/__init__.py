@@ -2,6 +2,8 @@
 
 Configured like TGI (MODEL_ID, MAX_INPUT_TOKENS, MAX_TOTAL_TOKENS, PAYLOAD_LIMIT, ... from the environment) plus
 TGI_SIM_*:
+  TGI_SIM_DOWNLOAD_MB_S     the node's Hub download rate: the weights (the Hub's size) download first, at this
+                            rate, before the load (unset: already cached)
   TGI_SIM_LOAD_S            seconds until the "model" is loaded (/health answers 503 until then)
   TGI_SIM_TOKEN_MS          per-token latency
   TGI_SIM_GPU_VRAM_BYTES    emulated GPU memory; TGI's own start-up rule (warmup.py) decides out-of-memory

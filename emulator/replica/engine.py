@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.replica.settings import Settings
-from emulator.replica.warmup import warm_up
+from emulator.replica.warmup import download_bytes, warm_up
 
 WORDS = (
     "the", "model", "answers", "with", "deterministic", "simulated", "tokens", "so", "tests", "can", "check",
@@ -112,6 +112,13 @@ class Replica:
 
     async def load(self) -> None:
         """Simulated weight download + load + warm-up; CUDA OOM when the emulated GPU is too small."""
+        size = download_bytes(self.s.model_id, self.s.dtype) if self.s.download_mb_s else None
+        if size is not None and self.s.download_mb_s:
+            # The launcher downloads the weights before it loads them: /health answers 503 all along.
+            seconds = size / 1e6 / self.s.download_mb_s
+            print(f"Downloading {self.s.model_id}: {size / 1e9:.1f} GB at {self.s.download_mb_s:.1f} MB/s "
+                  f"(~{seconds:.1f} s)", flush=True)
+            await asyncio.sleep(seconds)
         await asyncio.sleep(self.s.load_s)
         if "crash_on_load" in self.s.faults:
             print("Error: simulated crash while loading shard 0 (TGI_SIM_FAULTS=crash_on_load)", file=sys.stderr)

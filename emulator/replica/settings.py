@@ -24,6 +24,7 @@ class Settings:
     token_ms: float
     vram_bytes: int | None
     memory_fraction: float
+    download_mb_s: float | None = None  # this node's Hub download rate (TGI_SIM_DOWNLOAD_MB_S); None: cached
     faults: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -51,5 +52,6 @@ class Settings:
             token_ms=float(faults.get("slow_tokens") or env.get("TGI_SIM_TOKEN_MS", "5")),
             vram_bytes=int(vram) if vram else None,
             memory_fraction=float(env.get("CUDA_MEMORY_FRACTION", "1.0")),  # TGI's --cuda-memory-fraction
+            download_mb_s=float(env["TGI_SIM_DOWNLOAD_MB_S"]) if env.get("TGI_SIM_DOWNLOAD_MB_S") else None,
             faults=faults,
         )

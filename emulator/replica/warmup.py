@@ -56,18 +56,29 @@ def model_config(model_id: str) -> dict[str, Any] | None:
     return config
 
 
+def weights_bytes(model_id: str, dtype: str, quantize: str) -> float | None:
+    """The model's weights on the GPU (and, unquantized, on the wire), from the Hub's figures; None if unknown."""
+    facts = hub().get(model_id)
+    if facts is None:
+        return None
+    if "checkpoint_bytes" in facts:
+        return facts["checkpoint_bytes"]
+    return facts["params"] * QUANTIZED_BYTES.get(quantize, BYTES_PER_PARAM.get(dtype, 2.0))
+
+
+def download_bytes(model_id: str, dtype: str) -> float | None:
+    """What the launcher downloads: the checkpoint as published (on-the-fly quantization happens after)."""
+    return weights_bytes(model_id, dtype, "none")
+
+
 def warm_up(model_id: str, dtype: str, quantize: str, num_shard: int, max_total_tokens: int,
             vram_bytes: int, memory_fraction: float = 1.0, wiggle_room: float = 0.90) -> Verdict | None:
     """TGI's start-up verdict for one shard on a GPU of vram_bytes; None when the Hub does not know the model."""
     config = model_config(model_id)
     if config is None:
         return None
-    facts = hub()[model_id]
-    if "checkpoint_bytes" in facts:
-        weights = facts["checkpoint_bytes"]
-    else:
-        per_param = QUANTIZED_BYTES.get(quantize, BYTES_PER_PARAM.get(dtype, 2.0))
-        weights = facts["params"] * per_param
+    weights = weights_bytes(model_id, dtype, quantize)
+    assert weights is not None
     weights_per_shard = weights / num_shard
     usable = vram_bytes * memory_fraction - CUDA_CONTEXT_BYTES
     gib = 2**30

@@ -22,6 +22,7 @@ from emulator.salad.api import create_app
 from emulator.salad.cloud import Cloud
 from emulator.salad.gateway import create_gateway
 from emulator.salad.lifecycle import Timings
+from emulator.salad.nodes import DownloadRates, RatesError
 from emulator.serving import serve_until_stopped, server
 
 DEFAULT_KEY = "local-emulator-key"
@@ -47,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         env = f"EMULATOR_{field.upper()}"
         serve.add_argument(f"--{field.replace('_', '-')}", type=float, default=float(os.environ.get(env, default)),
                            help=f"instance timing (default {default}; env {env})")
+    serve.add_argument("--node-download-mb-s", type=_rates, default=os.environ.get("EMULATOR_NODE_DOWNLOAD_MB_S"),
+                       help="each node's Hub download rate, log-normal: 'median=9.2,p10=2.3,seed=7' (MB/s; "
+                            "SaladCloud's figure); unset: weights already cached (env EMULATOR_NODE_DOWNLOAD_MB_S)")
     serve.add_argument("--rate-limit", type=int, default=240, help="API requests per minute per key")
     serve.add_argument("--organization", default=os.environ.get("EMULATOR_ORGANIZATION", "local-org"),
                        help="the one organization the API key belongs to")
@@ -55,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--replica-quota", type=int, default=int(os.environ.get("EMULATOR_REPLICA_QUOTA", "20")),
                        help="container replicas per organization (each is a real process here)")
     return p
+
+
+def _rates(spec: str) -> DownloadRates:
+    try:
+        return DownloadRates.parse(spec)
+    except RatesError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _base(args: argparse.Namespace) -> str:
@@ -74,7 +85,7 @@ def _alive(args: argparse.Namespace) -> bool:
 
 async def _serve(args: argparse.Namespace) -> None:
     timings = Timings(allocate_s=args.allocate_s, download_s=args.download_s, load_s=args.load_s,
-                      token_ms=args.token_ms)
+                      token_ms=args.token_ms, node_download=args.node_download_mb_s)
     cloud = Cloud(None if args.no_state else args.state_dir / "state.json", timings,
                   replica_quota=args.replica_quota, organization=args.organization,
                   projects=tuple(args.projects or ["default"]))

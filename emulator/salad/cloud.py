@@ -197,7 +197,8 @@ class Cloud:
 
     def processes(self) -> list[dict[str, Any]]:
         """Live replica processes (for tests and `python -m emulator status`)."""
-        return [{"group": g.name, "instance": i.id, "pid": i.process.pid, "port": i.port, "ready_at": i.ready_at}
+        return [{"group": g.name, "instance": i.id, "pid": i.process.pid, "port": i.port, "ready_at": i.ready_at,
+                 "download_mb_s": i.node.download_mb_s if i.node else None}
                 for g in self.groups.values() for i in g.instances
                 if i.process is not None and i.process.alive()]
 

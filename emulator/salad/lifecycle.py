@@ -17,6 +17,7 @@ import httpx
 from emulator.reconciler import Reconciler
 from emulator.salad.gpus import GpuClasses
 from emulator.salad.logship import LogShipping
+from emulator.salad.nodes import DownloadRates
 from emulator.salad.store import Group, Instance, Node, Store
 from emulator.supervisor import (
     REPLICA_LOAD_S,
@@ -44,6 +45,7 @@ class Timings:
     token_ms: float = REPLICA_TOKEN_MS
     restart_backoff_s: float = 1.0
     delete_s: float = 0.5
+    node_download: DownloadRates | None = None  # each node's Hub download rate; None: weights already cached
 
     def replica_defaults(self) -> dict[str, str]:
         """The simulated TGI's own timings (a group's TGI_SIM_* environment overrides them)."""
@@ -57,6 +59,7 @@ class Lifecycle(Reconciler):
         super().__init__(probe_timeout_s=10.0)
         self.store, self.supervisor, self.t, self.gpus = store, supervisor, timings, gpus
         self.shipping = LogShipping()
+        self.node_rates = timings.node_download.sampler() if timings.node_download else None
 
     async def reconcile(self) -> None:
         """One pass: advance every instance's phase, run due probes, apply deletes.
@@ -109,7 +112,8 @@ class Lifecycle(Reconciler):
         gpu = classes[n % len(classes)] if classes else None
         inst.node = Node(gpu_class=gpu, cpu=res["cpu"], memory=res["memory"],
                          storage_amount=res.get("storage_amount", 0), shm_size=res.get("shm_size", 64),
-                         country=countries[n % len(countries)])
+                         country=countries[n % len(countries)],
+                         download_mb_s=self.node_rates.draw() if self.node_rates else None)
         inst.machine_id = str(uuid.uuid4())
         inst.gpu_vram_bytes = self.gpus.vram(gpu)
         inst.version = doc["version"]
@@ -173,7 +177,9 @@ class Lifecycle(Reconciler):
 
     async def _spawn(self, group: Group, inst: Instance, now: float) -> None:
         """Start the instance's container; one that cannot start fails like a container that exits at once."""
-        env = group.doc["container"].get("environment_variables") or {}
+        env = dict(group.doc["container"].get("environment_variables") or {})
+        if inst.node is not None and inst.node.download_mb_s is not None:
+            env["TGI_SIM_DOWNLOAD_MB_S"] = f"{inst.node.download_mb_s:.3f}"  # the node's link, not the group's
         spec = ReplicaSpec(env=env, gpu_vram_bytes=inst.gpu_vram_bytes, label=f"{group.name}/{inst.id[:8]}")
         try:
             inst.last_error = ""

@@ -31,6 +31,7 @@ class Node:
     storage_amount: int
     shm_size: int
     country: str
+    download_mb_s: float | None = None  # its Hub download rate, drawn per node (emulator/salad/nodes.py); None: cached
 
     def fits(self, doc: dict[str, Any]) -> bool:
         """Whether this node still satisfies the group's resources and countries."""

@@ -108,6 +108,10 @@ def test_render_mode_manifests(stack: str, tmp_path: Path) -> None:
         assert (env["MAX_INPUT_TOKENS"]["value"], env["MAX_TOTAL_TOKENS"]["value"],
                 env["MAX_BATCH_PREFILL_TOKENS"]["value"]) == ("4000", "4096", "4096")  # seed 003's numbers
         assert tgi["image"].startswith("us-docker.pkg.dev/deeplearning-platform-release/")
+        # GKE's documented rules on what the engine rendered (tests/unit/test_gke_manifests.py has the sources).
+        from tests.unit.test_gke_manifests import gke_rule_problems
+
+        assert gke_rule_problems(pod) == [], pod
     # Reviewed snapshots: a pull request shows what changes (UPDATE_SNAPSHOTS=1 rewrites them).
     snap = SNAPSHOTS / stack
     rendered = {name: yaml.safe_dump(m, sort_keys=True) for name, m in files.items()}

@@ -108,6 +108,18 @@ def test_gke_is_priced_from_gcp_and_labels_its_accelerator(recorder: Recorder) -
     assert service.contract.hourly_cost == pytest.approx(3 * 0.854)
 
 
+def test_gke_requests_beyond_the_node_type_stop_before_anything_is_registered(recorder: Recorder) -> None:
+    """A g2-standard-8 leaves pods 7910m CPU (GKE's reservations, tests/unit/test_gke_manifests.py)."""
+    gke = {**K8S, "kubernetes": {"gke": True}, "resources": {"cpu": 8}}
+    with pytest.raises(PlanError, match=r"tgi-fleet:resources\.cpu requests 8 vCPU, but a g2-standard-8 node"):
+        build_service(stack_config(gke, {"hf_token": HF, "api_key": "k"}))
+    assert recorder.resources == []
+    # Without cpu/memory in the stack the pod asks for its GPU only, as Google's example does.
+    settle(lambda: build_service(stack_config({**K8S, "kubernetes": {"gke": True}}, {"hf_token": HF, "api_key": "k"})))
+    pod = recorder.of_type("kubernetes:apps/v1:Deployment")[0]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"] == {"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}}
+
+
 def test_kubernetes_auth_without_a_key_is_a_clear_error(recorder: Recorder) -> None:
     with pytest.raises(PlanError, match=r"tgi-fleet:api_key is not set but gateway\.auth is on"):
         build_service(stack_config(K8S, {"hf_token": HF}))

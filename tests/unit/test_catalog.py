@@ -121,3 +121,27 @@ def test_unknown_model_with_an_unreachable_hub_fails_after_one_attempt() -> None
 def test_unknown_model_offline_says_so_without_a_request() -> None:
     out = _load_unknown({"HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"})
     assert "HF_HUB_OFFLINE is set" in out.stdout and "tgi-fleet:model.config_path" in out.stdout, out
+
+
+def test_every_gcp_offering_has_its_gke_node_type() -> None:
+    """requests-fit-node judges a GKE pod by its node type: none of GCP's offerings may go unjudged."""
+    from components.catalog.nodes import node_type
+
+    missing = [o.name for o in load_catalog().offerings["gcp"] if node_type(o.name) is None]
+    assert missing == []
+
+
+def test_gke_allocatable_follows_googles_reservation_tiers() -> None:
+    """cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes#memory_and_cpu_reservations, by hand.
+
+    n1-standard-4 (4 vCPU, 15 GB): CPU 4000m - (60 + 10 + 2*5)m; memory 15360 MiB - (25% of 4 GiB + 20% of 4 GiB
+    + 10% of 7 GiB) - 100 MiB eviction threshold. g2-standard-24 (24 vCPU, 96 GB): CPU 24000m - (80 + 20*2.5)m;
+    memory 98304 - (1024 + 819.2 + 819.2 + 80*1024*0.06) - 100.
+    """
+    from components.catalog.nodes import node_types
+
+    nodes = node_types()
+    n1, g2 = nodes["n1-standard-4"], nodes["g2-standard-24"]
+    assert (n1.allocatable_cpu_m, n1.allocatable_memory_mib) == (3920, 15360 - 2560 - 100)
+    assert g2.allocatable_cpu_m == 24000 - 130
+    assert g2.allocatable_memory_mib == 98304 - 7578 - 100  # 7577.6 MiB reserved, rounded up

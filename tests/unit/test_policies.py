@@ -152,8 +152,8 @@ def test_hourly_cost_ceiling_is_advisory() -> None:
 def test_issue_policy_names_all_exist() -> None:
     assert {r.name for r in RULES} == {
         "gpu-vram-minimum", "prod-replica-minimum", "pinned-image", "secrets-are-secret", "gateway-auth-in-prod",
-        "token-limits-consistent", "shards-fit-gpus", "gpu-compute-capability", "shm-for-shards",
-        "hourly-cost-ceiling", "logs-shipped-in-prod"}
+        "token-limits-consistent", "shards-fit-gpus", "requests-fit-node", "gpu-compute-capability",
+        "shm-for-shards", "hourly-cost-ceiling", "logs-shipped-in-prod"}
 
 
 def test_logs_shipped_in_prod_is_advisory() -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from components.providers import registry
 from components.providers.salad.api_models import ContainerGroupStartupProbe
 from components.providers.salad.body import startup_probe
@@ -64,3 +66,40 @@ def test_baseten_trusses_never_start_below_the_platforms_default() -> None:
     for stack in ("baseten-mistral", "baseten-mixtral"):
         _, plan = plan_of(stack)
         assert plan.startup_budget_s >= 30 * 60, stack
+
+
+# Datacenter nodes (a Kubernetes/GKE node, dstack's cloud VMs, a Docker GPU host): the Hub serves one file over
+# one connection at about 40 MB/s, whatever the node's link (huggingface/huggingface_hub#2658: "when downloading
+# single file limited to only 40 megabytes per second" on a server with over 1 Gbit/s, 300 MB/s+ only across
+# several files at once; the maintainer: "There will still be 1 connection per file"). TGI downloads a model's
+# shards through huggingface_hub; hf_transfer (the images' HF_HUB_ENABLE_HF_TRANSFER=1) is faster when it works,
+# and falls back to that one connection when it does not: 40 MB/s is the conservative rate.
+SINGLE_CONNECTION_MB_S = 40
+DLC_PINNED = ("us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-"
+              "cu124.2-4.ubuntu2204.py311@sha256:" + "0" * 64)  # a stand-in digest (Google publishes `latest`)
+# Kubernetes' startupProbe defaults: periodSeconds 10, failureThreshold 3 (kubernetes.io/docs/tasks/
+# configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes): 30 s.
+K8S_DEFAULT_STARTUP_S = 10 * 3
+
+
+def cloud_plan(stack: str):  # type: ignore[no-untyped-def]
+    cfg = parse_config(*raw_config(stack, **({"image": DLC_PINNED} if stack == "gke-prod" else {})))
+    return cfg, plan_for(cfg, startup=registry.provider(cfg.provider).startup)
+
+
+@pytest.mark.parametrize("stack", ["k8s-prod", "gke-prod", "docker-gpu", "dstack-dev", "dstack-gptq"])
+def test_datacenter_budgets_cover_a_single_connection_download(stack: str) -> None:
+    _, plan = cloud_plan(stack)
+    download_s = plan.memory.weights_bytes / 1e6 / SINGLE_CONNECTION_MB_S
+    assert plan.startup_budget_s >= download_s, (plan.startup_budget_s, download_s)
+    assert plan.readiness_timeout_s >= download_s
+
+
+@pytest.mark.parametrize("stack", ["k8s-prod", "gke-prod"])
+def test_the_kubernetes_startup_probe_expresses_the_budget(stack: str) -> None:
+    from components.providers.kubernetes import probes
+
+    cfg, plan = cloud_plan(stack)
+    startup = probes(cfg.gateway.port, plan.startup_budget_s)["startupProbe"]
+    covers = startup["periodSeconds"] * startup["failureThreshold"]
+    assert covers >= plan.startup_budget_s and covers >= K8S_DEFAULT_STARTUP_S

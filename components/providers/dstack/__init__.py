@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.providers.base import BuildContext, Provider
 from components.providers.dstack.settings import DstackSettings
+from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, StartupRule
 
 if TYPE_CHECKING:
     from components.readiness import ReadinessSource
@@ -25,6 +26,10 @@ class DstackProvider(Provider[DstackSettings]):
 
     settings_model = DstackSettings
     secret_keys = (TOKEN_KEY,)
+    # dstack's cloud VMs pull from the Hub at the single-connection rate (recommend.py). dstack's probes only gate
+    # readiness (ProbeConfig: ready_after, until_ready; no failure threshold kills a replica), so the rate sets the
+    # readiness wait and there is no platform floor or ceiling.
+    startup = StartupRule(download_mb_s=SINGLE_CONNECTION_HUB_MB_S)
 
     def catalog(self, settings: DstackSettings) -> str:
         return "dstack"

@@ -1,10 +1,12 @@
 """Updates without an outage: a replica-count change restarts nothing; the blue-green strategy brings a new
-container version up beside the old one and deletes the old group only after the new one passed the smoke test."""
+container version up beside the old one and deletes the old group only after the new one passed the smoke test
+and a client following the stack's outputs had salad.drain_s to move."""
 
 from __future__ import annotations
 
 from tests.emulator_fixture import Emulator
 from tests.engine.harness import Project
+from tests.load import Follower, loading, proven_domain
 from tests.probe import probing
 
 
@@ -23,23 +25,30 @@ def test_scale_down_restarts_nothing(local: Project, emulator: Emulator) -> None
 
 
 def test_blue_green_moves_to_a_proven_group_without_an_outage(local: Project, emulator: Emulator) -> None:
+    """Issue #27 item 8: a loaded client that re-reads the proven endpoint from the stack's state once a second
+    loses no request: the old group serves on for salad.drain_s after the new one passed the smoke test."""
     local.config("tgi-fleet:salad.update_strategy", "blue-green", path=True)
+    local.config("tgi-fleet:salad.drain_s", "5", path=True)
     local.run("up", "--yes", "--skip-preview")
     blue = local.outputs()["access_domain"]
     blue_group = local.outputs()["container_group_id"]
     [blue_name] = [g["name"] for g in emulator.status()["groups"]]
     local.config("tgi-fleet:extra_env", '{"PAYLOAD_LIMIT": "3000000"}')  # a new container version
-    with probing(emulator, blue, follow=True) as probe:
+    client = Follower(lambda: proven_domain(local))
+    with loading(emulator.gateway, client) as load:
         up = local.run("up", "--yes", "--skip-preview")
     green = local.outputs()["access_domain"]
     assert green != blue and local.outputs()["container_group_id"] != blue_group
     assert "smoke: 4 chat completions OK" in up.stdout
-    # The new group was created, proven, and only then the old one deleted.
+    # The new group was created, proven, and only then (after the drain) the old one deleted.
     lines = up.stdout.splitlines()
     created = next(i for i, line in enumerate(lines) if "created replacement" in line)
+    drained = next(i for i, line in enumerate(lines) if "keeps serving for 5 s (salad.drain_s)" in line)
     deleted = next(i for i, line in enumerate(lines) if "deleted original" in line)
     smoke = next(i for i, line in enumerate(lines) if "tgi-local-smoke" in line and "updated" in line)
-    assert created < smoke < deleted, up.stdout
+    assert created < smoke < drained < deleted, up.stdout
     [green_name] = [g["name"] for g in emulator.status()["groups"]]  # the old group is gone
     assert green_name != blue_name and green_name.startswith("tgi-local-") and green.startswith(green_name)
-    assert probe.failed == [], f"{len(probe.failed)} of {probe.ticks} probes found no group answering"
+    assert client.seen == [blue, green], "the client followed the published endpoint"
+    assert any(a.domain == green and not a.error for a in load.answers), "the new group answered the client"
+    assert load.total > 50 and load.failed == [], load.summary()

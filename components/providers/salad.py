@@ -55,12 +55,12 @@ class SaladSettings(Settings):
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
     update_strategy: Literal["in-place", "blue-green"] = Field(
         "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
-        "blue-green (a new group per container version; the old one is deleted once the new one passed the smoke "
-        "test; the endpoint moves)")
+        "blue-green (a new group per container version; the old one is deleted salad.drain_s after the new one "
+        "passed the smoke test; the endpoint moves)")
     drain_s: float = Field(
-        60.0, ge=0, le=3600, description="blue-green: seconds the old group keeps serving after the update wrote the "
-        "new endpoint to the stack outputs, before it is deleted (clients re-read `endpoint`/`access_domain` within "
-        "it), 0..3600")
+        60.0, ge=0, le=3600, description="blue-green: seconds the old group keeps serving after the new one passed "
+        "the smoke test, before it is deleted (clients re-read the proven endpoint from the stack's state within "
+        "it; the stack outputs move when the update ends), 0..3600")
     logging: dict[str, Any] | None = Field(
         None, description="one log destination in the API's shape, e.g. {axiom: {host: api.axiom.co, dataset: tgi}} "
         "(axiom, datadog, http, new_relic, splunk or tcp); its credential is the secret salad_log_secret")

@@ -233,9 +233,10 @@ class ContainerGroupProvider(ResourceProvider):
         from components.salad.client import SaladApiError
 
         with _client(props) as client:
-            # Blue-green: the engine deletes a replaced group at the end of the update, after the program wrote the
-            # stack outputs (the new endpoint) to the backend. The old group keeps serving drain_s more seconds, so
-            # that a client re-reading the outputs in that time moves without a failed request.
+            # Blue-green: the engine deletes a replaced group once every other step ended, the smoke test's included
+            # (its state, written when it passed, names the proven endpoint). The old group serves drain_s more
+            # seconds, so that a client re-reading that endpoint meanwhile moves without a failed request. (The
+            # stack outputs cannot come first: Pulumi writes them after every step, deletes included.)
             drain_s = float(props.get("drain_s") or 0)
             successor = _successor(client, id_, props) if drain_s > 0 else None
             if successor:

@@ -1,6 +1,6 @@
 """Updates without an outage: a replica-count change restarts nothing; the blue-green strategy brings a new
 container version up beside the old one and deletes the old group only after the new one passed the smoke test
-and a client following the stack's outputs had salad.drain_s to move."""
+and a client following the proven endpoint in the stack's state had salad.drain_s to move."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_blue_green_moves_to_a_proven_group_without_an_outage(local: Project, em
     """Issue #27 item 8: a loaded client that re-reads the proven endpoint from the stack's state once a second
     loses no request: the old group serves on for salad.drain_s after the new one passed the smoke test."""
     local.config("tgi-fleet:salad.update_strategy", "blue-green", path=True)
-    local.config("tgi-fleet:salad.drain_s", "5", path=True)
+    local.config("tgi-fleet:salad.drain_s", "10", path=True)  # room for a slow `stack export`
     local.run("up", "--yes", "--skip-preview")
     blue = local.outputs()["access_domain"]
     blue_group = local.outputs()["container_group_id"]
@@ -49,7 +49,7 @@ def test_blue_green_moves_to_a_proven_group_without_an_outage(local: Project, em
     # The new group was created, proven, and only then (after the drain) the old one deleted.
     lines = up.stdout.splitlines()
     created = next(i for i, line in enumerate(lines) if "created replacement" in line)
-    drained = next(i for i, line in enumerate(lines) if "keeps serving for 5 s (salad.drain_s)" in line)
+    drained = next(i for i, line in enumerate(lines) if "keeps serving for 10 s (salad.drain_s)" in line)
     deleted = next(i for i, line in enumerate(lines) if "deleted original" in line)
     smoke = next(i for i, line in enumerate(lines) if "tgi-local-smoke" in line and "updated" in line)
     assert created < smoke < drained < deleted, up.stdout

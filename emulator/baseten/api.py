@@ -96,17 +96,15 @@ class Uploads:
                           "aws_session_token": f"emulator-session-{token}"},
                 "s3_bucket": self.bucket, "s3_key": key, "s3_region": self.region}
 
-    def read(self, key: str) -> dict[str, Any]:
-        """The config.yaml of an uploaded archive; KeyError when nothing was uploaded there."""
+    def read(self, key: str) -> bytes:
+        """An uploaded truss archive; KeyError when nothing was uploaded there."""
         from botocore.exceptions import ClientError
 
-        from components.providers.baseten.truss import read_archive_config
-
         try:
-            body = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            body: bytes = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             raise KeyError(f"nothing was uploaded to s3://{self.bucket}/{key}") from exc
-        return read_archive_config(body)
+        return body
 
 
 def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN) -> FastAPI:

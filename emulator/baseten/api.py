@@ -268,7 +268,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         fault = await gate(request, "delete_model")
         model = ws.model(model_id)
         for dep in model.deployments.values():
-            life.stop_replicas(dep)
+            life.forget(dep)
         del ws.models[model_id]
         ws.save()
         return await answer(fault, "delete_model", ModelTombstone, {"id": model_id, "deleted": True})
@@ -313,7 +313,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         dep = ws.deployment(model, ref)
         if model.doc["production_deployment_id"] == dep.id:
             raise ApiError(400, "BAD_REQUEST", "The production deployment cannot be deleted: promote another first")
-        life.stop_replicas(dep)
+        life.forget(dep)
         del model.deployments[dep.id]
         ws.save()
         return await answer(fault, "delete_deployment", DeploymentTombstone, {"id": dep.id, "deleted": True,

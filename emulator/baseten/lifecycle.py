@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 import time
@@ -305,6 +306,11 @@ class Lifecycle(Reconciler):
             self._kill(replica)
         dep.replicas.clear()
         dep.doc["active_replica_count"] = 0
+
+    def forget(self, dep: Deployment) -> None:
+        """A deleted deployment: its replicas stop and its unpacked truss goes."""
+        self.stop_replicas(dep)
+        shutil.rmtree(self.truss_dir(dep), ignore_errors=True)
 
     def ready_replicas(self, dep: Deployment) -> list[Replica]:
         """Replicas that passed /health and still run."""

@@ -147,9 +147,11 @@ def test_seed_001s_own_predict_body_is_answered_by_the_tgi_truss(baseten: Basete
     [server] = [psutil.Process(p["pid"]) for p in baseten.status()["processes"]]
     [tgi] = server.children()
     assert "emulator.replica" in tgi.cmdline()
+    assert (baseten.state_dir / "trusses" / dep_id / "model" / "model.py").is_file()  # the unpacked truss
     assert sdk(baseten).api.delete_models(model_id=model_id).deleted
     baseten.wait_empty()
     assert not tgi.is_running() or tgi.status() == psutil.STATUS_ZOMBIE
+    assert not (baseten.state_dir / "trusses" / dep_id).exists()
 
 
 def test_a_truss_without_its_model_class_fails_to_build(baseten: BasetenEmulator) -> None:

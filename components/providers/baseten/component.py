@@ -10,14 +10,13 @@ from components.providers.base import BuildContext
 from components.providers.baseten import API_KEY
 from components.providers.baseten.resource import BasetenModel
 from components.providers.baseten.settings import BasetenSettings
-from components.providers.baseten.truss import deploy_timeout_s, truss_config
+from components.providers.baseten.truss import deploy_timeout_s, max_new_tokens, truss_config
 from components.service import ServiceOutputs, TgiService
 from components.tgi import HF_TOKEN_ENV, service_contract
 
 AUTH_HINT = {"header": "Authorization", "env": "BASETEN_API_KEY", "value_hint": "Api-Key $BASETEN_API_KEY"}
 OPENAI_SUFFIX = "/v1"  # the smoke stage and clients append /v1/chat/completions to the endpoint
 SEED_001_TOP_K = 40  # the Mistral truss's predict defaults (seed 001): temperature 0.1, top_p 0.75, top_k 40
-SEED_001_MAX_NEW_TOKENS = 4096  # its documented maximum
 SEED_004_KNOBS = {"top_k": 50, "beam_width": 1, "bad_words_list": [], "repetition_penalty": 1.0}  # Mixtral truss
 
 
@@ -29,7 +28,7 @@ def predict_body(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
         return {"messages": [{"role": "user", "content": prompt}], "max_tokens": smoke.max_tokens,
                 "temperature": smoke.temperature, "top_p": smoke.top_p, "stop_words_list": smoke.stop,
                 **SEED_004_KNOBS, "stream": True}
-    return {"prompt": prompt, "max_new_tokens": min(smoke.max_tokens, SEED_001_MAX_NEW_TOKENS),
+    return {"prompt": prompt, "max_new_tokens": min(smoke.max_tokens, max_new_tokens(ctx.plan)[0]),
             "temperature": smoke.temperature, "top_p": smoke.top_p, "top_k": SEED_001_TOP_K, "stream": False}
 
 

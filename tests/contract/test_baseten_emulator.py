@@ -154,6 +154,23 @@ def test_seed_001s_own_predict_body_is_answered_by_the_tgi_truss(baseten: Basete
     assert not (baseten.state_dir / "trusses" / dep_id).exists()
 
 
+def test_a_tgi_truss_whose_model_does_not_fit_fails_with_tgis_oom_in_the_logs(baseten: BasetenEmulator) -> None:
+    # Mixtral 8x22B in fp16 on the stack's one 24 GB A10G: TGI's start-up runs out of memory, the model class's
+    # load() fails, truss's server exits, and the deployment ends DEPLOY_FAILED.
+    config = mistral_truss()
+    args = config["model_metadata"]["tgi"]["launcher_args"]
+    args[args.index("--model-id") + 1] = "mistralai/Mixtral-8x22B-Instruct-v0.1"
+    model_id, dep_id = push(baseten, "too-big-tgi", config)
+    seen = statuses_until(baseten, model_id, dep_id, lambda s: s not in ("BUILDING", "DEPLOYING", "LOADING_MODEL"),
+                          timeout=60)
+    assert seen[-1] == "DEPLOY_FAILED"
+    messages = [line.message for line in sdk(baseten).api.get_models_deployments_logs(
+        model_id=model_id, deployment_id=dep_id).logs]
+    assert any("CUDA out of memory" in m for m in messages), messages[-10:]
+    assert any("text-generation-launcher exited with status" in m for m in messages), messages[-10:]
+    assert processes(baseten) == 0
+
+
 def test_a_truss_without_its_model_class_fails_to_build(baseten: BasetenEmulator) -> None:
     config = mistral_truss()
     bare = io.BytesIO()

@@ -131,6 +131,7 @@ def test_tgi_knobs_of_transformers_generate_pass_through(tgi: str) -> None:
     ({"inputs": PROMPT, "parameters": {}}, "unknown parameter(s) ['inputs', 'parameters']"),
     ({"prompt": PROMPT, "max_new_tokens": 0}, "max_new_tokens must be a positive integer"),
     ({"prompt": PROMPT, "num_beams": 4}, "unknown parameter(s) ['num_beams']"),
+    ({"prompt": PROMPT, "stream": "false"}, "stream must be true or false, not 'false'"),
     ([PROMPT], "the body must be a JSON object"),
 ])
 def test_bad_bodies_are_400_with_the_reason_and_reach_no_tgi(tgi: str, body: Any, reason: str) -> None:

@@ -131,8 +131,10 @@ class Model:
             why = f" ({self._why_fewer})" if self._why_fewer else ""
             raise HTTPException(status_code=400, detail=f"max_new_tokens={new} is above this deployment's maximum "
                                                         f"of {self._max_new_tokens}{why}")
+        if not isinstance(knobs["stream"], bool):
+            raise HTTPException(status_code=400, detail=f"stream must be true or false, not {knobs['stream']!r}")
         params = {k: knobs[k] for k in ("temperature", "top_p", "top_k", *sorted(TGI_KNOBS)) if k in knobs}
-        return prompt, bool(knobs["stream"]), {**params, "max_new_tokens": new}
+        return prompt, knobs["stream"], {**params, "max_new_tokens": new}
 
     def predict(self, model_input: Any) -> Any:
         """Seed 001's predict: the prompt and its continuation, as a JSON string or streamed plain text."""

@@ -70,7 +70,8 @@ baseten-demo: setup
 baseten-demo-down: setup
 	@scripts/baseten-demo.sh down $(or $(filter-out local,$(STACK)),baseten-mistral)
 
-# Baseten: write the truss (config.yaml) that STACK (baseten-mistral, baseten-mixtral) pushes to rendered/STACK-truss.
+# Baseten: write the truss (config.yaml; model/model.py for engine tgi) that STACK (baseten-mistral, baseten-mixtral)
+# pushes to rendered/STACK-truss.
 truss: setup
 	@$(PY) -m components.providers.baseten truss $(or $(filter-out local,$(STACK)),baseten-mistral)
 

@@ -96,17 +96,15 @@ class Uploads:
                           "aws_session_token": f"emulator-session-{token}"},
                 "s3_bucket": self.bucket, "s3_key": key, "s3_region": self.region}
 
-    def read(self, key: str) -> dict[str, Any]:
-        """The config.yaml of an uploaded archive; KeyError when nothing was uploaded there."""
+    def read(self, key: str) -> bytes:
+        """An uploaded truss archive; KeyError when nothing was uploaded there."""
         from botocore.exceptions import ClientError
 
-        from components.providers.baseten.truss import read_archive_config
-
         try:
-            body = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            body: bytes = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             raise KeyError(f"nothing was uploaded to s3://{self.bucket}/{key}") from exc
-        return read_archive_config(body)
+        return body
 
 
 def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN) -> FastAPI:
@@ -270,7 +268,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         fault = await gate(request, "delete_model")
         model = ws.model(model_id)
         for dep in model.deployments.values():
-            life.stop_replicas(dep)
+            life.forget(dep)
         del ws.models[model_id]
         ws.save()
         return await answer(fault, "delete_model", ModelTombstone, {"id": model_id, "deleted": True})
@@ -315,7 +313,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         dep = ws.deployment(model, ref)
         if model.doc["production_deployment_id"] == dep.id:
             raise ApiError(400, "BAD_REQUEST", "The production deployment cannot be deleted: promote another first")
-        life.stop_replicas(dep)
+        life.forget(dep)
         del model.deployments[dep.id]
         ws.save()
         return await answer(fault, "delete_deployment", DeploymentTombstone, {"id": dep.id, "deleted": True,

@@ -38,6 +38,9 @@ def mistral(tmp_path: Path, baseten: BasetenEmulator) -> Iterator[Project]:
 def test_mistral_stack_up_smoke_refresh_destroy(mistral: Project, baseten: BasetenEmulator) -> None:
     up = mistral.run("up", "--yes", "--skip-preview", "--policy-pack", POLICIES)
     assert "smoke: 2 chat completions OK" in up.stdout and "smoke: predict OK" in up.stdout, up.stdout
+    # Seed 001's own predict bodies (smoke.requests): the README's example with max_new_tokens 4096, and streamed.
+    assert "smoke: seed request seed-001-predict OK" in up.stdout, up.stdout
+    assert "smoke: seed request seed-001-predict-stream OK" in up.stdout, up.stdout
     out = mistral.outputs()
     model_id = out["model_id"]
     assert out["endpoint"] == f"http://127.0.0.1:{baseten.inference_port}/environments/production/sync"
@@ -66,6 +69,7 @@ def test_mixtral_stack_up_smoke_destroy(tmp_path: Path, baseten: BasetenEmulator
     try:
         up = p.run("up", "--yes", "--skip-preview", "--policy-pack", POLICIES)
         assert "smoke: 2 chat completions OK" in up.stdout and "smoke: predict OK" in up.stdout, up.stdout
+        assert "smoke: seed request seed-004-predict OK" in up.stdout, up.stdout  # the seed's example input
         [model] = baseten.status()["models"]
         [deployment] = model["deployments"]
         assert deployment["status"] == "ACTIVE" and deployment["autoscaling"]["min_replica"] == 5

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
+from tests.baseten_fixture import BasetenEmulator
 from tests.emulator_fixture import Emulator
 from tests.engine.harness import Project
 
@@ -55,3 +57,29 @@ def test_on_failure_stop_stops_a_group_that_never_became_ready(local: Project, e
     while emulator.status()["processes"] and time.monotonic() < deadline:
         time.sleep(0.5)
     assert emulator.status()["processes"] == [], "a stopped group runs no replica"
+
+
+def test_on_failure_stop_deactivates_the_baseten_deployment(tmp_path: Path, baseten: BasetenEmulator) -> None:
+    """Baseten: a deployment is stopped by deactivating it (POST /v1/models/{id}/deployments/{did}/deactivate, the
+    `baseten` SDK 0.13.1's post_models_deployments_deactivate); it goes DEACTIVATING, then INACTIVE, with no replica."""
+    from tests.engine.test_baseten_stacks import stack
+
+    p = stack(tmp_path, baseten, "baseten-mistral")
+    try:
+        p.config("tgi-fleet:smoke.latency_slo_ms", "1", path=True)  # a sure SLO miss once it answers
+        p.config("tgi-fleet:smoke.on_failure", "stop", path=True)
+        out = p.run("up", "--yes", "--skip-preview", check=False)
+        text = out.stdout + out.stderr
+        assert out.returncode != 0 and "misses its SLOs" in text, text
+        [model] = baseten.status()["models"]
+        assert f"tgi-fleet:smoke.on_failure is stop: Baseten deployment {model['production']} of model " \
+               f"{model['id']} deactivated" in text, text
+        assert "make destroy STACK=baseten-mistral" in text
+        deadline = time.monotonic() + 30
+        while baseten.status()["processes"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        [model] = baseten.status()["models"]
+        assert [d["status"] for d in model["deployments"]] in (["INACTIVE"], ["DEACTIVATING"])
+        assert baseten.status()["processes"] == [], "a deactivated deployment runs no replica"
+    finally:
+        p.run("destroy", "--yes", "--skip-preview", check=False)

@@ -205,7 +205,7 @@ class SaladProvider(Provider[SaladSettings]):
                               int(spec["version"]))
 
     def stop(self, spec: Mapping[str, Any]) -> str | None:
-        """Stop the container group (SaladCloud bills running instances only); `pulumi up` starts it again."""
+        """Stop the container group (a stopped group keeps no instance); `pulumi up` starts it again."""
         from components.salad.client import client_from
 
         # contracts/salad/salad-cloud.yaml: POST .../containers/{container_group_name}/stop (202).

@@ -125,6 +125,7 @@ def test_build_failed_is_a_clear_error_and_leaves_nothing(mistral: Project, base
     # message is the one line that says what happened.)
     assert "(tgi-mistral-baseten) was deleted" in text
     assert baseten.status()["models"] == [] and baseten.status()["processes"] == []
+    assert baseten.status()["secrets"] == [], "the workspace secret this create made goes with its model (#27.2)"
 
 
 def test_a_model_deleted_out_of_band_is_found_by_refresh(mistral: Project, baseten: BasetenEmulator) -> None:

@@ -44,7 +44,7 @@ class BasetenProvider(Provider[BasetenSettings]):
         return BasetenReplicas(client_from(spec["api"], spec["api_key"]), spec["model_id"])
 
     def stop(self, spec: Mapping[str, Any]) -> str | None:
-        """Deactivate the model's production deployment (Baseten bills active replicas only)."""
+        """Deactivate the model's production deployment (an inactive deployment runs no replica)."""
         from components.providers.baseten.client import client_from
 
         client = client_from(spec["api"], spec["api_key"])

@@ -146,6 +146,7 @@ class BasetenModelProvider(ResourceProvider):
                 try:
                     client.delete_model(model_id)
                     left = f"model {model_id} ({props['name']}) was deleted"
+                    secret.release(client, props["hf_secret_created"], model_id)
                 except BasetenApiError as cleanup:
                     left = f"model {model_id} ({props['name']}) is LEFT on Baseten ({cleanup}): delete it there"
                 raise exc.amended(left) from None

@@ -13,6 +13,7 @@ from components.providers.base import BuildContext
 from components.secrets import check_model_access, resolve
 from components.sizing.recommend import with_live_offers
 from components.sizing.report import explain
+from components.smoke.billing import billing_spec
 from components.smoke.resource import SmokeTest
 
 
@@ -78,6 +79,8 @@ def deploy() -> None:
             tgi_routes=out.tgi_routes,
             probes=out.probes,
             seed_requests=[r.model_dump() for r in smoke.requests],
+            billing=billing_spec(cfg.provider, pulumi.get_stack(), cfg.replicas, plan.gpu.name if plan.gpu else None,
+                                 plan.hourly_cost, smoke.on_failure),
             opts=pulumi.ResourceOptions(parent=service),
         )
         pulumi.export("smoke", {k: getattr(test, k) for k in

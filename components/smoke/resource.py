@@ -180,14 +180,18 @@ class SmokeTestProvider(ResourceProvider):
 
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
+        from components.smoke.billing import after_failure
         from components.smoke.chat import SmokeFailure
         from components.smoke.readiness import DeploymentEnded
 
         try:
             return run_smoke(props)
         except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded) as exc:
-            # One clear line instead of a provider traceback; the update fails here.
-            raise Exception(f"smoke test failed: {exc}") from None
+            # One clear line instead of a provider traceback; the update fails here. The replicas may still run
+            # (and bill): the line says so, and how to stop them, unless the provider itself ended the deployment.
+            billing = "" if isinstance(exc, DeploymentEnded) else after_failure(props.get("billing"),
+                                                                                props.get("readiness"))
+            raise Exception(f"smoke test failed: {exc}{billing}") from None
 
 
 class SmokeTest(Resource):
@@ -222,12 +226,13 @@ class SmokeTest(Resource):
         tgi_routes: bool = True,
         probes: pulumi.Input[list[dict[str, Any]]] | None = None,
         seed_requests: list[dict[str, Any]] | None = None,
+        billing: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
                  "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
                  "auth_hint": auth_hint, "plain_headers": plain_headers or {}, "tgi_routes": tgi_routes,
-                 "probes": probes or [], "seed_requests": seed_requests or [],
+                 "probes": probes or [], "seed_requests": seed_requests or [], "billing": billing,
                  **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))

@@ -36,6 +36,7 @@ from baseten.client.managementapi import (
     PromoteRequest,
     Secret,
     Secrets,
+    SecretTombstone,
     UpdateAutoscalingSettings,
     UpdateAutoscalingSettingsResponse,
     UpsertSecretRequest,
@@ -216,6 +217,15 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
     async def list_secrets(request: Request) -> Response:
         fault = await gate(request, "list_secrets")
         return await answer(fault, "list_secrets", Secrets, {"secrets": [secret_doc(n) for n in ws.secrets]})
+
+    @v1.delete("/secrets/{secret_name}")
+    async def delete_secret(request: Request, secret_name: str) -> Response:
+        # The SDK's delete_secrets: DELETE /v1/secrets/{secret_name} -> 200 SecretTombstone {name}.
+        fault = await gate(request, "delete_secret")
+        if ws.secrets.pop(secret_name, None) is None:
+            raise ApiError(404, "NOT_FOUND", f"Secret {secret_name} not found")
+        ws.save()
+        return await answer(fault, "delete_secret", SecretTombstone, {"name": secret_name})
 
     # -- uploads, models, deployments ------------------------------------------------------------------------
     @v1.post("/prepare_model_upload")

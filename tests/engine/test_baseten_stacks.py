@@ -61,6 +61,17 @@ def test_mistral_stack_up_smoke_refresh_destroy(mistral: Project, baseten: Baset
     assert "to update" not in second.stdout and "to replace" not in second.stdout, second.stdout
 
     mistral.run("destroy", "--yes", "--skip-preview")
+    # The stack created the workspace secret and no other model is left: destroy deleted it (#27.2).
+    assert baseten.wait_empty() == {"models": [], "secrets": [], "processes": []}
+
+
+def test_destroy_keeps_a_workspace_secret_the_stack_did_not_create(mistral: Project,
+                                                                     baseten: BasetenEmulator) -> None:
+    """`hf_access_token` is the name every truss reading a Hub token uses: one that was there before is shared."""
+    with httpx.Client(base_url=baseten.base_url, headers=baseten.headers, timeout=10) as api:
+        assert api.post("/v1/secrets", json={"name": "hf_access_token", "value": GRANTED}).status_code == 200
+    mistral.run("up", "--yes", "--skip-preview")
+    mistral.run("destroy", "--yes", "--skip-preview")
     assert baseten.wait_empty() == {"models": [], "secrets": ["hf_access_token"], "processes": []}
 
 
@@ -118,6 +129,7 @@ def test_build_failed_is_a_clear_error_and_leaves_nothing(mistral: Project, base
     # message is the one line that says what happened.)
     assert "(tgi-mistral-baseten) was deleted" in text
     assert baseten.status()["models"] == [] and baseten.status()["processes"] == []
+    assert baseten.status()["secrets"] == [], "the workspace secret this create made goes with its model (#27.2)"
 
 
 def test_a_model_deleted_out_of_band_is_found_by_refresh(mistral: Project, baseten: BasetenEmulator) -> None:

@@ -33,6 +33,7 @@ from baseten.client.managementapi import (
     PromoteRequest,
     Secret,
     Secrets,
+    SecretTombstone,
     UpdateAutoscalingSettings,
     UpdateAutoscalingSettingsResponse,
     UpsertSecretRequest,
@@ -139,6 +140,14 @@ class BasetenClient(http.JsonApi):
         """The workspace's secrets (names only: values are never returned)."""
         return self._parse(Secrets, self._call("list_secrets", "GET", "/v1/secrets"), "list_secrets").secrets
 
+    def delete_secret(self, name: str) -> bool:
+        """DELETE /v1/secrets/{name} (the SDK's delete_secrets); False when it was already gone."""
+        r = self._call("delete_secret", "DELETE", f"/v1/secrets/{name}", (200, 404))
+        if r.status_code == 404:
+            return False
+        self._parse(SecretTombstone, r, "delete_secret")
+        return True
+
     # -- models and deployments -------------------------------------------------------------------------
     def prepare_upload(self, request: PrepareModelUploadRequest) -> PrepareModelUploadResponse:
         """Validate a push and get short-lived S3 credentials for its truss archive."""
@@ -149,6 +158,10 @@ class BasetenClient(http.JsonApi):
         """The model of that name in the workspace, if any."""
         r = self._call("list_models", "GET", "/v1/models", params={"name": name})
         return next((m for m in self._parse(Models, r, "list_models").models if m.name == name), None)
+
+    def list_models(self) -> list[Model]:
+        """Every model in the workspace."""
+        return self._parse(Models, self._call("list_models", "GET", "/v1/models"), "list_models").models
 
     def get_model(self, model_id: str) -> Model | None:
         """The model, or None when it does not exist (deleted out of band)."""

@@ -130,10 +130,13 @@ class BasetenModelProvider(ResourceProvider):
     """CRUD of one Baseten model (the id is Baseten's model id)."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        from components.providers.baseten import secret
         from components.providers.baseten.client import BasetenApiError
 
         props = _typed(props)
         with _client(props) as client:
+            # Recorded so that destroy deletes the workspace secret only if this stack made it.
+            props["hf_secret_created"] = secret.is_new(client, props.get("hf_token"))
             created = _push(client, props, None)
             model_id = created.model.id
             try:
@@ -143,6 +146,7 @@ class BasetenModelProvider(ResourceProvider):
                 try:
                     client.delete_model(model_id)
                     left = f"model {model_id} ({props['name']}) was deleted"
+                    secret.release(client, props["hf_secret_created"], model_id)
                 except BasetenApiError as cleanup:
                     left = f"model {model_id} ({props['name']}) is LEFT on Baseten ({cleanup}): delete it there"
                 raise exc.amended(left) from None
@@ -177,9 +181,10 @@ class BasetenModelProvider(ResourceProvider):
                           delete_before_replace=True)  # a model name is unique in a workspace
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from components.providers.baseten import secret
         from components.providers.baseten.client import BasetenApiError
 
-        news = _typed(news)
+        news = {**_typed(news), "hf_secret_created": bool(olds.get("hf_secret_created"))}
         new_deployment = olds.get("truss_digest") != digest(news["truss"]) or \
             olds.get("hf_token_digest") != digest(news.get("hf_token") or "")
         with _client(news) as client:
@@ -192,6 +197,7 @@ class BasetenModelProvider(ResourceProvider):
                     raise BasetenApiError("get_deployment", 404, f"production deployment {deployment_id} of model "
                                                                  f"{id_} is gone: run `pulumi refresh`")
                 return UpdateResult(outs=_outputs(news, id_, deployment))
+            news["hf_secret_created"] = news["hf_secret_created"] or secret.is_new(client, news.get("hf_token"))
             created = _push(client, news, id_)
             try:
                 deployment = _go_live(client, news, id_, created.deployment.id)
@@ -203,14 +209,15 @@ class BasetenModelProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from components import http
+        from components.providers.baseten import secret
         from components.providers.baseten.client import BasetenApiError
 
         with _client(props) as client:
-            if not client.delete_model(id_):
-                return
-            if not http.wait_until(lambda: client.get_model(id_) is None, DELETE_WAIT_S):
+            if client.delete_model(id_) and not http.wait_until(lambda: client.get_model(id_) is None,
+                                                                 DELETE_WAIT_S):
                 raise BasetenApiError("delete_model", 200, f"model {id_} still exists {DELETE_WAIT_S:.0f} s after "
                                                            f"it was deleted")
+            secret.release(client, bool(props.get("hf_secret_created")), id_)
 
 
 class BasetenModel(Resource):

@@ -181,11 +181,11 @@ class SmokeTestProvider(ResourceProvider):
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
         from components.smoke.chat import SmokeFailure
-        from components.smoke.readiness import DeploymentEnded
+        from components.smoke.readiness import ApiUnreachable, DeploymentEnded
 
         try:
             return run_smoke(props)
-        except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded) as exc:
+        except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded, ApiUnreachable) as exc:
             # One clear line instead of a provider traceback; the update fails here.
             raise Exception(f"smoke test failed: {exc}") from None
 

@@ -303,6 +303,7 @@ def _labelled(payload: DeploymentArchivePayload) -> tuple[str, DeploymentArchive
     return token, payload.model_copy(update={"labels": labels})
 
 
-def client_from(api: dict[str, Any], api_key: str) -> BasetenClient:
+def client_from(api: dict[str, Any], api_key: str, max_attempts: int = 6) -> BasetenClient:
     """A client from the plain `api` description the resources carry (base_url, timeout_s)."""
-    return BasetenClient(api["base_url"], api_key, timeout=http.timeout(float(api.get("timeout_s") or 30.0)))
+    return BasetenClient(api["base_url"], api_key, timeout=http.timeout(float(api.get("timeout_s") or 30.0)),
+                         max_attempts=max_attempts)

@@ -22,6 +22,13 @@ class BasetenReplicas:
         return ReadyCount(ready, total, f"deployment {deployment.id} {deployment.status}, "
                                         f"{deployment.active_replica_count} active replica(s)")
 
+    def api_contact(self) -> tuple[str, str]:
+        """Where the API is, and what to check when it stops answering the readiness queries."""
+        return self.client.base_url, ("Fix: check that Baseten's management API answers from here "
+                                      "(tgi-fleet:baseten.base_url; each query waits up to "
+                                      "tgi-fleet:baseten.request_timeout_s), then run `pulumi up` again: it waits for "
+                                      "the deployment again.")
+
     def status(self) -> str:
         """Baseten's status of the production deployment (the smoke stage's `status` output)."""
         deployment = self.client.get_deployment(self.model_id, "production")

@@ -199,3 +199,19 @@ def test_destroy_fails_while_baseten_keeps_the_model(baseten: BasetenEmulator) -
     assert [m["id"] for m in baseten.status()["models"]] == [created.id]
     PROVIDER.delete(created.id, created.outs)
     assert baseten.wait_empty()["models"] == []
+
+
+def test_readiness_ends_at_once_on_a_model_deleted_out_of_band(baseten: BasetenEmulator) -> None:
+    # Not a wait for the whole ready_timeout_s on "no production deployment" (issue #27 item 4).
+    from components.providers import registry
+    from components.providers.baseten.client import client_from
+    from components.smoke.readiness import DeploymentEnded
+
+    created = PROVIDER.create({**props(baseten), "owner": OWNER})
+    source = registry.provider("baseten").readiness({"api": created.outs["api"], "api_key": KEY,
+                                                     "model_id": created.id})
+    assert source.count().ready == 1
+    with client_from(created.outs["api"], KEY) as client:
+        assert client.delete_model(created.id)
+    with pytest.raises(DeploymentEnded, match=f"Baseten model {created.id} no longer exists .* `pulumi up` makes it"):
+        source.count()

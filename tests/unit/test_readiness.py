@@ -169,3 +169,14 @@ def test_one_failed_query_between_answers_is_ridden_out(clock: Clock) -> None:
     blip = ApiError("list", None, "ReadTimeout")
     done = wait_ready(Script(NOT_YET, blip, NOT_YET, blip, blip, NOT_YET, blip, READY), 2, 600, lambda _: None)
     assert done.count == READY
+
+
+def test_refresh_of_the_smoke_test_records_a_deployment_ended_outside_pulumi(monkeypatch: pytest.MonkeyPatch) -> None:
+    from components.smoke.readiness import DeploymentEnded
+    from components.smoke.resource import SmokeTestProvider
+
+    gone = Script(DeploymentEnded("Baseten model abc1234 no longer exists (deleted outside Pulumi)"))
+    monkeypatch.setattr(readiness, "source_from", lambda spec: gone)
+    props = {"readiness": {"provider": "baseten"}, "min_ready": 1, "ready_replicas": 1, "status": "ACTIVE"}
+    read = SmokeTestProvider().read("smoke", props)  # `pulumi refresh` must not fail on it: up repairs it
+    assert read.outs["ready_replicas"] == 0 and read.outs["status"] == "ended"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.providers.baseten.client import ACTIVE, BasetenClient
-from components.smoke.readiness import ReadyCount
+from components.smoke.readiness import DeploymentEnded, ReadyCount
 
 
 class BasetenReplicas:
@@ -15,6 +15,9 @@ class BasetenReplicas:
     def count(self) -> ReadyCount:
         deployment = self.client.get_deployment(self.model_id, "production")
         if deployment is None:
+            if self.client.get_model(self.model_id) is None:
+                raise DeploymentEnded(f"Baseten model {self.model_id} no longer exists (deleted outside Pulumi). Fix: "
+                                      f"`pulumi up` makes it again.")
             return ReadyCount(0, 0, f"model {self.model_id} has no production deployment")
         scaling = deployment.autoscaling_settings
         total = max(scaling.min_replica if scaling else 0, deployment.active_replica_count)

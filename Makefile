@@ -53,9 +53,10 @@ refresh:
 	@scripts/setup.sh --stack $(STACK)
 	$(PULUMI) refresh --stack $(STACK) $(ARGS)
 
+# Refuses while a crashed run's pending creates are in the state (run `make recover` first): see scripts/destroy.sh.
 destroy:
 	@scripts/setup.sh --stack $(STACK)
-	$(PULUMI) destroy --stack $(STACK) $(ARGS)
+	@scripts/destroy.sh $(STACK) $(ARGS)
 
 # Render mode: write what STACK would deploy (Kubernetes manifests, ...) to rendered/STACK instead of deploying.
 render:

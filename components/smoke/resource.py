@@ -168,13 +168,15 @@ class SmokeTestProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """`pulumi refresh`: the deployment's status and ready replicas now (the measurements stay as measured)."""
         from components.errors import ApiError
-        from components.smoke.readiness import source_from, status_of
+        from components.smoke.readiness import DeploymentEnded, source_from, status_of
 
         try:
             source = source_from(props["readiness"])
             count = source.count()
             return ReadResult(id_=id_, outs={**props, "ready_replicas": count.ready,
                                              "status": status_of(source, count)})
+        except DeploymentEnded:  # gone or ended outside Pulumi: refresh records it, the next up repairs it
+            return ReadResult(id_=id_, outs={**props, "ready_replicas": 0, "status": "ended"})
         except (ApiError, KeyError, TypeError):
             return ReadResult(id_=id_, outs=props)
 
@@ -182,11 +184,11 @@ class SmokeTestProvider(ResourceProvider):
     def _run(props: dict[str, Any]) -> dict[str, Any]:
         from components.smoke.billing import after_failure
         from components.smoke.chat import SmokeFailure
-        from components.smoke.readiness import DeploymentEnded
+        from components.smoke.readiness import ApiUnreachable, DeploymentEnded
 
         try:
             return run_smoke(props)
-        except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded) as exc:
+        except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded, ApiUnreachable) as exc:
             # One clear line instead of a provider traceback; the update fails here. The replicas may still run
             # (and bill): the line says so, and how to stop them, unless the provider itself ended the deployment.
             billing = "" if isinstance(exc, DeploymentEnded) else after_failure(props.get("billing"),

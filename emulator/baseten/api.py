@@ -57,6 +57,10 @@ M = TypeVar("M", bound=BaseModel)
 RESERVED_PORT = 8080
 TEAM = "Default Team"
 RATE_LIMIT_PER_MIN = 600
+# "A label object can be up to 2 KB after JSON serialization. Label keys and string values can contain printable
+# ASCII characters except spaces." Labels are kept as pushed: "Published deployment labels remain fixed after
+# creation." (https://docs.baseten.co/deployment/manage/labels)
+MAX_LABELS_BYTES = 2048
 
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -175,10 +179,23 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         if (config.get("docker_server") or {}).get("server_port") == RESERVED_PORT:
             raise ApiError(422, "INVALID_ARGUMENT", f"docker_server.server_port {RESERVED_PORT} is reserved")
 
+    def check_labels(labels: dict[str, Any] | None) -> None:
+        """Baseten's documented limits on a deployment's labels."""
+        if not labels:
+            return
+        if len(json.dumps(labels).encode()) > MAX_LABELS_BYTES:
+            raise ApiError(422, "INVALID_ARGUMENT", f"labels exceed {MAX_LABELS_BYTES} bytes as JSON")
+        for key, value in labels.items():
+            for text in (key, value) if isinstance(value, str) else (key,):
+                if not text or not all("!" <= ch <= "~" for ch in text):
+                    raise ApiError(422, "INVALID_ARGUMENT", f"label {key!r}: keys and string values must be "
+                                                            f"printable ASCII characters without spaces")
+
     def new_deployment(model: Mod, payload: DeploymentArchivePayload, s3_key: str | None) -> Dep:
         if s3_key is None or s3_key not in ws.uploads:
             raise ApiError(422, "INVALID_ARGUMENT", f"s3_key {s3_key!r} was not issued by prepare_model_upload")
         check_config(payload.config)
+        check_labels(payload.labels)
         scaling = {**DEFAULT_AUTOSCALING, **(payload.autoscaling_settings.model_dump(exclude_none=True)
                                              if payload.autoscaling_settings else {})}
         dep_id = new_id()
@@ -239,6 +256,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         if req.model_id is not None:
             ws.model(req.model_id)
         check_config(req.deployment.config)
+        check_labels(req.deployment.labels)
         doc: dict[str, Any] = {"creds": None, "s3_bucket": None, "s3_key": None, "s3_region": None}
         if not req.dry_run:
             doc = uploads.issue()

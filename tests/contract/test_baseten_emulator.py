@@ -214,6 +214,27 @@ def test_invalid_requests_are_422_with_the_reason(baseten: BasetenEmulator) -> N
     assert unissued.status_code == 422 and "was not issued by prepare_model_upload" in unissued.json()["message"]
 
 
+def test_deployment_labels_are_kept_as_pushed_within_basetens_limits(baseten: BasetenEmulator) -> None:
+    # https://docs.baseten.co/deployment/manage/labels: "A label object can be up to 2 KB after JSON serialization.
+    # Label keys and string values can contain printable ASCII characters except spaces." and "Published deployment
+    # labels remain fixed after creation." (what tgi-fleet's ownership label relies on, issue #27 item 3)
+    client = sdk(baseten)
+    for labels, why in (({"owner": "a b"}, "printable ASCII characters without spaces"),
+                        ({"k": "x" * 2100}, "exceed 2048 bytes")):
+        with pytest.raises(ResponseError) as info:
+            client.api.post_prepare_model_upload(request=PrepareModelUploadRequest(
+                name="x", deployment=DeploymentArchivePayload(config=mistral_truss(), labels=labels)))
+        assert info.value.status_code == 422 and why in info.value.body
+    labels = {"tgi-fleet-owner": "tgi-fleet/baseten-mistral", "n": 3}
+    payload = DeploymentArchivePayload(config=mistral_truss(), labels=labels)
+    prepared = client.api.post_prepare_model_upload(request=PrepareModelUploadRequest(name="l", deployment=payload))
+    upload(baseten, prepared, truss_archive(mistral_truss()))
+    created = client.api.post_models(request=CreateModelRequest(source=ModelArchiveSource(
+        name="l", deployment=payload, s3_key=prepared.s3_key)))
+    [listed] = client.api.get_models_deployments(model_id=created.model.id).deployments
+    assert created.deployment.labels == listed.labels == labels
+
+
 def test_injected_429_carries_retry_after(baseten: BasetenEmulator) -> None:
     baseten.faults({"op": "list_models", "status": 429, "retry_after": "1"})
     r = httpx.get(f"{baseten.base_url}/v1/models", headers=baseten.headers)

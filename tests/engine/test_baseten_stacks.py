@@ -143,6 +143,21 @@ def test_a_model_deleted_out_of_band_is_found_by_refresh(mistral: Project, baset
     assert mistral.outputs()["model_id"] != model_id and len(baseten.status()["models"]) == 1
 
 
+def test_a_model_deleted_out_of_band_is_made_again_by_plain_up(mistral: Project, baseten: BasetenEmulator) -> None:
+    # issue #27 item 4: `up` without --refresh sees it gone (the resource's diff asks Baseten, as SaladCloud's
+    # does) instead of waiting out the readiness timeout on a model that no longer exists.
+    mistral.config("tgi-fleet:smoke.ready_timeout_s", "30", path=True)
+    mistral.run("up", "--yes", "--skip-preview")
+    model_id = mistral.outputs()["model_id"]
+    httpx.delete(f"{baseten.base_url}/v1/models/{model_id}", headers=baseten.headers).raise_for_status()
+    preview = mistral.run("preview", "--diff")
+    assert "1 to replace" in preview.stdout, preview.stdout
+    again = mistral.run("up", "--yes", "--skip-preview", check=False)
+    assert again.returncode == 0 and "smoke: predict OK" in again.stdout, again.stdout + again.stderr
+    [model] = baseten.status()["models"]
+    assert model["id"] == mistral.outputs()["model_id"] != model_id
+
+
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("gpu", {"classes": ["A10"]}, "tgi-fleet:gpu.classes[0] = 'A10': unknown baseten GPU class"),
     # fp8 needs compute capability 8.9 in truss's TensorRT-LLM builder; the stack's A100s have 8.0. (awq, the

@@ -41,7 +41,8 @@ class BasetenProvider(Provider[BasetenSettings]):
         from components.providers.baseten.client import client_from
         from components.providers.baseten.readiness import BasetenReplicas
 
-        return BasetenReplicas(client_from(spec["api"], spec["api_key"]), spec["model_id"])
+        # One query per poll: the readiness wait paces, backs off and gives up on a dead API itself.
+        return BasetenReplicas(client_from(spec["api"], spec["api_key"], max_attempts=1), spec["model_id"])
 
     def stop(self, spec: Mapping[str, Any]) -> str | None:
         """Deactivate the model's production deployment (an inactive deployment runs no replica)."""

@@ -302,11 +302,15 @@ class BasetenClient(http.JsonApi):
             sleep(poll_s)
 
     def delete_model(self, model_id: str) -> bool:
-        """Delete a model and its deployments; False when it was already gone."""
+        """Delete a model and its deployments; False when it was already gone, BasetenApiError when Baseten did not
+        delete it."""
         r = self._call("delete_model", "DELETE", f"/v1/models/{model_id}", (200, 404))
         if r.status_code == 404:
             return False
-        return self._parse(ModelTombstone, r, "delete_model").deleted
+        if not self._parse(ModelTombstone, r, "delete_model").deleted:
+            raise BasetenApiError("delete_model", 200, f"Baseten answered that model {model_id} was not deleted "
+                                                       f"(deleted: false): it still exists and bills while it serves")
+        return True
 
 
 def _labelled(payload: DeploymentArchivePayload) -> tuple[str, DeploymentArchivePayload]:
@@ -316,6 +320,7 @@ def _labelled(payload: DeploymentArchivePayload) -> tuple[str, DeploymentArchive
     return token, payload.model_copy(update={"labels": labels})
 
 
-def client_from(api: dict[str, Any], api_key: str) -> BasetenClient:
+def client_from(api: dict[str, Any], api_key: str, max_attempts: int = 6) -> BasetenClient:
     """A client from the plain `api` description the resources carry (base_url, timeout_s)."""
-    return BasetenClient(api["base_url"], api_key, timeout=http.timeout(float(api.get("timeout_s") or 30.0)))
+    return BasetenClient(api["base_url"], api_key, timeout=http.timeout(float(api.get("timeout_s") or 30.0)),
+                         max_attempts=max_attempts)

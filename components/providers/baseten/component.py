@@ -50,7 +50,8 @@ class BasetenService(TgiService):
         model = BasetenModel(
             name, model_name=cfg.name, api=api, api_key=key, truss=truss,
             autoscaling=s.autoscaling_settings(cfg.replicas),
-            hf_token=pulumi.Output.secret(token) if token else None, opts=self.child_opts,
+            hf_token=pulumi.Output.secret(token) if token else None,
+            owner=f"{pulumi.get_project()}/{pulumi.get_stack()}", opts=self.child_opts,
         )
         body = predict_body(ctx)
         headers: pulumi.Output[dict[str, str]] = key.apply(lambda k: {"Authorization": f"Api-Key {k}"})

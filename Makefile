@@ -54,9 +54,10 @@ refresh:
 	@scripts/setup.sh --stack $(STACK)
 	$(PULUMI) refresh --stack $(STACK) $(ARGS)
 
+# Refuses while a crashed run's pending creates are in the state (run `make recover` first): see scripts/destroy.sh.
 destroy:
 	@scripts/setup.sh --stack $(STACK)
-	$(PULUMI) destroy --stack $(STACK) $(ARGS)
+	@scripts/destroy.sh $(STACK) $(ARGS)
 
 # Render mode: write what STACK would deploy (Kubernetes manifests, ...) to rendered/STACK instead of deploying.
 render:
@@ -71,7 +72,8 @@ baseten-demo: setup
 baseten-demo-down: setup
 	@scripts/baseten-demo.sh down $(or $(filter-out local,$(STACK)),baseten-mistral)
 
-# Baseten: write the truss (config.yaml) that STACK (baseten-mistral, baseten-mixtral) pushes to rendered/STACK-truss.
+# Baseten: write the truss (config.yaml; model/model.py for engine tgi) that STACK (baseten-mistral, baseten-mixtral)
+# pushes to rendered/STACK-truss.
 truss: setup
 	@$(PY) -m components.providers.baseten truss $(or $(filter-out local,$(STACK)),baseten-mistral)
 

@@ -224,6 +224,9 @@ class Smoke(_Section):
     ttft_slo_ms: PositiveInt = Field(5000, description="time-to-first-token ceiling in ms")
     latency_slo_ms: PositiveInt = Field(60000, description="whole-answer latency ceiling in ms")
     endpoint: str | None = Field(None, description="override the URL the smoke test calls")
+    on_failure: Literal["keep", "stop"] = Field(
+        "keep", description="keep (the replicas stay up, and bill, for their logs and the next up) or stop (the "
+                            "provider stops or scales the deployment to zero where it can) when the smoke test fails")
     requests: list[SeedRequest] = Field(
         default_factory=list,
         description="the seed's own example requests, sent after the prompts: each {name, source, route (a path "

@@ -13,6 +13,7 @@ from components.secrets import check_model_access
 from components.sizing.recommend import with_live_offers
 from components.sizing.report import explain
 from components.smoke.args import SmokeArgs
+from components.smoke.billing import billing_spec
 from components.smoke.resource import SmokeTest
 from components.stack import from_pulumi
 
@@ -71,6 +72,8 @@ def deploy() -> None:
                                             "ttft_slo_ms", "latency_slo_ms"}),
             model=cfg.model.id,
             seed_requests=[r.model_dump() for r in smoke.requests],
+            billing=billing_spec(cfg.provider, pulumi.get_stack(), cfg.replicas, plan.gpu.name if plan.gpu else None,
+                                 plan.hourly_cost, smoke.on_failure),
         )
         test = SmokeTest(f"{cfg.name}-smoke", args, opts=pulumi.ResourceOptions(parent=service))
         pulumi.export("smoke", {k: getattr(test, k) for k in

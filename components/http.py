@@ -119,6 +119,11 @@ class JsonApi:
         self._http = client(base_url, headers=headers, timeout=timeout, transport=transport)
         self._retrying = retrying(self._retryable, max_attempts=max_attempts, max_delay_s=max_delay_s)
 
+    @property
+    def base_url(self) -> str:
+        """Where the API is (for messages)."""
+        return str(self._http.base_url).rstrip("/")
+
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()

@@ -25,8 +25,9 @@ class ReadyCount:
 class ReadinessSource(Protocol):
     """Something that can count ready replicas.
 
-    A source may also have `status() -> str` (the deployment's status, see status_of) and `crashes() -> str | None`
-    (evidence that the replicas keep exiting, see not_ready_message).
+    A source may also have `status() -> str` (the deployment's status, see status_of), `crashes() -> str | None`
+    (evidence that the replicas keep exiting, see not_ready_message) and `api_contact() -> (url, fix)` (where its
+    API is and what to check when it stops answering, see unreachable_message).
     """
 
     def count(self) -> ReadyCount: ...
@@ -79,9 +80,22 @@ class ReadinessRefused(PermissionError):
     """The provider's API refused the readiness query (401/403/404): waiting longer cannot help."""
 
 
+class ApiUnreachable(ConnectionError):
+    """The provider's API failed a bounded run of readiness queries in a row (down, hung, unreachable): the wait
+    ends with the API's own error and its fix, not with advice about slow replicas."""
+
+
 # Statuses after which a wait is pointless: bad credentials, no permission, the deployment is gone.
 FINAL_STATUSES = frozenset({401, 403, 404})
 MAX_BACKOFF_S = 30.0
+# An API whose readiness queries fail DEAD_API_CALLS times in a row, or fail at least twice in a row over
+# DEAD_API_S, is down, hung or unreachable, not waiting on slow replicas: the wait ends with its error instead of
+# running on to ready_timeout_s (the replicas' state is unknown meanwhile, so the timeout's advice would be a
+# guess). Three queries ride out one dropped connection or a load balancer's brief 5xx (with the backoff they span
+# 1 + 2 s at least); 30 s bounds an API that hangs until each query's own timeout (request_timeout_s).
+# A 429 is not counted: a throttling API answers, and says when to come back.
+DEAD_API_CALLS = 3
+DEAD_API_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,20 @@ def not_ready_message(source: ReadinessSource, last: ReadyCount, minimum: int, t
             f"downloading.")
 
 
+def unreachable_message(source: ReadinessSource, exc: ApiError, failed: int, elapsed_s: float) -> str:
+    """Why the wait gave up on the API: where it is, its own error and the fix (the source's `api_contact()`,
+    when it has one: the API's URL and what to check)."""
+    contact = getattr(source, "api_contact", None)
+    url, fix = contact() if callable(contact) else ("", "Fix: check that the provider's API answers from here, "
+                                                        "then run `pulumi up` again.")
+    api = exc.service if exc.service.startswith("the ") else f"the {exc.service}"
+    api += f" at {url}" if url else ""
+    what = f"cannot reach {api}" if exc.status is None else f"{api} keeps failing"
+    said = exc.detail if "Fix:" in exc.detail else f"{exc.detail}. {fix}"
+    return (f"{what} ({failed} readiness queries in a row failed over {elapsed_s:.0f} s, the last "
+            f"{exc.operation}{f' HTTP {exc.status}' if exc.status else ''}): {said}")
+
+
 def wait_ready(
     source: ReadinessSource,
     minimum: int,
@@ -123,20 +151,28 @@ def wait_ready(
 
     Polls once a second at most (SaladCloud allows 240 API calls a minute per key, shared with everything else
     that uses the key); after a failed query it backs off (the server's Retry-After when it sends one, else
-    doubling up to 30 s); 401/403/404 end the wait at once with the API's reason.
+    doubling up to 30 s); 401/403/404 end the wait at once with the API's reason, and an API that keeps failing
+    (DEAD_API_CALLS, DEAD_API_S) ends it with its error and fix.
     """
     start = time.monotonic()
     last_report = -report_every_s
     last: ReadyCount | None = None
     calls, pause = 0, poll_s
+    failed, failing_since = 0, 0.0  # queries failed in a row, and when the first of them was sent
     while True:
         calls += 1
+        sent = time.monotonic()
         try:
             last = source.count()
-            pause = poll_s
+            pause, failed = poll_s, 0
         except ApiError as exc:
             if exc.status in FINAL_STATUSES:
                 raise ReadinessRefused(f"readiness query refused: {exc}") from None
+            if exc.status != 429:
+                failed, failing_since = failed + 1, failing_since if failed else sent
+                failing_s = time.monotonic() - failing_since
+                if failed >= DEAD_API_CALLS or (failed >= 2 and failing_s >= DEAD_API_S):
+                    raise ApiUnreachable(unreachable_message(source, exc, failed, failing_s)) from None
             delay = getattr(exc, "delay", None)
             pause = min(MAX_BACKOFF_S, float(delay) if isinstance(delay, (int, float)) else max(poll_s, pause * 2))
             log(f"readiness: {exc}; retrying in {pause:.0f} s")

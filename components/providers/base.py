@@ -99,3 +99,11 @@ class Provider(Generic[S]):
     def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
         """A ready-replica counter from the plain description the component put in its `readiness` output."""
         raise NotImplementedError
+
+    def stop(self, spec: Mapping[str, Any]) -> str | None:
+        """Stop (or scale to zero) the deployment a readiness spec describes, so it stops billing; what it did.
+
+        The smoke stage calls it after a failed smoke test when `tgi-fleet:smoke.on_failure` is `stop`. None (the
+        default) means this provider cannot stop it from there; the failure message then says it still runs.
+        """
+        return None

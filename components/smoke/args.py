@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pulumi
@@ -27,17 +27,20 @@ class SmokeArgs:
     tgi_routes: bool = True
     probes: pulumi.Input[list[dict[str, Any]]] | None = None
     seed_requests: list[dict[str, Any]] | None = None
+    # What a failed test leaves billing and how to stop it (smoke.billing): it words the failure, it re-runs nothing.
+    billing: dict[str, Any] | None = field(default=None, metadata={"reruns": False})
 
     @classmethod
     def of(cls, outputs: ServiceOutputs, endpoint: pulumi.Input[str], *, min_ready: int, timeout_s: int,
-           knobs: dict[str, Any], model: str, seed_requests: list[dict[str, Any]]) -> SmokeArgs:
+           knobs: dict[str, Any], model: str, seed_requests: list[dict[str, Any]],
+           billing: dict[str, Any] | None = None) -> SmokeArgs:
         """The component's outputs, with the endpoint to call (the component's or an override) and the stack's
         smoke settings."""
         assert outputs.readiness is not None, "a deployment without a readiness source has no smoke stage"
         return cls(endpoint=endpoint, headers=outputs.headers, readiness=outputs.readiness, trigger=outputs.trigger,
                    min_ready=min_ready, timeout_s=timeout_s, knobs=knobs, model=model, auth_hint=outputs.auth_hint,
                    plain_headers=outputs.plain_headers, tgi_routes=outputs.tgi_routes, probes=outputs.probes,
-                   seed_requests=seed_requests)
+                   seed_requests=seed_requests, billing=billing)
 
     def props(self) -> dict[str, Any]:
         """The resource's inputs (absent optional ones as empty values)."""
@@ -48,4 +51,4 @@ class SmokeArgs:
         return props
 
 
-INPUT_KEYS = tuple(f.name for f in fields(SmokeArgs))  # what the resource's diff compares
+INPUT_KEYS = tuple(f.name for f in fields(SmokeArgs) if f.metadata.get("reruns", True))  # what the diff compares

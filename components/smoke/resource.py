@@ -170,26 +170,32 @@ class SmokeTestProvider(ResourceProvider):
         """`pulumi refresh`: the deployment's status and ready replicas now (the measurements stay as measured)."""
         from components.errors import ApiError
         from components.providers.registry import readiness_source
-        from components.readiness import status_of
+        from components.readiness import DeploymentEnded, status_of
 
         try:
             source = readiness_source(props["readiness"])
             count = source.count()
             return ReadResult(id_=id_, outs={**props, "ready_replicas": count.ready,
                                              "status": status_of(source, count)})
+        except DeploymentEnded:  # gone or ended outside Pulumi: refresh records it, the next up repairs it
+            return ReadResult(id_=id_, outs={**props, "ready_replicas": 0, "status": "ended"})
         except (ApiError, KeyError, TypeError):
             return ReadResult(id_=id_, outs=props)
 
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
-        from components.readiness import DeploymentEnded
+        from components.readiness import ApiUnreachable, DeploymentEnded
+        from components.smoke.billing import after_failure
         from components.smoke.chat import SmokeFailure
 
         try:
             return run_smoke(props)
-        except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded) as exc:
-            # One clear line instead of a provider traceback; the update fails here.
-            raise Exception(f"smoke test failed: {exc}") from None
+        except (SmokeFailure, TimeoutError, PermissionError, DeploymentEnded, ApiUnreachable) as exc:
+            # One clear line instead of a provider traceback; the update fails here. The replicas may still run
+            # (and bill): the line says so, and how to stop them, unless the provider itself ended the deployment.
+            billing = "" if isinstance(exc, DeploymentEnded) else after_failure(props.get("billing"),
+                                                                                props.get("readiness"))
+            raise Exception(f"smoke test failed: {exc}{billing}") from None
 
 
 class SmokeTest(Resource):

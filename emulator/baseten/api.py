@@ -36,6 +36,7 @@ from baseten.client.managementapi import (
     PromoteRequest,
     Secret,
     Secrets,
+    SecretTombstone,
     UpdateAutoscalingSettings,
     UpdateAutoscalingSettingsResponse,
     UpsertSecretRequest,
@@ -57,6 +58,10 @@ M = TypeVar("M", bound=BaseModel)
 RESERVED_PORT = 8080
 TEAM = "Default Team"
 RATE_LIMIT_PER_MIN = 600
+# "A label object can be up to 2 KB after JSON serialization. Label keys and string values can contain printable
+# ASCII characters except spaces." Labels are kept as pushed: "Published deployment labels remain fixed after
+# creation." (https://docs.baseten.co/deployment/manage/labels)
+MAX_LABELS_BYTES = 2048
 
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -97,17 +102,15 @@ class Uploads:
                           "aws_session_token": f"emulator-session-{token}"},
                 "s3_bucket": self.bucket, "s3_key": key, "s3_region": self.region}
 
-    def read(self, key: str) -> dict[str, Any]:
-        """The config.yaml of an uploaded archive; KeyError when nothing was uploaded there."""
+    def read(self, key: str) -> bytes:
+        """An uploaded truss archive; KeyError when nothing was uploaded there."""
         from botocore.exceptions import ClientError
 
-        from components.providers.baseten.truss import read_archive_config
-
         try:
-            body = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            body: bytes = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             raise KeyError(f"nothing was uploaded to s3://{self.bucket}/{key}") from exc
-        return read_archive_config(body)
+        return body
 
 
 def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN) -> FastAPI:
@@ -177,10 +180,23 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         if (config.get("docker_server") or {}).get("server_port") == RESERVED_PORT:
             raise ApiError(422, "INVALID_ARGUMENT", f"docker_server.server_port {RESERVED_PORT} is reserved")
 
+    def check_labels(labels: dict[str, Any] | None) -> None:
+        """Baseten's documented limits on a deployment's labels."""
+        if not labels:
+            return
+        if len(json.dumps(labels).encode()) > MAX_LABELS_BYTES:
+            raise ApiError(422, "INVALID_ARGUMENT", f"labels exceed {MAX_LABELS_BYTES} bytes as JSON")
+        for key, value in labels.items():
+            for text in (key, value) if isinstance(value, str) else (key,):
+                if not text or not all("!" <= ch <= "~" for ch in text):
+                    raise ApiError(422, "INVALID_ARGUMENT", f"label {key!r}: keys and string values must be "
+                                                            f"printable ASCII characters without spaces")
+
     def new_deployment(model: Mod, payload: DeploymentArchivePayload, s3_key: str | None) -> Dep:
         if s3_key is None or s3_key not in ws.uploads:
             raise ApiError(422, "INVALID_ARGUMENT", f"s3_key {s3_key!r} was not issued by prepare_model_upload")
         check_config(payload.config)
+        check_labels(payload.labels)
         scaling = {**DEFAULT_AUTOSCALING, **(payload.autoscaling_settings.model_dump(exclude_none=True)
                                              if payload.autoscaling_settings else {})}
         dep_id = new_id()
@@ -220,6 +236,15 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         fault = await gate(request, "list_secrets")
         return await answer(fault, "list_secrets", Secrets, {"secrets": [secret_doc(n) for n in ws.secrets]})
 
+    @v1.delete("/secrets/{secret_name}")
+    async def delete_secret(request: Request, secret_name: str) -> Response:
+        # The SDK's delete_secrets: DELETE /v1/secrets/{secret_name} -> 200 SecretTombstone {name}.
+        fault = await gate(request, "delete_secret")
+        if ws.secrets.pop(secret_name, None) is None:
+            raise ApiError(404, "NOT_FOUND", f"Secret {secret_name} not found")
+        ws.save()
+        return await answer(fault, "delete_secret", SecretTombstone, {"name": secret_name})
+
     # -- uploads, models, deployments ------------------------------------------------------------------------
     @v1.post("/prepare_model_upload")
     async def prepare_model_upload(request: Request) -> Response:
@@ -232,6 +257,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         if req.model_id is not None:
             ws.model(req.model_id)
         check_config(req.deployment.config)
+        check_labels(req.deployment.labels)
         doc: dict[str, Any] = {"creds": None, "s3_bucket": None, "s3_key": None, "s3_region": None}
         if not req.dry_run:
             doc = uploads.issue()
@@ -271,7 +297,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         fault = await gate(request, "delete_model")
         model = ws.model(model_id)
         for dep in model.deployments.values():
-            life.stop_replicas(dep)
+            life.forget(dep)
         del ws.models[model_id]
         ws.save()
         return await answer(fault, "delete_model", ModelTombstone, {"id": model_id, "deleted": True})
@@ -316,7 +342,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
         dep = ws.deployment(model, ref)
         if model.doc["production_deployment_id"] == dep.id:
             raise ApiError(400, "BAD_REQUEST", "The production deployment cannot be deleted: promote another first")
-        life.stop_replicas(dep)
+        life.forget(dep)
         del model.deployments[dep.id]
         ws.save()
         return await answer(fault, "delete_deployment", DeploymentTombstone, {"id": dep.id, "deleted": True,

@@ -3,7 +3,8 @@
 The simulated server core of emulator.replica (load time, CUDA OOM when the engine does not fit the GPU,
 deterministic tokens) behind the routes an `openai-compatible` trt_llm truss answers: /v1/chat/completions and
 the truss predict route, which takes the seed's knobs (messages, max_tokens, temperature, top_p, top_k,
-beam_width, stop_words_list, bad_words_list, repetition_penalty, stream) and streams plain text chunks.
+beam_width, stop_words_list, bad_words_list, repetition_penalty, stream) and streams plain text chunks, or
+answers the whole text as a JSON string when stream is false (the seed's model.py).
 Configured like the replica (MODEL_ID, MAX_TOTAL_TOKENS = max_seq_len, NUM_SHARD = tensor parallel, QUANTIZE).
 Run: python -m emulator.baseten.engine --port N
 """
@@ -75,7 +76,15 @@ def create_engine_app(settings: Settings) -> FastAPI:
             return {"type": "http.request", "body": payload, "more_body": False}
 
         response: Response = await chat(Request(request.scope, receive))
-        if not translated["stream"] or not isinstance(response, StreamingResponse):
+        if response.status_code != 200:
+            return response
+        if not translated["stream"]:
+            # The seed's model.py (truss-examples mistral/mixtral-8x22b-trt-int8-weights-only, commit 07776f9)
+            # answers an openai-compatible truss's non-streamed predict with the joined text: a JSON string.
+            answer = json.loads(bytes(response.body))
+            text = "".join(c["message"].get("content") or "" for c in answer.get("choices", []))
+            return Response(json.dumps(text), media_type="application/json")
+        if not isinstance(response, StreamingResponse):
             return response
 
         async def text_chunks() -> AsyncIterator[str]:

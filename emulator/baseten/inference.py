@@ -1,9 +1,11 @@
 """The emulated inference hosts model-<id>.<domain>: Baseten's predict and sync routes to ready replicas.
 
   /production/predict, /development/predict, /environments/<env>/predict, /deployment/<id>/predict
-      -> the truss's predict route (docker_server.predict_endpoint, or the TensorRT-LLM engine's predict)
+      -> the truss's predict route: docker_server.predict_endpoint, else truss's /v1/models/model:predict (the
+         model class's predict on the truss server, or the TensorRT-LLM engine's)
   /production/sync/<path>, /environments/<env>/sync/<path>, /deployment/<id>/sync/<path>
-      -> <path> on the server unchanged (truss's proxy passes other paths through: OpenAI, /generate_stream)
+      -> <path> on the server unchanged (truss's proxy passes other paths through: OpenAI, /generate_stream;
+         a truss server answers its own routes, such as /v1/chat/completions)
 Requests need the workspace key (Api-Key or Bearer). Requests in flight drive the autoscaler; a deployment scaled
 to zero wakes on a request, which waits for a replica up to wake_timeout_s.
 """
@@ -43,8 +45,8 @@ def create_inference(life: Lifecycle, api_key: str, wake_timeout_s: float = 60.0
         ref = route["dep"] or route["slot"] or ("production" if route["env"] == "production" else route["env"])
         dep = ws.deployment(model, ref or "production")
         if route["predict"]:
-            trt = bool(dep.config.get("trt_llm"))
-            path = PREDICT_PATH if trt else (dep.config.get("docker_server") or {}).get("predict_endpoint", "/")
+            server = dep.config.get("docker_server")
+            path = str(server.get("predict_endpoint") or "/") if server else PREDICT_PATH
         else:
             path = route["rest"] or "/"
         return dep, path

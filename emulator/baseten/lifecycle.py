@@ -1,7 +1,9 @@
 """The emulated Baseten's reconciler: BUILDING → DEPLOYING → LOADING_MODEL → ACTIVE, with real replica processes.
 
-BUILDING checks the uploaded truss archive (it must hold the config the deployment was created with), DEPLOYING
-checks the truss's secrets exist, LOADING_MODEL runs the replicas on the shared supervisor — TGI's simulated
+BUILDING unpacks the uploaded truss archive (it must hold the config the deployment was created with, and a
+model-class truss its model file), DEPLOYING checks the truss's secrets exist, LOADING_MODEL runs the replicas on
+the shared supervisor — for a model-class truss the emulated truss server running the archive's model class (with
+the emulated `text-generation-launcher` on its PATH, the truss's secrets as TRUSS_SECRET_<name>), TGI's simulated
 server for a docker_server truss that runs text-generation-launcher, the simulated TensorRT-LLM engine for a
 trt_llm truss — and a replica that cannot load (CUDA out of memory when the plan does not fit the GPUs) crash-loops
 until the deployment is DEPLOY_FAILED. Replicas follow the autoscaling settings and the traffic in flight.
@@ -13,21 +15,29 @@ BASETEN_SIM_FAULTS=build_failed | deploy_failed.
 from __future__ import annotations
 
 import math
+import os
 import shlex
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from emulator.baseten import launcher
+from emulator.baseten.archive import unpack
 from emulator.baseten.state import Deployment, Model, Replica, Workspace, new_id
 from emulator.reconciler import Reconciler
 from emulator.supervisor import ReplicaProcess, ReplicaSpec, SpawnError, Supervisor
 
-TGI_LAUNCHER = "text-generation-launcher"
+TGI_LAUNCHER = launcher.NAME
 ENGINE_MODULE = "emulator.baseten.engine"
+TRUSS_SERVER_MODULE = "emulator.baseten.truss_server"
+TRUSS_READINESS = "/v1/models/model"  # truss's readiness route (templates/server/truss_server.py)
 # trt_llm quantization_type -> the simulated server's QUANTIZE (what it sizes the weights with).
 TRT_QUANTIZE = {"no_quant": "none", "weights_int8": "eetq", "weights_kv_int8": "eetq", "smooth_quant": "eetq",
                 "weights_int4": "awq", "weights_int4_kv_int8": "awq", "fp8": "fp8", "fp8_kv": "fp8",
@@ -69,20 +79,16 @@ def replica_env(config: dict[str, Any]) -> tuple[str, dict[str, str]]:
             "QUANTIZE": TRT_QUANTIZE.get(str(build.get("quantization_type") or "no_quant"), "none"),
             "MAX_CONCURRENT_REQUESTS": str(runtime.get("max_batch_size") or build.get("max_batch_size") or 256),
         }
+    if not config.get("docker_server"):
+        # A model-class truss: the truss server runs the archive's model class (whatever that starts).
+        return TRUSS_SERVER_MODULE, plain
     server = config.get("docker_server") or {}
     words = shlex.split(server.get("start_command") or "")
     if words[:2] == ["sh", "-c"] and len(words) > 2:
         words = shlex.split(words[2])
     if TGI_LAUNCHER not in words:
         raise ValueError(f"the emulator runs TGI's {TGI_LAUNCHER} (docker_server.start_command) or a trt_llm truss")
-    args = words[words.index(TGI_LAUNCHER) + 1:]
-    env = dict(plain)
-    i = 0
-    while i < len(args):
-        flag = args[i].removeprefix("--").replace("-", "_").upper()
-        takes_value = i + 1 < len(args) and not args[i + 1].startswith("--")
-        env[flag] = args[i + 1] if takes_value else "true"
-        i += 2 if takes_value else 1
+    env = {**plain, **launcher.flags_env(words[words.index(TGI_LAUNCHER) + 1:])}
     for owned in ("PORT", "HOSTNAME"):  # the supervisor picks the port; replicas listen on loopback
         env.pop(owned, None)
     return "emulator.replica", env
@@ -97,6 +103,11 @@ def secrets_read(config: dict[str, Any]) -> set[str]:
     return names
 
 
+def readiness_path(config: dict[str, Any]) -> str:
+    """Where a replica's readiness is probed: truss's readiness route for a model-class truss, else /health."""
+    return "/health" if config.get("trt_llm") or config.get("docker_server") else TRUSS_READINESS
+
+
 class Lifecycle(Reconciler):
     """One reconcile pass every 100 ms over every deployment of the workspace."""
 
@@ -104,12 +115,19 @@ class Lifecycle(Reconciler):
 
     def __init__(self, ws: Workspace, supervisor: Supervisor, timings: Timings,
                  vram_of: Callable[[str], tuple[int, int] | None],
-                 read_archive: Callable[[str], dict[str, Any]] | None = None) -> None:
-        # vram_of: accelerator spec -> (VRAM per GPU, GPU count); read_archive: s3 key -> its config.yaml
+                 read_archive: Callable[[str], bytes] | None = None) -> None:
+        # vram_of: accelerator spec -> (VRAM per GPU, GPU count); read_archive: s3 key -> the uploaded archive
         super().__init__(probe_timeout_s=2.0)
         self.ws, self.supervisor, self.t, self.vram_of, self.read_archive = (ws, supervisor, timings, vram_of,
                                                                              read_archive)
         self.clock = time.monotonic
+        # Unpacked trusses (the containers' files) live beside the state, so a restart can load them again.
+        self.files = ws.path.parent / "trusses" if ws.path else Path(tempfile.mkdtemp(prefix="baseten-trusses-"))
+        self.bin = self.files / "bin"  # the emulated container's own executables, first on its PATH
+
+    def truss_dir(self, dep: Deployment) -> Path:
+        """Where a deployment's truss archive is unpacked."""
+        return self.files / dep.id
 
     async def reconcile(self) -> None:
         """Advance every deployment one step."""
@@ -162,15 +180,21 @@ class Lifecycle(Reconciler):
             return "simulated build failure (BASETEN_SIM_FAULTS=build_failed)"
         if self.read_archive is not None and dep.s3_key:
             try:
-                uploaded = self.read_archive(dep.s3_key)
+                uploaded = unpack(self.read_archive(dep.s3_key), self.truss_dir(dep))
             except (KeyError, ValueError) as exc:
                 return f"the truss archive at {dep.s3_key} cannot be read: {exc}"
             if uploaded != dep.config:
                 return "the uploaded truss's config.yaml differs from the config the deployment was created with"
         try:
-            _, env = replica_env(dep.config)
+            module, env = replica_env(dep.config)
         except ValueError as exc:
             return str(exc)
+        if module == TRUSS_SERVER_MODULE:
+            model_file = Path(str(dep.config.get("model_module_dir") or "model")) / str(
+                dep.config.get("model_class_filename") or "model.py")
+            if not (self.truss_dir(dep) / model_file).is_file():
+                return (f"the truss has neither docker_server nor trt_llm, so it needs its model class, but the "
+                        f"uploaded archive has no {model_file}")
         accelerator = str((dep.config.get("resources") or {}).get("accelerator") or "")
         gpus = self.vram_of(accelerator)
         if gpus is None:
@@ -236,7 +260,8 @@ class Lifecycle(Reconciler):
             return
         if not replica.ready and await proc.listening():
             try:
-                replica.ready = (await self.http.get(f"http://127.0.0.1:{proc.port}/health")).status_code == 200
+                url = f"http://127.0.0.1:{proc.port}{readiness_path(dep.config)}"
+                replica.ready = (await self.http.get(url)).status_code == 200
             except httpx.HTTPError:
                 replica.ready = False
 
@@ -254,6 +279,13 @@ class Lifecycle(Reconciler):
             if stream == "stderr":
                 replica.last_error = text
 
+        if module == TRUSS_SERVER_MODULE:
+            launcher.install(self.bin)
+            # Secrets reach the truss server as truss's SecretsResolver also reads them: TRUSS_SECRET_<name>.
+            secrets = {f"TRUSS_SECRET_{name}": str(self.ws.secrets[name]["value"])
+                       for name in secrets_read(dep.config) if name in self.ws.secrets}
+            env = {**env, **secrets, "TRUSS_DIR": str(self.truss_dir(dep)),
+                   "PATH": os.pathsep.join([str(self.bin), os.environ.get("PATH", "")])}
         spec = ReplicaSpec(env=env, gpu_vram_bytes=vram[0] if vram else None, module=module,
                            label=f"baseten {dep.doc['model_id']}/{dep.id}/{replica.id}")
         try:
@@ -274,6 +306,11 @@ class Lifecycle(Reconciler):
             self._kill(replica)
         dep.replicas.clear()
         dep.doc["active_replica_count"] = 0
+
+    def forget(self, dep: Deployment) -> None:
+        """A deleted deployment: its replicas stop and its unpacked truss goes."""
+        self.stop_replicas(dep)
+        shutil.rmtree(self.truss_dir(dep), ignore_errors=True)
 
     def ready_replicas(self, dep: Deployment) -> list[Replica]:
         """Replicas that passed /health and still run."""

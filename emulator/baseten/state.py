@@ -109,7 +109,7 @@ class Workspace:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.models: dict[str, Model] = {}
-        self.secrets: dict[str, dict[str, Any]] = {}  # name -> {id, created_at, value}: values stay here
+        self.secrets: dict[str, dict[str, Any]] = {}  # name -> {id, created_at, value}: values in memory only
         self.uploads: dict[str, dict[str, Any]] = {}  # s3_key -> what prepare_model_upload validated
         self._load()
 
@@ -132,7 +132,10 @@ class Workspace:
         """Write the workspace to its file (atomic rename)."""
         if not self.path:
             return
-        data = {"secrets": self.secrets, "uploads": self.uploads, "models": [
+        # Secret values stay in memory (the file is plain text in the working tree): after a restart a secret
+        # exists by name only, which is what the lifecycle checks; an upsert gives it its value again.
+        secrets = {name: {k: v for k, v in s.items() if k != "value"} for name, s in self.secrets.items()}
+        data = {"secrets": secrets, "uploads": self.uploads, "models": [
             {"doc": m.doc, "deployments": [{"doc": d.doc, "config": d.config, "s3_key": d.s3_key,
                                             "failure": d.failure} for d in m.deployments.values()]}
             for m in self.models.values()]}

@@ -7,6 +7,7 @@ restart; instances are not saved: they are re-allocated on restart, as SaladClou
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,30 @@ from typing import Any
 
 from emulator.statefile import save_json
 from emulator.supervisor import ReplicaProcess
+
+# The parts of a name that make its value a credential: HF_TOKEN, API_KEY, logging's api_token, ingestion_key,
+# password, registry auth's secret_access_key. Split on _ - . so MAX_TOTAL_TOKENS (a limit) is not one.
+SECRET_PARTS = frozenset({"token", "key", "secret", "password", "passphrase", "credential", "credentials",
+                          "authorization"})
+REDACTED = "<redacted: kept in the emulator's memory only>"
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a field or environment variable of this name holds a credential."""
+    return any(part in SECRET_PARTS for part in re.split(r"[_\-.]", name.lower()))
+
+
+def redacted(value: Any) -> Any:
+    """A copy of a document with every credential's value replaced: what may be written to disk."""
+    if isinstance(value, dict):
+        out = {k: REDACTED if isinstance(v, str) and is_secret_name(str(k)) else redacted(v)
+               for k, v in value.items()}
+        if isinstance(out.get("name"), str) and isinstance(out.get("value"), str) and is_secret_name(out["name"]):
+            out["value"] = REDACTED  # a {name, value} pair: an HTTP log destination's header, e.g. X-Ingest-Token
+        return out
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    return value
 
 
 def now_iso() -> str:
@@ -157,7 +182,10 @@ class Store:
         """Write the groups to the state file (atomic rename)."""
         if not self.path:
             return
-        save_json(self.path, {"groups": [{"org": g.org, "project": g.project, "doc": g.doc} for g in self.live()]})
+        # Credentials (the HF token in the env, a log destination's token) stay in memory: the file is plain
+        # text in the working tree. After a restart a group serves without them until an update sends them.
+        save_json(self.path, {"groups": [{"org": g.org, "project": g.project, "doc": redacted(g.doc)}
+                                         for g in self.live()]})
 
     def live(self) -> list[Group]:
         """The groups that are not being deleted."""

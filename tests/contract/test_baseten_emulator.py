@@ -105,11 +105,11 @@ def test_sdk_push_runs_the_documented_lifecycle_and_serves(baseten: BasetenEmula
 
     host = baseten.host_headers(model_id)
     predict = httpx.post(f"{baseten.inference}/production/predict", headers=host, timeout=10, json={
-        "inputs": "What is the meaning of life?",
-        "parameters": {"max_new_tokens": 32, "temperature": 0.1, "top_p": 0.75, "top_k": 40}})
-    assert predict.status_code == 200 and predict.json()["details"]["generated_tokens"] <= 32
+        "prompt": "What is the meaning of life?", "max_new_tokens": 32, "temperature": 0.1, "top_p": 0.75,
+        "top_k": 40})
+    assert predict.status_code == 200 and predict.json().startswith("What is the meaning of life?")
     by_id = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, timeout=10,
-                       json={"inputs": "hi", "parameters": {"max_new_tokens": 4}})
+                       json={"prompt": "hi", "max_new_tokens": 4})
     assert by_id.status_code == 200
     chat = httpx.post(f"{baseten.inference}/environments/production/sync/v1/chat/completions", headers=host,
                       timeout=10, json={"model": "tgi", "messages": [{"role": "user", "content": "hi"}],
@@ -117,6 +117,73 @@ def test_sdk_push_runs_the_documented_lifecycle_and_serves(baseten: BasetenEmula
     assert chat.status_code == 200 and chat.text.rstrip().endswith("data: [DONE]")
     assert client.api.delete_models(model_id=model_id).deleted
     assert baseten.wait_empty() == {"models": [], "secrets": ["hf_access_token"], "processes": []}
+
+
+# Seed 001 (basetenlabs/truss-examples mistral/mistral-7b/README.md, commit b7cd3f405e63b9c7df9b77cd2e83b7fcb13025ff,
+# "Example usage"): `truss predict -d '{"prompt": "What is the meaning of life?", "max_new_tokens": 4096}'`, the
+# same body POSTed to the model's predict route; "stream" (default false) streams the text back.
+SEED_001 = {"prompt": "What is the meaning of life?", "max_new_tokens": 4096}
+
+
+def test_seed_001s_own_predict_body_is_answered_by_the_tgi_truss(baseten: BasetenEmulator) -> None:
+    model_id, dep_id = push(baseten, "seed-001", mistral_truss())
+    statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
+    host, url = baseten.host_headers(model_id), f"{baseten.inference}/deployment/{dep_id}/predict"
+    answer = httpx.post(url, headers=host, json=SEED_001, timeout=60)
+    assert answer.status_code == 200, answer.text
+    # truss serves a str result as JSON: the seed's model.py returns the prompt and its continuation.
+    text = answer.json()
+    assert isinstance(text, str) and text.startswith(SEED_001["prompt"]) and len(text) > len(SEED_001["prompt"])
+    streamed = httpx.post(url, headers=host, json={**SEED_001, "stream": True}, timeout=60)
+    # truss streams a generator's chunks as application/octet-stream (truss_server.py, _execute_request).
+    assert streamed.status_code == 200 and streamed.headers["content-type"] == "application/octet-stream"
+    assert streamed.text.startswith(SEED_001["prompt"]) and len(streamed.text) > len(SEED_001["prompt"])
+    too_many = httpx.post(url, headers=host, json={**SEED_001, "max_new_tokens": 4097}, timeout=10)
+    assert too_many.status_code == 400 and "above this deployment's maximum of 4096" in too_many.json()["error"]
+    chat = httpx.post(f"{baseten.inference}/deployment/{dep_id}/sync/v1/chat/completions", headers=host, timeout=10,
+                      json={"model": "tgi", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 8})
+    assert chat.status_code == 200 and chat.json()["usage"]["completion_tokens"] <= 8
+    # The model class's TGI runs inside the replica and goes with it.
+    [server] = [psutil.Process(p["pid"]) for p in baseten.status()["processes"]]
+    [tgi] = server.children()
+    assert "emulator.replica" in tgi.cmdline()
+    assert (baseten.state_dir / "trusses" / dep_id / "model" / "model.py").is_file()  # the unpacked truss
+    assert sdk(baseten).api.delete_models(model_id=model_id).deleted
+    baseten.wait_empty()
+    assert not tgi.is_running() or tgi.status() == psutil.STATUS_ZOMBIE
+    assert not (baseten.state_dir / "trusses" / dep_id).exists()
+
+
+def test_a_tgi_truss_whose_model_does_not_fit_fails_with_tgis_oom_in_the_logs(baseten: BasetenEmulator) -> None:
+    # Mixtral 8x22B in fp16 on the stack's one 24 GB A10G: TGI's start-up runs out of memory, the model class's
+    # load() fails, truss's server exits, and the deployment ends DEPLOY_FAILED.
+    config = mistral_truss()
+    args = config["model_metadata"]["tgi"]["launcher_args"]
+    args[args.index("--model-id") + 1] = "mistralai/Mixtral-8x22B-Instruct-v0.1"
+    model_id, dep_id = push(baseten, "too-big-tgi", config)
+    seen = statuses_until(baseten, model_id, dep_id, lambda s: s not in ("BUILDING", "DEPLOYING", "LOADING_MODEL"),
+                          timeout=60)
+    assert seen[-1] == "DEPLOY_FAILED"
+    messages = [line.message for line in sdk(baseten).api.get_models_deployments_logs(
+        model_id=model_id, deployment_id=dep_id).logs]
+    assert any("CUDA out of memory" in m for m in messages), messages[-10:]
+    assert any("text-generation-launcher exited with status" in m for m in messages), messages[-10:]
+    assert processes(baseten) == 0
+
+
+def test_a_truss_without_its_model_class_fails_to_build(baseten: BasetenEmulator) -> None:
+    config = mistral_truss()
+    bare = io.BytesIO()
+    with tarfile.open(fileobj=bare, mode="w") as tar:
+        data = truss_archive(config)
+        with tarfile.open(fileobj=io.BytesIO(data)) as full:
+            member = full.getmember("config.yaml")
+            tar.addfile(member, full.extractfile(member))
+    model_id, dep_id = push(baseten, "no-model-class", config, archive=bare.getvalue())
+    assert statuses_until(baseten, model_id, dep_id, lambda s: s != "BUILDING")[-1] == "BUILD_FAILED"
+    logs = httpx.get(f"{baseten.base_url}/v1/models/{model_id}/deployments/{dep_id}/logs",
+                     params={"min_level": "ERROR"}, headers=baseten.headers).json()["logs"]
+    assert "the uploaded archive has no model/model.py" in logs[-1]["message"]
 
 
 @pytest.mark.parametrize("header", ["Api-Key", "Bearer"])
@@ -145,6 +212,27 @@ def test_invalid_requests_are_422_with_the_reason(baseten: BasetenEmulator) -> N
     unissued = httpx.post(f"{baseten.base_url}/v1/models", headers=baseten.headers, json={"source": {
         "kind": "model_archive", "name": "x", "deployment": {"config": mistral_truss()}, "s3_key": "made/up"}})
     assert unissued.status_code == 422 and "was not issued by prepare_model_upload" in unissued.json()["message"]
+
+
+def test_deployment_labels_are_kept_as_pushed_within_basetens_limits(baseten: BasetenEmulator) -> None:
+    # https://docs.baseten.co/deployment/manage/labels: "A label object can be up to 2 KB after JSON serialization.
+    # Label keys and string values can contain printable ASCII characters except spaces." and "Published deployment
+    # labels remain fixed after creation." (what tgi-fleet's ownership label relies on, issue #27 item 3)
+    client = sdk(baseten)
+    for labels, why in (({"owner": "a b"}, "printable ASCII characters without spaces"),
+                        ({"k": "x" * 2100}, "exceed 2048 bytes")):
+        with pytest.raises(ResponseError) as info:
+            client.api.post_prepare_model_upload(request=PrepareModelUploadRequest(
+                name="x", deployment=DeploymentArchivePayload(config=mistral_truss(), labels=labels)))
+        assert info.value.status_code == 422 and why in info.value.body
+    labels = {"tgi-fleet-owner": "tgi-fleet/baseten-mistral", "n": 3}
+    payload = DeploymentArchivePayload(config=mistral_truss(), labels=labels)
+    prepared = client.api.post_prepare_model_upload(request=PrepareModelUploadRequest(name="l", deployment=payload))
+    upload(baseten, prepared, truss_archive(mistral_truss()))
+    created = client.api.post_models(request=CreateModelRequest(source=ModelArchiveSource(
+        name="l", deployment=payload, s3_key=prepared.s3_key)))
+    [listed] = client.api.get_models_deployments(model_id=created.model.id).deployments
+    assert created.deployment.labels == listed.labels == labels
 
 
 def test_injected_429_carries_retry_after(baseten: BasetenEmulator) -> None:
@@ -177,6 +265,15 @@ def test_a_plan_that_does_not_fit_refuses_to_load(baseten: BasetenEmulator) -> N
     assert any("CUDA out of memory" in m and "the GPU has 40.00 GiB" in m for m in messages)
 
 
+# Seed 004's config.yaml (truss-examples mistral/mixtral-8x22b-trt-int8-weights-only, commit
+# fa6fb838b1b5473570d6b7289b1ab83b67988761): model_metadata.example_model_input.
+SEED_004_EXAMPLE = {"max_tokens": 512, "messages": [
+    {"content": "What is your favourite condiment?", "role": "user"},
+    {"content": "Well, I'm quite partial to a good squeeze of fresh lemon juice. It adds just the right amount of "
+                "zesty flavour to whatever I'm cooking up in the kitchen!", "role": "assistant"},
+    {"content": "Do you have mayonnaise recipes?", "role": "user"}]}
+
+
 def test_trt_llm_truss_serves_the_seeds_predict_and_openai(baseten: BasetenEmulator) -> None:
     cfg, settings, plan = load("baseten-mixtral")
     model_id, dep_id = push(baseten, "mixtral", truss_config(cfg, plan, settings, with_token=True))
@@ -188,6 +285,18 @@ def test_trt_llm_truss_serves_the_seeds_predict_and_openai(baseten: BasetenEmula
     streamed = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, json=knobs, timeout=10)
     assert streamed.status_code == 200 and streamed.headers["content-type"].startswith("text/plain")
     assert len(streamed.text.split()) > 3
+    # Seed 004's model.py (truss-examples mistral/mixtral-8x22b-trt-int8-weights-only/model/model.py, commit
+    # 07776f98c86fac2e4879b5da13f67443d7a194b4): stream defaults to True; not streamed, an openai-compatible
+    # truss returns "".join(generate()), the text as a JSON string.
+    whole = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, timeout=10,
+                       json={**knobs, "stream": False})
+    assert whole.status_code == 200 and whole.headers["content-type"] == "application/json"
+    assert isinstance(whole.json(), str) and len(whole.json().split()) > 3
+    # ... and its config.yaml's example_model_input, as given (three messages, max_tokens 512, streamed).
+    example = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, timeout=30,
+                         json=SEED_004_EXAMPLE)
+    assert example.status_code == 200 and example.headers["content-type"].startswith("text/plain")
+    assert example.text.strip()
     beams = httpx.post(f"{baseten.inference}/deployment/{dep_id}/predict", headers=host, timeout=10,
                        json={**knobs, "beam_width": 2})
     assert beams.status_code == 400 and "beam_width must be 1" in beams.json()["error"]
@@ -235,7 +344,10 @@ def test_state_survives_a_restart(baseten: BasetenEmulator) -> None:
 def test_truss_archive_is_what_truss_push_uploads() -> None:
     archive = truss_archive(mistral_truss())
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        assert tar.getnames() == ["config.yaml"]
+        assert tar.getnames() == ["config.yaml", "model/model.py"]  # truss's layout: config + model class
+    cfg, settings, plan = load("baseten-mixtral")
+    with tarfile.open(fileobj=io.BytesIO(truss_archive(truss_config(cfg, plan, settings, with_token=True)))) as tar:
+        assert tar.getnames() == ["config.yaml"]  # the TensorRT-LLM engine builder needs no model class
 
 
 def test_the_emulator_listens_on_loopback_only(baseten: BasetenEmulator) -> None:

@@ -115,3 +115,103 @@ def test_a_failed_new_deployment_leaves_production_serving(baseten: BasetenEmula
         PROVIDER.update(created.id, created.outs, broken)
     assert baseten.status()["models"][0]["production"] == created.outs["deployment_id"]
     PROVIDER.delete(created.id, created.outs)
+
+
+OWNER = "tgi-fleet/baseten-mistral"  # "project/stack", what the component passes
+
+
+def dead_run_made(emu: BasetenEmulator, owner: str | None) -> str:
+    """A model as a run that died mid-create leaves it: pushed (labelled with its owner), never recorded."""
+    from components.providers.baseten.client import client_from
+    from components.providers.baseten.resource import _push
+
+    p = {**props(emu), "owner": owner}
+    with client_from(p["api"], KEY) as client:
+        return _push(client, p, None).model.id
+
+
+def test_a_model_this_stack_made_in_a_run_that_died_is_adopted(baseten: BasetenEmulator) -> None:
+    # kill -9 during create (issue #27 item 3): the next create finds the model by name and its deployments'
+    # owner label (Baseten keeps a deployment's labels as pushed: https://docs.baseten.co/deployment/manage/labels)
+    # and takes it over, never a 409 and never a second model.
+    made = dead_run_made(baseten, OWNER)
+    created = PROVIDER.create({**props(baseten), "owner": OWNER})
+    assert created.id == made and created.outs["status"] == "ACTIVE"
+    [model] = baseten.status()["models"]
+    assert model["production"] == created.outs["deployment_id"] and len(model["deployments"]) == 1
+    PROVIDER.delete(created.id, created.outs)
+    assert baseten.wait_empty()["models"] == []
+
+
+def test_an_adopted_model_of_another_truss_gets_this_truss_as_a_new_deployment(baseten: BasetenEmulator) -> None:
+    made = dead_run_made(baseten, OWNER)
+    newer = {**props(baseten, serving={"max_total_tokens": 2048}), "owner": OWNER}
+    created = PROVIDER.create(newer)
+    [model] = baseten.status()["models"]
+    assert created.id == made and len(model["deployments"]) == 2 and model["production"] == created.outs[
+        "deployment_id"]
+    PROVIDER.delete(created.id, created.outs)
+
+
+@pytest.mark.parametrize("theirs", [None, "someone/else"])
+def test_a_same_named_model_this_stack_did_not_make_is_refused_naming_the_key(baseten: BasetenEmulator,
+                                                                              theirs: str | None) -> None:
+    made = dead_run_made(baseten, theirs)
+    with pytest.raises(BasetenApiError) as info:
+        PROVIDER.create({**props(baseten), "owner": OWNER})
+    message = str(info.value)
+    assert "tgi-fleet-owner" in message and f"this stack is {OWNER!r}" in message
+    assert "Fix: choose another tgi-fleet:name, or delete that model on Baseten" in message
+    [model] = baseten.status()["models"]
+    assert model["id"] == made and len(model["deployments"]) == 1  # theirs, untouched
+
+
+def test_diff_sees_a_model_deleted_out_of_band_and_replaces_it(baseten: BasetenEmulator) -> None:
+    # issue #27 item 4: `up` without --refresh must see it (SaladCloud's diff does), not wait out the readiness.
+    created = PROVIDER.create({**props(baseten), "owner": OWNER})
+    same = {**props(baseten), "owner": OWNER}
+    assert not PROVIDER.diff(created.id, created.outs, same).changes
+    from components.providers.baseten.client import client_from
+
+    with client_from(created.outs["api"], KEY) as client:
+        assert client.delete_model(created.id)
+    diff = PROVIDER.diff(created.id, created.outs, same)
+    assert diff.changes and diff.replaces == ["model_id"] and diff.delete_before_replace
+    PROVIDER.delete(created.id, created.outs)  # what the replace does first: gone already, no error
+    again = PROVIDER.create(same)
+    assert again.id != created.id and again.outs["status"] == "ACTIVE"
+    PROVIDER.delete(again.id, again.outs)
+
+
+def test_diff_without_the_api_still_diffs_the_config(baseten: BasetenEmulator) -> None:
+    created = PROVIDER.create({**props(baseten), "owner": OWNER})
+    baseten.faults({"op": "get_model", "status": 503, "times": 2})  # diff's two tries both fail
+    same = {**props(baseten), "owner": OWNER}
+    assert not PROVIDER.diff(created.id, created.outs, same).changes  # a preview only misses drift
+    PROVIDER.delete(created.id, created.outs)
+
+
+def test_destroy_fails_while_baseten_keeps_the_model(baseten: BasetenEmulator) -> None:
+    created = PROVIDER.create({**props(baseten), "owner": OWNER})
+    baseten.faults({"op": "delete_model", "status": 500, "times": 10})
+    with pytest.raises(BasetenApiError, match=r"delete_model failed \(HTTP 500\)"):
+        PROVIDER.delete(created.id, {**created.outs, "api": {**created.outs["api"], "timeout_s": 2}})
+    assert [m["id"] for m in baseten.status()["models"]] == [created.id]
+    PROVIDER.delete(created.id, created.outs)
+    assert baseten.wait_empty()["models"] == []
+
+
+def test_readiness_ends_at_once_on_a_model_deleted_out_of_band(baseten: BasetenEmulator) -> None:
+    # Not a wait for the whole ready_timeout_s on "no production deployment" (issue #27 item 4).
+    from components.providers import registry
+    from components.providers.baseten.client import client_from
+    from components.readiness import DeploymentEnded
+
+    created = PROVIDER.create({**props(baseten), "owner": OWNER})
+    source = registry.provider("baseten").readiness({"api": created.outs["api"], "api_key": KEY,
+                                                     "model_id": created.id})
+    assert source.count().ready == 1
+    with client_from(created.outs["api"], KEY) as client:
+        assert client.delete_model(created.id)
+    with pytest.raises(DeploymentEnded, match=f"Baseten model {created.id} no longer exists .* `pulumi up` makes it"):
+        source.count()

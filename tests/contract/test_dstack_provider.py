@@ -71,3 +71,36 @@ def test_create_read_update_delete(dstack_project: DstackProject) -> None:
     assert dstack_project.live_runs() == [] and api.secret_names() == set()
     assert provider.read(name, updated).id == ""  # refresh drops a run that is gone
     provider.delete(name, updated)  # deleting what is gone is a no-op
+
+
+def test_up_repairs_a_run_deleted_or_stopped_out_of_band(dstack_project: DstackProject) -> None:
+    # issue #27 item 4: `pulumi up` (no --refresh) sees it live in diff, and update applies the run again.
+    from tests.dstack_cases import wait_for
+
+    provider = DstackRunProvider()
+    conf = service_conf(retry=RETRY)
+    props = props_for(dstack_project, conf)
+    name = conf["name"]
+    outs = provider.create(props).outs
+    assert not provider.diff(name, outs, props).changes
+    dstack = dstack_project.client()  # someone else, with dstack's own client
+
+    dstack.runs.get(name).stop(abort=True)
+    wait_for("the stopped run to finish", lambda: dstack.runs.get(name).status.is_finished())
+    diff = provider.diff(name, outs, props)
+    assert diff.changes and diff.replaces == []
+    again = provider.update(name, outs, props).outs
+    assert again["run_id"] != outs["run_id"] and dstack_project.live_runs() == [name]
+    assert not dstack.runs.get(name).status.is_finished()
+
+    dstack.runs.get(name).stop(abort=True)
+    wait_for("the stopped run to finish", lambda: dstack.runs.get(name).status.is_finished())
+    dstack.client.runs.delete(dstack_project.name, [name])
+    assert dstack_project.live_runs() == []
+    diff = provider.diff(name, again, props)
+    assert diff.changes and diff.replaces == []
+    third = provider.update(name, again, props).outs
+    assert third["run_id"] not in (outs["run_id"], again["run_id"]) and dstack_project.live_runs() == [name]
+    assert not provider.diff(name, third, props).changes  # repaired: nothing more to do
+    provider.delete(name, third)
+    assert dstack_project.live_runs() == []

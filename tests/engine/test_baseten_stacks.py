@@ -38,6 +38,9 @@ def mistral(tmp_path: Path, baseten: BasetenEmulator) -> Iterator[Project]:
 def test_mistral_stack_up_smoke_refresh_destroy(mistral: Project, baseten: BasetenEmulator) -> None:
     up = mistral.run("up", "--yes", "--skip-preview", "--policy-pack", POLICIES)
     assert "smoke: 2 chat completions OK" in up.stdout and "smoke: predict OK" in up.stdout, up.stdout
+    # Seed 001's own predict bodies (smoke.requests): the README's example with max_new_tokens 4096, and streamed.
+    assert "smoke: seed request seed-001-predict OK" in up.stdout, up.stdout
+    assert "smoke: seed request seed-001-predict-stream OK" in up.stdout, up.stdout
     out = mistral.outputs()
     model_id = out["model_id"]
     assert out["endpoint"] == f"http://127.0.0.1:{baseten.inference_port}/environments/production/sync"
@@ -58,6 +61,17 @@ def test_mistral_stack_up_smoke_refresh_destroy(mistral: Project, baseten: Baset
     assert "to update" not in second.stdout and "to replace" not in second.stdout, second.stdout
 
     mistral.run("destroy", "--yes", "--skip-preview")
+    # The stack created the workspace secret and no other model is left: destroy deleted it (#27.2).
+    assert baseten.wait_empty() == {"models": [], "secrets": [], "processes": []}
+
+
+def test_destroy_keeps_a_workspace_secret_the_stack_did_not_create(mistral: Project,
+                                                                     baseten: BasetenEmulator) -> None:
+    """`hf_access_token` is the name every truss reading a Hub token uses: one that was there before is shared."""
+    with httpx.Client(base_url=baseten.base_url, headers=baseten.headers, timeout=10) as api:
+        assert api.post("/v1/secrets", json={"name": "hf_access_token", "value": GRANTED}).status_code == 200
+    mistral.run("up", "--yes", "--skip-preview")
+    mistral.run("destroy", "--yes", "--skip-preview")
     assert baseten.wait_empty() == {"models": [], "secrets": ["hf_access_token"], "processes": []}
 
 
@@ -66,6 +80,7 @@ def test_mixtral_stack_up_smoke_destroy(tmp_path: Path, baseten: BasetenEmulator
     try:
         up = p.run("up", "--yes", "--skip-preview", "--policy-pack", POLICIES)
         assert "smoke: 2 chat completions OK" in up.stdout and "smoke: predict OK" in up.stdout, up.stdout
+        assert "smoke: seed request seed-004-predict OK" in up.stdout, up.stdout  # the seed's example input
         [model] = baseten.status()["models"]
         [deployment] = model["deployments"]
         assert deployment["status"] == "ACTIVE" and deployment["autoscaling"]["min_replica"] == 5
@@ -114,6 +129,7 @@ def test_build_failed_is_a_clear_error_and_leaves_nothing(mistral: Project, base
     # message is the one line that says what happened.)
     assert "(tgi-mistral-baseten) was deleted" in text
     assert baseten.status()["models"] == [] and baseten.status()["processes"] == []
+    assert baseten.status()["secrets"] == [], "the workspace secret this create made goes with its model (#27.2)"
 
 
 def test_a_model_deleted_out_of_band_is_found_by_refresh(mistral: Project, baseten: BasetenEmulator) -> None:
@@ -125,6 +141,21 @@ def test_a_model_deleted_out_of_band_is_found_by_refresh(mistral: Project, baset
     again = mistral.run("up", "--yes", "--skip-preview")  # the next up makes it again
     assert "smoke: predict OK" in again.stdout
     assert mistral.outputs()["model_id"] != model_id and len(baseten.status()["models"]) == 1
+
+
+def test_a_model_deleted_out_of_band_is_made_again_by_plain_up(mistral: Project, baseten: BasetenEmulator) -> None:
+    # issue #27 item 4: `up` without --refresh sees it gone (the resource's diff asks Baseten, as SaladCloud's
+    # does) instead of waiting out the readiness timeout on a model that no longer exists.
+    mistral.config("tgi-fleet:smoke.ready_timeout_s", "30", path=True)
+    mistral.run("up", "--yes", "--skip-preview")
+    model_id = mistral.outputs()["model_id"]
+    httpx.delete(f"{baseten.base_url}/v1/models/{model_id}", headers=baseten.headers).raise_for_status()
+    preview = mistral.run("preview", "--diff")
+    assert "1 to replace" in preview.stdout, preview.stdout
+    again = mistral.run("up", "--yes", "--skip-preview", check=False)
+    assert again.returncode == 0 and "smoke: predict OK" in again.stdout, again.stdout + again.stderr
+    [model] = baseten.status()["models"]
+    assert model["id"] == mistral.outputs()["model_id"] != model_id
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [

@@ -1,5 +1,6 @@
-"""kill -9 of `pulumi up` while the container group's create is in flight: nothing of the run lingers, and the
-next `pulumi up` (the one command to type after a crash) adopts the group this stack made, never a duplicate."""
+"""kill -9 of `pulumi up` while the container group's (or the Baseten model's) create is in flight: nothing of the run
+lingers, and the next `pulumi up` (the one command to type after a crash) adopts what this stack made, never a
+duplicate."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.baseten_fixture import BasetenEmulator
 from tests.emulator_fixture import Emulator
 from tests.engine.harness import PULUMI, ROOT, Project
+from tests.engine.test_baseten_stacks import stack as baseten_stack
 
 
 def providers_of(backend: Path) -> list[str]:
@@ -78,3 +81,50 @@ def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator)
     assert "pending operation" not in later.stdout + later.stderr
     local.run("destroy", "--yes", "--skip-preview")
     assert emulator.wait_empty() == {"groups": [], "processes": []}
+
+
+def test_kill_9_during_a_baseten_create_then_recover_adopts_and_destroy_removes_it(
+        tmp_path: Path, baseten: BasetenEmulator) -> None:
+    # issue #27 item 3: before, `make recover` failed with 409 "a model named … already exists", and destroy then
+    # exited 0 with the model left running (billing).
+    mistral = baseten_stack(tmp_path, baseten, "baseten-mistral")
+    baseten.faults({"op": "create_model", "commit_first": True, "delay_s": 30, "times": 1})
+    log = (mistral.workdir / "killed-up.log").open("wb")
+    up = subprocess.Popen([str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive", "--stack",
+                           mistral.stack], cwd=mistral.workdir, env=mistral.env, stdout=log, stderr=log,
+                          start_new_session=True)
+    try:
+        wait_for(lambda: baseten.status()["models"], 120, "the create never reached the emulator")
+        os.kill(up.pid, signal.SIGKILL)
+        up.wait(10)
+        wait_for(lambda: not providers_of(mistral.backend), 10,
+                 f"processes outlived the killed engine: {providers_of(mistral.backend)}")
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+        log.close()
+    [made] = baseten.status()["models"]
+
+    # `make destroy` now: the model is not in the state, so a plain destroy would exit 0 and leave it billing.
+    destroy = [str(ROOT / "scripts" / "destroy.sh"), mistral.stack, "--yes", "--skip-preview", "--non-interactive"]
+    refused = subprocess.run(destroy, cwd=mistral.workdir, env=mistral.env, capture_output=True, text=True,
+                             timeout=300)
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert "pending create(s) (tgi-mistral-baseten)" in refused.stderr and "Fix: `make recover STACK=baseten-mistral`" \
+        in refused.stderr, refused.stderr
+    assert [m["id"] for m in baseten.status()["models"]] == [made["id"]]
+
+    again = subprocess.run([str(ROOT / "scripts" / "recover.sh"), mistral.stack, "--yes", "--skip-preview",
+                            "--non-interactive"], cwd=mistral.workdir, env=mistral.env, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"adopting Baseten model 'tgi-mistral-baseten' ({made['id']})" in again.stdout, again.stdout
+    assert "smoke: predict OK" in again.stdout
+    [model] = baseten.status()["models"]
+    assert model["id"] == made["id"] == mistral.outputs()["model_id"] and len(model["deployments"]) == 1
+    state = json.loads(mistral.run("stack", "export", "--stack", mistral.stack).stdout)
+    assert not state["deployment"].get("pending_operations"), state["deployment"].get("pending_operations")
+
+    gone = subprocess.run(destroy, cwd=mistral.workdir, env=mistral.env, capture_output=True, text=True, timeout=300)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert baseten.wait_empty()["models"] == []

@@ -104,9 +104,19 @@ def test_retry_in_place_reapply_refresh_and_destroy(dev: Project, dstack_project
     assert dstack_project.live_runs() == ["tgi-mistral"]
 
     dstack = dstack_project.client()  # out of band: someone stops and deletes the run with dstack itself
-    dstack.runs.get("tgi-mistral").stop(abort=True)
-    wait_for("the stopped run to finish", lambda: dstack.runs.get("tgi-mistral").status.is_finished())
-    dstack.client.runs.delete(dstack_project.name, ["tgi-mistral"])
+
+    def delete_out_of_band() -> None:
+        dstack.runs.get("tgi-mistral").stop(abort=True)
+        wait_for("the stopped run to finish", lambda: dstack.runs.get("tgi-mistral").status.is_finished())
+        dstack.client.runs.delete(dstack_project.name, ["tgi-mistral"])
+
+    delete_out_of_band()
+    # Plain `up` (no --refresh) sees it gone and applies it again (#27.4): before, it told the user to refresh.
+    repaired = dev.run("up", "--yes", "--skip-preview")
+    assert "dstack run 'tgi-mistral' was deleted outside Pulumi: applying it again" in repaired.stdout, repaired.stdout
+    assert dstack_project.live_runs() == ["tgi-mistral"] and not dstack.runs.get("tgi-mistral").status.is_finished()
+
+    delete_out_of_band()
     assert run_in_state(dev)
     dev.run("refresh", "--yes", "--skip-preview")
     assert not run_in_state(dev)  # refresh saw it gone

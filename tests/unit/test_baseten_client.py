@@ -103,6 +103,17 @@ def test_get_answers_none_for_a_deleted_model_and_delete_is_idempotent() -> None
     assert c.delete_model("gone") is False
 
 
+def test_a_delete_baseten_did_not_do_is_an_error_not_a_success() -> None:
+    # ModelTombstone.deleted ("Whether the model was deleted", baseten 0.13.1 managementapi/_models.py): false means
+    # the model still exists and bills; destroy must not report success on it (issue #27 item 3).
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.method == "DELETE"
+        return httpx.Response(200, json={"id": "abc123", "deleted": False})
+
+    with pytest.raises(BasetenApiError, match=r"model abc123 was not deleted \(deleted: false\)"):
+        client(handler).delete_model("abc123")
+
+
 def test_unexpected_body_is_a_clear_error() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"id": "abc123"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -78,46 +77,66 @@ def test_on_40gb_a100s_only_the_int8_variant_fits_four_at_4096_tokens() -> None:
 
 
 # -- engine tgi ------------------------------------------------------------------------------------------------
-def test_tgi_truss_is_a_docker_server_running_tgis_image() -> None:
+def flags(args: list[str]) -> dict[str, str]:
+    return dict(zip(args[::2], args[1::2], strict=True))
+
+
+def test_tgi_truss_runs_tgis_image_with_a_model_class() -> None:
+    # A truss without docker_server or trt_llm is served by truss's own server, which loads the model class
+    # from model/model.py (truss_config.py: model_module_dir "model", model_class_filename "model.py",
+    # model_class_name "Model"); base_image.image is the image it runs on, python3 from its PATH.
     cfg, settings, plan = load("baseten-mistral")
     config = truss_config(cfg, plan, settings, with_token=True)
     truss = validate(config)
     assert truss.base_image is not None and truss.base_image.image == cfg.image
+    assert truss.base_image.python_executable_path == ""
+    assert truss.docker_server is None and truss.trt_llm is None
+    assert (truss.model_module_dir, truss.model_class_filename, truss.model_class_name) == ("model", "model.py",
+                                                                                           "Model")
     assert truss.resources.accelerator.accelerator == Accelerator.A10G and truss.resources.accelerator.count == 1
     assert truss.secrets == {HF_SECRET: None}
-    server = truss.docker_server
-    assert server is not None and server.server_port == cfg.gateway.port != 8080
-    assert (server.readiness_endpoint, server.liveness_endpoint, server.predict_endpoint) == (
-        "/health", "/health", "/generate")
-    assert server.start_command is not None
-    shell = shlex.split(server.start_command)
-    assert shell[:2] == ["sh", "-c"]
-    script = shell[2]
-    assert script.startswith(f'export HF_TOKEN="$(cat /secrets/{HF_SECRET})" && exec text-generation-launcher ')
-    args = shlex.split(script.split("exec ", 1)[1])[1:]
-    flags = dict(zip(args[::2], args[1::2], strict=True))
-    assert flags == {
-        "--model-id": cfg.model.id, "--hostname": "0.0.0.0", "--port": str(cfg.gateway.port),
+    tgi = truss.model_metadata["tgi"]
+    assert flags(tgi["launcher_args"]) == {
+        "--model-id": cfg.model.id,
         "--max-input-tokens": str(plan.max_input_tokens), "--max-total-tokens": str(plan.max_total_tokens),
         "--max-batch-prefill-tokens": str(plan.max_batch_prefill_tokens), "--num-shard": str(plan.num_shard),
         "--max-concurrent-requests": str(cfg.serving.max_concurrent_requests),
     }
+    # Seed 001's README: max_new_tokens "Maximum of 4096"; the plan leaves room for it (8192 total).
+    assert tgi["max_new_tokens"] == 4096 and "max_new_tokens_reason" not in tgi
+    assert truss.model_metadata["example_model_input"] == {"prompt": "What is the meaning of life?",
+                                                           "max_new_tokens": 4096}
     assert truss.runtime.health_checks.startup_threshold_seconds == plan.startup_budget_s
 
 
-def test_public_model_has_no_secret_and_no_token_read() -> None:
+def test_a_plan_without_room_for_4096_new_tokens_says_so_in_the_truss() -> None:
+    cfg, settings, plan = load("baseten-mistral", serving={"max_input_tokens": 2048, "max_total_tokens": 4096})
+    tgi = truss_config(cfg, plan, settings, with_token=True)["model_metadata"]["tgi"]
+    assert tgi["max_new_tokens"] == 4095
+    assert tgi["max_new_tokens_reason"].startswith("tgi-fleet:serving.max_total_tokens is 4096")
+    assert "raise it to 6144" in tgi["max_new_tokens_reason"]
+
+
+def test_public_model_has_no_secret() -> None:
     cfg, settings, plan = load("baseten-mistral")
-    config = truss_config(cfg, plan, settings, with_token=False)
-    truss = validate(config)
-    assert truss.secrets == {} and truss.docker_server is not None
-    assert "/secrets/" not in (truss.docker_server.start_command or "")
+    truss = validate(truss_config(cfg, plan, settings, with_token=False))
+    assert truss.secrets == {}
 
 
 def test_quantized_and_revised_models_pass_their_flags() -> None:
     cfg, settings, plan = load("baseten-mistral", model={"id": "mistralai/Mistral-7B-Instruct-v0.1",
                                                          "quantize": "eetq", "revision": "main"})
-    command = truss_config(cfg, plan, settings, with_token=True)["docker_server"]["start_command"]
-    assert "--quantize eetq" in command and "--revision main" in command and "--dtype" not in command
+    args = truss_config(cfg, plan, settings, with_token=True)["model_metadata"]["tgi"]["launcher_args"]
+    assert flags(args)["--quantize"] == "eetq" and flags(args)["--revision"] == "main" and "--dtype" not in args
+
+
+def test_a_changed_model_class_is_a_changed_truss(monkeypatch: pytest.MonkeyPatch) -> None:
+    from components.providers.baseten import truss as truss_module
+
+    cfg, settings, plan = load("baseten-mistral")
+    before = truss_config(cfg, plan, settings, with_token=True)
+    monkeypatch.setattr(truss_module, "model_source", lambda: "class Model: ...\n")
+    assert truss_config(cfg, plan, settings, with_token=True) != before
 
 
 def test_truss_image_build_context_renders_the_tgi_truss(tmp_path: Path) -> None:
@@ -126,17 +145,12 @@ def test_truss_image_build_context_renders_the_tgi_truss(tmp_path: Path) -> None
     out = subprocess.run([str(TRUSS), "image", "build-context", str(tmp_path / "context"), str(truss_dir)],
                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stdout + out.stderr
-    dockerfile = (tmp_path / "context" / "Dockerfile").read_text()
+    context = tmp_path / "context"
+    dockerfile = (context / "Dockerfile").read_text()
     assert f"FROM {cfg.image} AS truss_server" in dockerfile
-    proxy = (tmp_path / "context" / "proxy.conf").read_text()
-    assert "rewrite ^/v1/models/model:predict$ /generate break;" in proxy
-    assert f"proxy_pass http://127.0.0.1:{cfg.gateway.port};" in proxy
-
-
-def test_reserved_port_is_refused_naming_the_key() -> None:
-    cfg, settings, plan = load("baseten-mistral", gateway={"enabled": True, "auth": True, "port": 8080})
-    with pytest.raises(TrussError, match=r"tgi-fleet:gateway.port = 8080: truss's proxy owns port 8080"):
-        truss_config(cfg, plan, settings, with_token=True)
+    # truss's own inference server is the entrypoint, and it loads the model class truss copied in.
+    assert 'ENTRYPOINT ["python3", "/app/main.py"]' in dockerfile and not (context / "proxy.conf").exists()
+    assert (context / "model" / "model.py").read_text() == (truss_dir / "model" / "model.py").read_text()
 
 
 # -- engine trt-llm --------------------------------------------------------------------------------------------

@@ -193,6 +193,23 @@ def test_the_providers_section_is_validated_by_its_own_model() -> None:
     assert "did you mean 'salad'?" in error_of({"tgi-fleet:slad": json.dumps({})})
 
 
+def test_blue_green_drain_is_validated() -> None:
+    """Issue #27 item 8: the old group's drain after the new endpoint is published (tgi-fleet:salad.drain_s)."""
+    def salad(**section: object) -> str:
+        return json.dumps(section)
+
+    assert parse_config(BASE).settings.drain_s == 60  # type: ignore[attr-defined]
+    cfg = parse_config({**BASE, "tgi-fleet:salad": salad(update_strategy="blue-green", drain_s=5)})
+    assert cfg.settings.drain_s == 5  # type: ignore[attr-defined]
+    msg = error_of({"tgi-fleet:salad": salad(update_strategy="blue-green", drain_s=-1)})
+    assert "tgi-fleet:salad.drain_s = -1" in msg and "Fix: blue-green: seconds the old group keeps serving" in msg
+    assert "tgi-fleet:salad.drain_s = 7200" in error_of({"tgi-fleet:salad": salad(update_strategy="blue-green",
+                                                                                      drain_s=7200)})
+    msg = error_of({"tgi-fleet:salad": salad(drain_s=30)})
+    assert ("tgi-fleet:salad: drain_s applies to the blue-green strategy only (an in-place update keeps one group). "
+            "Fix: remove salad.drain_s, or set salad.update_strategy: blue-green.") in msg
+
+
 # Issue #27 item 9: bad input the program catches at preview, naming the key and the fix.
 def test_prod_without_gateway_auth_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"gateway\.auth.*environment 'prod'.*Fix: set gateway\.auth: true"):

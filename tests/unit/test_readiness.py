@@ -111,3 +111,72 @@ def test_the_smoke_test_reruns_when_the_deployment_is_unhealthy(status: int, cha
                                                              "headers": {}}, "min_ready": 1, "trigger": "t"}
     with http.use_transport(httpx.MockTransport(lambda r: httpx.Response(status))):
         assert SmokeTestProvider().diff("smoke", props, dict(props)).changes is changed
+
+
+DOWNLOADING = ReadyCount(0, 3, "3 downloading")
+
+
+def test_a_dead_api_ends_the_wait_with_its_error_and_fix_not_a_timeout_hint(clock: Clock) -> None:
+    # issue #27 item 5: a run of failed queries is the API's problem, reported as such within a bound, not as
+    # replicas still downloading after ready_timeout_s.
+    dead = ApiError("list_container_group_instances", None, "ConnectError: [Errno 111] Connection refused")
+    source = Script(DOWNLOADING, dead)
+    with pytest.raises(ConnectionError) as info:
+        wait_ready(source, 3, 600, lambda _: None)
+    text = str(info.value)
+    assert text.startswith("cannot reach the provider API (3 readiness queries in a row failed over 6 s, the last "
+                           "list_container_group_instances): ConnectError: [Errno 111] Connection refused. Fix: ")
+    assert "ready_timeout_s" not in text and "downloading" not in text
+    assert source.calls == 1 + readiness.DEAD_API_CALLS and clock.now <= readiness.DEAD_API_S
+
+
+class Hung:
+    """An API that hangs: each query takes the client's whole timeout, then fails."""
+
+    def __init__(self, clock: Clock, timeout_s: float) -> None:
+        self.clock, self.timeout_s, self.calls = clock, timeout_s, 0
+
+    def count(self) -> ReadyCount:
+        self.calls += 1
+        self.clock.now += self.timeout_s
+        raise ApiError("get_deployment", None, f"ReadTimeout: timed out after {self.timeout_s:g} s")
+
+    def api_contact(self) -> tuple[str, str]:
+        return "https://api.example", "Fix: check the example API."
+
+
+def test_a_hung_api_ends_the_wait_within_the_bound_in_seconds(clock: Clock) -> None:
+    hung = Hung(clock, 30)
+    with pytest.raises(ConnectionError) as info:
+        wait_ready(hung, 1, 600, lambda _: None)
+    # Two 30 s timeouts (and the 2 s pause between them) pass DEAD_API_S: no third query is waited for.
+    assert hung.calls == 2 and clock.now == 62
+    assert str(info.value) == ("cannot reach the provider API at https://api.example (2 readiness queries in a row "
+                               "failed over 62 s, the last get_deployment): ReadTimeout: timed out after 30 s. Fix: "
+                               "check the example API.")
+
+
+def test_an_api_that_answers_with_errors_keeps_failing_and_a_throttling_one_is_waited_for(clock: Clock) -> None:
+    with pytest.raises(ConnectionError, match=r"^the provider API keeps failing \(3 readiness queries in a row .*"
+                                              r"the last list HTTP 503\): busy\. Fix: "):
+        wait_ready(Script(ApiError("list", 503, "busy")), 1, 600, lambda _: None)
+    # 429s are an API that answers (and says when to come back): not counted as dead.
+    done = wait_ready(Script(*[Limited("list", 429, "slow down")] * 5, READY), 2, 600, lambda _: None)
+    assert done.count == READY
+
+
+def test_one_failed_query_between_answers_is_ridden_out(clock: Clock) -> None:
+    blip = ApiError("list", None, "ReadTimeout")
+    done = wait_ready(Script(NOT_YET, blip, NOT_YET, blip, blip, NOT_YET, blip, READY), 2, 600, lambda _: None)
+    assert done.count == READY
+
+
+def test_refresh_of_the_smoke_test_records_a_deployment_ended_outside_pulumi(monkeypatch: pytest.MonkeyPatch) -> None:
+    from components.readiness import DeploymentEnded
+    from components.smoke.resource import SmokeTestProvider
+
+    gone = Script(DeploymentEnded("Baseten model abc1234 no longer exists (deleted outside Pulumi)"))
+    monkeypatch.setattr(registry, "readiness_source", lambda spec: gone)
+    props = {"readiness": {"provider": "baseten"}, "min_ready": 1, "ready_replicas": 1, "status": "ACTIVE"}
+    read = SmokeTestProvider().read("smoke", props)  # `pulumi refresh` must not fail on it: up repairs it
+    assert read.outs["ready_replicas"] == 0 and read.outs["status"] == "ended"

@@ -237,3 +237,58 @@ def test_a_changed_secret_env_is_seen_through_its_secret_digest() -> None:
     assert not diff(olds, news).changes
     news["secret_env"] = {"HF_TOKEN": "hf_b"}
     assert diff(olds, news).changes
+
+
+class Groups(Api):
+    """The project's groups: `tgi` being deleted, and others as (name, owner, status); records the deletes."""
+
+    def __init__(self, *others: tuple[str, str, str]) -> None:
+        super().__init__()
+        self.others, self.gone = others, False
+        self.deleted: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            self.deleted.append(request.url.path.rsplit("/", 1)[-1])
+            self.gone = True
+            return httpx.Response(202)
+        if request.url.path.endswith("/containers"):
+            items = []
+            for name, owner, status in self.others:
+                body = group_json()
+                body.update(name=name, networking={
+                    "protocol": "http", "port": 80, "auth": True, "dns": f"{name}-1234abcd.salad.cloud",
+                    "load_balancer": "round_robin", "client_request_timeout": 100000,
+                    "server_response_timeout": 100000, "single_connection_limit": False})
+                body["container"]["environment_variables"]["TGI_FLEET_OWNER"] = owner
+                body["current_state"]["status"] = status
+                items.append(body)
+            return httpx.Response(200, json={"items": items})
+        if request.method == "GET" and self.gone:
+            return httpx.Response(404, json={"type": "not-found", "status": 404})
+        return super().__call__(request)
+
+    def delete(self, props: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> list[float]:
+        slept: list[float] = []
+        monkeypatch.setattr("components.providers.salad.resource.time.sleep", slept.append)
+        with http.use_transport(httpx.MockTransport(self)):
+            ContainerGroupProvider().delete("tgi", props)
+        assert self.deleted == ["tgi"]
+        return slept
+
+
+def test_a_replaced_group_drains_while_its_successor_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #27 item 8: the old blue-green group is deleted drain_s after the engine wrote the new endpoint."""
+    old = {**owned(), "drain_s": 5.0}
+    assert Groups(("tgi-2f3a1b", "tgi-fleet/prod", "running")).delete(old, monkeypatch) == [5.0]
+    # Nothing to move to: a destroy, another stack's group, a successor not serving yet, or no drain configured.
+    assert Groups().delete(old, monkeypatch) == []
+    assert Groups(("tgi-2f3a1b", "tgi-fleet/dev", "running")).delete(old, monkeypatch) == []
+    assert Groups(("tgi-2f3a1b", "tgi-fleet/prod", "deploying")).delete(old, monkeypatch) == []
+    assert Groups(("tgi-2f3a1b", "tgi-fleet/prod", "running")).delete({**old, "drain_s": 0.0}, monkeypatch) == []
+
+
+def test_a_drain_change_is_recorded_with_the_group() -> None:
+    olds = props()
+    assert not diff(olds, {**copy.deepcopy(olds), "drain_s": 0.0}).changes  # state from before the key: no drain
+    assert diff(olds, {**copy.deepcopy(olds), "drain_s": 30.0}).changes

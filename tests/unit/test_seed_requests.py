@@ -141,3 +141,21 @@ def test_salad_stacks_send_seed_000s_openai_example(stack: str) -> None:
 @pytest.mark.parametrize("stack", ["gke-prod", "k8s-prod", "docker-gpu"])
 def test_tgi_route_stacks_send_seed_003s_curl_tests(stack: str) -> None:
     assert stack_requests(stack) == [("/v1/chat/completions", SEED_003_CHAT), ("/generate", SEED_003_GENERATE)]
+
+
+# Seed 001: truss-examples mistral/mistral-7b README (commit b7cd3f405e63b9c7df9b77cd2e83b7fcb13025ff), "Example
+# usage": `truss predict -d '{"prompt": "What is the meaning of life?", "max_new_tokens": 4096}'`; its `stream`.
+SEED_001 = {"prompt": "What is the meaning of life?", "max_new_tokens": 4096}
+# Seed 004: truss-examples mistral/mixtral-8x22b-trt-int8-weights-only/config.yaml (commit fa6fb838b1b5473570d6b
+# 7289b1ab83b67988761), model_metadata.example_model_input.
+SEED_004 = {"max_tokens": 512, "messages": [
+    {"role": "user", "content": "What is your favourite condiment?"},
+    {"role": "assistant", "content": "Well, I'm quite partial to a good squeeze of fresh lemon juice. It adds just "
+                                     "the right amount of zesty flavour to whatever I'm cooking up in the kitchen!"},
+    {"role": "user", "content": "Do you have mayonnaise recipes?"}]}
+
+
+def test_baseten_stacks_send_the_seeds_predict_examples() -> None:
+    assert stack_requests("baseten-mistral") == [("predict", SEED_001), ("predict", {"prompt": SEED_001["prompt"],
+                                                                                     "stream": True})]
+    assert stack_requests("baseten-mixtral") == [("predict", SEED_004)]

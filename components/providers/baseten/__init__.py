@@ -41,7 +41,20 @@ class BasetenProvider(Provider[BasetenSettings]):
         from components.providers.baseten.client import client_from
         from components.providers.baseten.readiness import BasetenReplicas
 
-        return BasetenReplicas(client_from(spec["api"], spec["api_key"]), spec["model_id"])
+        # One query per poll: the readiness wait paces, backs off and gives up on a dead API itself.
+        return BasetenReplicas(client_from(spec["api"], spec["api_key"], max_attempts=1), spec["model_id"])
+
+    def stop(self, spec: Mapping[str, Any]) -> str | None:
+        """Deactivate the model's production deployment (an inactive deployment runs no replica)."""
+        from components.providers.baseten.client import client_from
+
+        client = client_from(spec["api"], spec["api_key"])
+        deployment = client.get_deployment(spec["model_id"], "production")
+        if deployment is None:
+            return f"Baseten model {spec['model_id']} has no production deployment left to stop"
+        client.deactivate(spec["model_id"], deployment.id)
+        return (f"Baseten deployment {deployment.id} of model {spec['model_id']} deactivated (no replicas run); "
+                f"activate it again in Baseten's UI or API, or change the truss for a new deployment")
 
 
 PROVIDER = BasetenProvider()

@@ -33,6 +33,7 @@ from baseten.client.managementapi import (
     PromoteRequest,
     Secret,
     Secrets,
+    SecretTombstone,
     UpdateAutoscalingSettings,
     UpdateAutoscalingSettingsResponse,
     UpsertSecretRequest,
@@ -139,6 +140,14 @@ class BasetenClient(http.JsonApi):
         """The workspace's secrets (names only: values are never returned)."""
         return self._parse(Secrets, self._call("list_secrets", "GET", "/v1/secrets"), "list_secrets").secrets
 
+    def delete_secret(self, name: str) -> bool:
+        """DELETE /v1/secrets/{name} (the SDK's delete_secrets); False when it was already gone."""
+        r = self._call("delete_secret", "DELETE", f"/v1/secrets/{name}", (200, 404))
+        if r.status_code == 404:
+            return False
+        self._parse(SecretTombstone, r, "delete_secret")
+        return True
+
     # -- models and deployments -------------------------------------------------------------------------
     def prepare_upload(self, request: PrepareModelUploadRequest) -> PrepareModelUploadResponse:
         """Validate a push and get short-lived S3 credentials for its truss archive."""
@@ -149,6 +158,10 @@ class BasetenClient(http.JsonApi):
         """The model of that name in the workspace, if any."""
         r = self._call("list_models", "GET", "/v1/models", params={"name": name})
         return next((m for m in self._parse(Models, r, "list_models").models if m.name == name), None)
+
+    def list_models(self) -> list[Model]:
+        """Every model in the workspace."""
+        return self._parse(Models, self._call("list_models", "GET", "/v1/models"), "list_models").models
 
     def get_model(self, model_id: str) -> Model | None:
         """The model, or None when it does not exist (deleted out of band)."""
@@ -289,11 +302,15 @@ class BasetenClient(http.JsonApi):
             sleep(poll_s)
 
     def delete_model(self, model_id: str) -> bool:
-        """Delete a model and its deployments; False when it was already gone."""
+        """Delete a model and its deployments; False when it was already gone, BasetenApiError when Baseten did not
+        delete it."""
         r = self._call("delete_model", "DELETE", f"/v1/models/{model_id}", (200, 404))
         if r.status_code == 404:
             return False
-        return self._parse(ModelTombstone, r, "delete_model").deleted
+        if not self._parse(ModelTombstone, r, "delete_model").deleted:
+            raise BasetenApiError("delete_model", 200, f"Baseten answered that model {model_id} was not deleted "
+                                                       f"(deleted: false): it still exists and bills while it serves")
+        return True
 
 
 def _labelled(payload: DeploymentArchivePayload) -> tuple[str, DeploymentArchivePayload]:
@@ -303,6 +320,7 @@ def _labelled(payload: DeploymentArchivePayload) -> tuple[str, DeploymentArchive
     return token, payload.model_copy(update={"labels": labels})
 
 
-def client_from(api: dict[str, Any], api_key: str) -> BasetenClient:
+def client_from(api: dict[str, Any], api_key: str, max_attempts: int = 6) -> BasetenClient:
     """A client from the plain `api` description the resources carry (base_url, timeout_s)."""
-    return BasetenClient(api["base_url"], api_key, timeout=http.timeout(float(api.get("timeout_s") or 30.0)))
+    return BasetenClient(api["base_url"], api_key, timeout=http.timeout(float(api.get("timeout_s") or 30.0)),
+                         max_attempts=max_attempts)

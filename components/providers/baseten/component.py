@@ -10,7 +10,7 @@ from components.providers.base import BuildContext
 from components.providers.baseten import API_KEY
 from components.providers.baseten.resource import BasetenModel
 from components.providers.baseten.settings import BasetenSettings
-from components.providers.baseten.truss import deploy_timeout_s, truss_config
+from components.providers.baseten.truss import deploy_timeout_s, max_new_tokens, truss_config
 from components.service import ServiceOutputs, TgiService
 from components.tgi import HF_TOKEN_ENV
 
@@ -21,16 +21,15 @@ SEED_004_KNOBS = {"top_k": 50, "beam_width": 1, "bad_words_list": [], "repetitio
 
 
 def predict_body(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
-    """A predict request with the seed truss's knobs, as the engine takes them (TGI's /generate or TRT-LLM's)."""
+    """A predict request with the seed truss's knobs, in the shape its predict takes (seed 001's or 004's)."""
     smoke = ctx.cfg.smoke
     prompt = smoke.prompts[0]
     if ctx.settings.engine == "trt-llm":
         return {"messages": [{"role": "user", "content": prompt}], "max_tokens": smoke.max_tokens,
                 "temperature": smoke.temperature, "top_p": smoke.top_p, "stop_words_list": smoke.stop,
                 **SEED_004_KNOBS, "stream": True}
-    return {"inputs": prompt, "parameters": {"max_new_tokens": min(smoke.max_tokens, 4096),
-                                             "temperature": smoke.temperature, "top_p": smoke.top_p,
-                                             "top_k": SEED_001_TOP_K}}
+    return {"prompt": prompt, "max_new_tokens": min(smoke.max_tokens, max_new_tokens(ctx.plan)[0]),
+            "temperature": smoke.temperature, "top_p": smoke.top_p, "top_k": SEED_001_TOP_K, "stream": False}
 
 
 class BasetenService(TgiService):
@@ -51,7 +50,8 @@ class BasetenService(TgiService):
         model = BasetenModel(
             name, model_name=cfg.name, api=api, api_key=key, truss=truss,
             autoscaling=s.autoscaling_settings(cfg.replicas),
-            hf_token=pulumi.Output.secret(token) if token else None, opts=self.child_opts,
+            hf_token=pulumi.Output.secret(token) if token else None,
+            owner=f"{pulumi.get_project()}/{pulumi.get_stack()}", opts=self.child_opts,
         )
         body = predict_body(ctx)
         headers: pulumi.Output[dict[str, str]] = key.apply(lambda k: {"Authorization": f"Api-Key {k}"})
@@ -75,7 +75,7 @@ class BasetenService(TgiService):
             status=model.status,
             plain_headers=plain_headers,
             auth_hint=AUTH_HINT,
-            # The endpoint is Baseten's OpenAI route; TGI's own /generate is reached as predict (a probe).
+            # The endpoint is Baseten's OpenAI route; the truss's own predict is a probe.
             tgi_routes=False,
             probes=predict.apply(lambda url: [{"name": "predict", "url": url, "body": body}]),
             extras={"model_id": model.model_id, "deployment_id": model.deployment_id,

@@ -42,8 +42,8 @@ class BasetenSettings(Settings):
     s3_endpoint_url: str | None = Field(
         None, description="an S3 endpoint for the truss upload (tests: a local S3); unset: AWS's own"
     )
-    engine: Engine = Field("tgi", description="tgi (TGI's image as a docker_server truss) or trt-llm (Baseten's "
-                                              "TensorRT-LLM engine builder)")
+    engine: Engine = Field("tgi", description="tgi (TGI's image with a truss model class that runs it) or trt-llm "
+                                              "(Baseten's TensorRT-LLM engine builder)")
     request_timeout_s: float = Field(30.0, gt=0, description="management API request timeout in seconds")
     deploy_timeout_s: int | None = Field(
         None, ge=1, description="seconds to wait for a deployment to become ACTIVE (default: the sizing's readiness "

@@ -1,16 +1,18 @@
 """The truss a plan becomes: its config.yaml, as a Baseten user would write it by hand, and the archive pushed.
 
-engine tgi: TGI's own image as a `docker_server` (truss replaces the image's entrypoint, so the start command
-runs text-generation-launcher itself, with the plan's limits). engine trt-llm: Baseten's TensorRT-LLM engine
-builder (`trt_llm`), from the model's Hub checkpoint. Pure: plain dicts, no SDK, so preview stays light; the
-SDK's generated ModelConfig validates the result at create (config_model) and truss's own model in the tests.
+engine tgi: TGI's own image as the truss's base image with a model class (truss_model.py, shipped as
+model/model.py): truss's server loads it, it starts text-generation-launcher with the plan's limits (config.yaml
+`model_metadata.tgi`) and serves seed 001's predict API (prompt, max_new_tokens, ...) and TGI's OpenAI routes.
+engine trt-llm: Baseten's TensorRT-LLM engine builder (`trt_llm`), from the model's Hub checkpoint. Pure: plain
+dicts, no SDK, so preview stays light; the SDK's generated ModelConfig validates the result at create
+(config_model) and truss's own model in the tests.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
-import shlex
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,11 @@ from components.providers.baseten.settings import BasetenSettings
 from components.sizing.recommend import Plan
 
 HF_SECRET = "hf_access_token"  # truss's default runtime_secret_name; Baseten mounts it at /secrets/<name>
-SECRETS_DIR = "/secrets"
-RESERVED_PORT = 8080  # truss's own proxy listens there
 OPENAI_TAG = "openai-compatible"  # trt_llm decoders must choose; this one serves /v1/chat/completions
 CONFIG_FILE = "config.yaml"
+MODEL_FILE = "model/model.py"  # truss's defaults: model_module_dir "model", model_class_filename "model.py"
+MODEL_SOURCE = Path(__file__).with_name("truss_model.py")
+SEED_MAX_NEW_TOKENS = 4096  # seed 001's predict: "max_new_tokens ... Maximum of 4096"
 # truss 0.18's Accelerator enum (tests compare it with truss and with the SDK's schema).
 ACCELERATORS = ("T4", "L4", "A10G", "V100", "A100", "A100_40GB", "H100", "H200", "H100_40GB", "B200", "L40S",
                 "RTX_PRO_6000", "B300", "GB300")
@@ -35,7 +38,7 @@ _SPEC = re.compile(r"^(?P<gpu>[A-Z0-9_]+)(?::(?P<count>[1-9]\d*))?$")
 # current truss schema still names weights_int8 (marked legacy there; its successor fp8 needs compute >= 8.9).
 TRT_QUANTIZATION = {"none": "no_quant", "eetq": "weights_int8", "bitsandbytes": "weights_int8", "fp8": "fp8"}
 FP8_MIN_COMPUTE = 8.9  # truss refuses fp8 on A10G/A100/T4/V100 (CUDA compute < 8.9)
-KEY_ORDER = ("model_name", "description", "model_metadata", "base_image", "docker_server", "trt_llm", "resources",
+KEY_ORDER = ("model_name", "description", "model_metadata", "base_image", "trt_llm", "resources",
              "secrets", "environment_variables", "runtime")
 # Seconds a deployment may spend building before it loads: copying TGI's image vs compiling a TensorRT engine.
 BUILD_ALLOWANCE_S = {"tgi": 600, "trt-llm": 3600}
@@ -56,9 +59,9 @@ def accelerator(plan: Plan) -> str:
     return name
 
 
-def launcher_command(cfg: FleetConfig, plan: Plan, with_token: bool) -> str:
-    """docker_server.start_command: text-generation-launcher with the plan's limits, HF token from the mount."""
-    args = ["--model-id", cfg.model.id, "--hostname", "0.0.0.0", "--port", str(cfg.gateway.port),
+def launcher_args(cfg: FleetConfig, plan: Plan) -> list[str]:
+    """text-generation-launcher's flags for the plan's limits (the model class adds --hostname and --port)."""
+    args = ["--model-id", cfg.model.id,
             "--max-input-tokens", str(plan.max_input_tokens), "--max-total-tokens", str(plan.max_total_tokens),
             "--max-batch-prefill-tokens", str(plan.max_batch_prefill_tokens), "--num-shard", str(plan.num_shard),
             "--max-concurrent-requests", str(cfg.serving.max_concurrent_requests)]
@@ -70,10 +73,22 @@ def launcher_command(cfg: FleetConfig, plan: Plan, with_token: bool) -> str:
         args += ["--dtype", cfg.model.dtype]  # TGI refuses --dtype together with --quantize
     if cfg.model.trust_remote_code:
         args.append("--trust-remote-code")
-    launch = "exec text-generation-launcher " + shlex.join(args)
-    if with_token:
-        launch = f'export HF_TOKEN="$(cat {SECRETS_DIR}/{HF_SECRET})" && {launch}'
-    return f"sh -c {shlex.quote(launch)}"
+    return args
+
+
+def max_new_tokens(plan: Plan) -> tuple[int, str]:
+    """The most tokens a predict may ask for: the seed's documented 4096, or what max_total_tokens leaves after
+    a one-token prompt; and the reason when that is fewer (the model class's refusal quotes it)."""
+    room = plan.max_total_tokens - 1
+    if room >= SEED_MAX_NEW_TOKENS:
+        return SEED_MAX_NEW_TOKENS, ""
+    return room, (f"tgi-fleet:serving.max_total_tokens is {plan.max_total_tokens}, which prompt and answer share; "
+                  f"raise it to {SEED_MAX_NEW_TOKENS + plan.max_input_tokens} for the documented {SEED_MAX_NEW_TOKENS}")
+
+
+def model_source() -> str:
+    """The model class's source, as the truss ships it (model/model.py)."""
+    return MODEL_SOURCE.read_text()
 
 
 def _common(cfg: FleetConfig, plan: Plan, with_token: bool) -> dict[str, Any]:
@@ -91,22 +106,21 @@ def _common(cfg: FleetConfig, plan: Plan, with_token: bool) -> dict[str, Any]:
 
 
 def tgi_config(cfg: FleetConfig, plan: Plan, with_token: bool) -> dict[str, Any]:
-    """engine tgi: TGI's pinned image as a custom server; /health gates traffic, predict maps to /generate."""
-    port = cfg.gateway.port
-    if port == RESERVED_PORT:
-        raise TrussError(f"tgi-fleet:gateway.port = {port}: truss's proxy owns port {RESERVED_PORT} on Baseten. "
-                         f"Fix: another port, e.g. 3000.")
+    """engine tgi: TGI's pinned image as the base image, the model class runs TGI and serves seed 001's predict."""
+    most, why = max_new_tokens(plan)
+    tgi: dict[str, Any] = {"launcher_args": launcher_args(cfg, plan), "max_new_tokens": most,
+                           # a changed model class is a changed truss, so a new deployment
+                           "model_file_sha256": hashlib.sha256(model_source().encode()).hexdigest()[:16]}
+    if why:
+        tgi["max_new_tokens_reason"] = why
     return {
         **_common(cfg, plan, with_token),
+        # truss runs its server with the image's python3 (TGI's own venv), the launcher is on the image's PATH.
         "base_image": {"image": cfg.image},
-        "docker_server": {
-            "start_command": launcher_command(cfg, plan, with_token),
-            "server_port": port,
-            "predict_endpoint": "/generate",
-            "readiness_endpoint": "/health",
-            "liveness_endpoint": "/health",
-        },
-        # Traffic waits for /health, which TGI answers only after download + load + warm-up.
+        # example_model_input: seed 001's example (`truss predict -d ...`), which Baseten's UI offers to send.
+        "model_metadata": {"tgi": tgi, "example_model_input": {"prompt": "What is the meaning of life?",
+                                                               "max_new_tokens": most}},
+        # Traffic waits for truss's readiness, which waits for load(): TGI's download + load + warm-up.
         "runtime": {"predict_concurrency": cfg.serving.max_concurrent_requests,
                     "health_checks": {"startup_threshold_seconds": plan.startup_budget_s}},
     }
@@ -172,26 +186,36 @@ def config_yaml(config: dict[str, Any]) -> str:
     return yaml.safe_dump(config, sort_keys=False, default_flow_style=False, width=1000)
 
 
+def _files(config: dict[str, Any]) -> dict[str, bytes]:
+    """The truss's files: config.yaml, and the model class unless the truss is a trt_llm engine."""
+    files = {CONFIG_FILE: config_yaml(config).encode()}
+    if not config.get("trt_llm") and not config.get("docker_server"):
+        files[MODEL_FILE] = model_source().encode()
+    return files
+
+
 def write_truss(directory: Path, config: dict[str, Any]) -> Path:
-    """A truss directory (config.yaml is all a docker_server or trt_llm truss needs); returns its path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / CONFIG_FILE).write_text(config_yaml(config))
+    """A truss directory (config.yaml, and model/model.py for engine tgi); returns its path."""
+    for name, data in _files(config).items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     return directory
 
 
 def truss_archive(config: dict[str, Any]) -> bytes:
     """The truss as the uncompressed tar `truss push` uploads; byte-identical for the same config."""
-    data = config_yaml(config).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        info = tarfile.TarInfo(CONFIG_FILE)
-        info.size, info.mode, info.mtime = len(data), 0o644, 0
-        tar.addfile(info, io.BytesIO(data))
+        for name, data in _files(config).items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
 def read_archive_config(archive: bytes) -> dict[str, Any]:
-    """config.yaml from a truss archive (what the emulated build reads); ValueError when it has none."""
+    """config.yaml from a truss archive; ValueError when it has none."""
     try:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             member = tar.extractfile(CONFIG_FILE)

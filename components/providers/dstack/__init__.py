@@ -59,5 +59,12 @@ class DstackProvider(Provider[DstackSettings]):
 
         return readiness_from(dict(spec))
 
+    def stop(self, spec: Mapping[str, Any]) -> str | None:
+        """Stop the dstack run (its instances are released); `pulumi up --refresh` applies it again."""
+        from components.providers.dstack.client import api_from
+
+        api_from(dict(spec), spec["token"]).stop(spec["run"])
+        return f"dstack run {spec['run']!r} stopped; `pulumi up --refresh` applies it again"
+
 
 PROVIDER = DstackProvider()

@@ -34,14 +34,19 @@ class DstackReplicas:
             raise DstackUnavailable(f"get run {self.run_name!r}", None, str(exc)) from None
         if run is None:
             raise DstackRunFailed(f"dstack run {self.run_name!r} no longer exists (deleted outside Pulumi). Fix: "
-                                  f"`pulumi up --refresh` applies it again.")
+                                  f"`pulumi up` applies it again.")
         state = run_state(run, self.api.target.server_url)
         if state.failure:
             raise DstackRunFailed(state.failure)
         if state.status in ("terminated", "done"):
             raise DstackRunFailed(f"dstack run {self.run_name!r} is {state.status} ({state.termination_reason}): it "
-                                  f"was stopped outside Pulumi. Fix: `pulumi up --refresh` applies it again.")
+                                  f"was stopped outside Pulumi. Fix: `pulumi up` applies it again.")
         return ReadyCount(state.ready, max(state.replicas, 1), state.detail)
+
+    def api_contact(self) -> tuple[str, str]:
+        """Where the API is, and what to check when it stops answering the readiness queries."""
+        return self.api.target.server_url, ("Fix: check that the dstack server answers from here "
+                                            "(tgi-fleet:dstack.server_url), then run `pulumi up` again.")
 
 
 def readiness_from(spec: dict[str, Any]) -> DstackReplicas:

@@ -69,5 +69,14 @@ class SaladProvider(Provider[SaladSettings]):
         return SaladInstances(client_from(spec["api"], spec["api_key"], max_attempts=1), spec["group"],
                               int(spec["version"]))
 
+    def stop(self, spec: Mapping[str, Any]) -> str | None:
+        """Stop the container group (a stopped group keeps no instance); `pulumi up` starts it again."""
+        from components.providers.salad.client import client_from
+
+        # contracts/salad/salad-cloud.yaml: POST .../containers/{container_group_name}/stop (202).
+        client_from(spec["api"], spec["api_key"]).stop_group(spec["group"])
+        return (f"SaladCloud container group {spec['group']!r} stopped (its instances are released); the next "
+                f"`pulumi up` starts it again")
+
 
 PROVIDER = SaladProvider()

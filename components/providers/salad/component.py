@@ -52,6 +52,8 @@ class SaladService(TgiService):
             gpu_class_names=[o.name for o in plan.gpu_classes],
             secret_env=pulumi.Output.secret(secret_env),
             log_secret=pulumi.Output.secret(log_secret) if log_secret else None,
+            # In place there is one group: nothing to drain to.
+            drain_s=s.drain_s if s.update_strategy == "blue-green" else 0.0,
             opts=self.child_opts,
         )
         spec_hash = hashlib.sha256(json.dumps([spec, sorted(secret_env)], sort_keys=True).encode()).hexdigest()[:12]

@@ -39,6 +39,12 @@ class SaladInstances:
             detail += f"; {len(instances) - len(current)} of an older version"
         return ReadyCount(ready, len(current), detail)
 
+    def api_contact(self) -> tuple[str, str]:
+        """Where the API is, and what to check when it stops answering the readiness queries."""
+        return self.client.base_url, ("Fix: check that the SaladCloud API answers from here (tgi-fleet:salad.base_url; "
+                                      "each query waits up to tgi-fleet:salad.request_timeout_s), then run "
+                                      "`pulumi up` again: it waits for the replicas again.")
+
     def status(self) -> str:
         """The group's status as the API reports it now (running, deploying, stopped, ...)."""
         return self.client.group_status(self.group)

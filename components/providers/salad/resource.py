@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -85,6 +86,22 @@ def _live_status(id_: str, props: dict[str, Any]) -> str | None:
             return client.group_status(id_)
     except ApiError:
         return None
+
+
+def _successor(client: SaladClient, id_: str, props: dict[str, Any]) -> str | None:
+    """The access domain (or name) of another running group of this stack: the one that replaces `id_`.
+
+    Groups carry the stack's TGI_FLEET_OWNER marker; a destroy, or a replacement of the same name (deleted before
+    its successor is made), finds none.
+    """
+    from components.providers.salad.body import OWNER_ENV
+
+    owner = (props["spec"]["container"].get("environment_variables") or {}).get(OWNER_ENV)
+    for group in client.list_groups() if owner else ():
+        env = group.container.environment_variables or {}
+        if group.name != id_ and env.get(OWNER_ENV) == owner and group.current_state.status == "running":
+            return group.networking.dns if group.networking and group.networking.dns else group.name
+    return None
 
 
 def _body(prototype: ContainerGroupPrototype) -> dict[str, Any]:
@@ -172,6 +189,8 @@ class ContainerGroupProvider(ResourceProvider):
         _, refused = split(merge_diff(olds.get("spec") or {}, news["spec"]))
         replaces += [f"spec.{path}" for path in refused]
         changes = [k for k in ("spec", "gpu_class_names", "api_key", "log_secret") if olds.get(k) != news.get(k)]
+        if float(olds.get("drain_s") or 0) != float(news.get("drain_s") or 0):
+            changes.append("drain_s")  # recorded with the group: its delete drains for the value it holds
         if olds.get("secret_env_digest") != secret_digest(news.get("secret_env") or {}):
             changes.append("secret_env")
         if not replaces:
@@ -213,6 +232,16 @@ class ContainerGroupProvider(ResourceProvider):
         from components.providers.salad.client import SaladApiError
 
         with _client(props) as client:
+            # Blue-green: the engine deletes a replaced group once every other step ended, the smoke test's included
+            # (its state, written when it passed, names the proven endpoint). The old group serves drain_s more
+            # seconds, so that a client re-reading that endpoint meanwhile moves without a failed request. (The
+            # stack outputs cannot come first: Pulumi writes them after every step, deletes included.)
+            drain_s = float(props.get("drain_s") or 0)
+            successor = _successor(client, id_, props) if drain_s > 0 else None
+            if successor:
+                pulumi.log.info(f"container group {id_!r} keeps serving for {drain_s:g} s (salad.drain_s) while "
+                                f"clients move to {successor}, then it is deleted")
+                time.sleep(drain_s)
             # 202 = accepted; wait until it is really gone.
             http.delete_and_wait(lambda: client.delete_group(id_), lambda: client.get_group(id_) is None,
                                  lambda: SaladApiError("delete_container_group", 202, f"{id_} still exists "
@@ -239,11 +268,12 @@ class ContainerGroup(Resource):
         gpu_class_names: list[str],
         secret_env: pulumi.Input[dict[str, str]],
         log_secret: pulumi.Input[str] | None = None,
+        drain_s: float = 0.0,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "api": api, "api_key": api_key, "spec": spec, "gpu_class_names": gpu_class_names,
-            "secret_env": secret_env, "log_secret": log_secret,
+            "secret_env": secret_env, "log_secret": log_secret, "drain_s": drain_s,
             **dict.fromkeys(("group_id", "gpu_class_ids", "status", "version", "dns", "access_url",
                              "running_count", "allocating_count", "creating_count", "secret_env_digest")),
         }

@@ -6,7 +6,7 @@ import difflib
 from functools import cache
 from typing import Any, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.config import DnsName, Settings
 from components.urls import HostPort, HttpUrlText
@@ -38,8 +38,12 @@ class SaladSettings(Settings):
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
     update_strategy: Literal["in-place", "blue-green"] = Field(
         "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
-        "blue-green (a new group per container version; the old one is deleted once the new one passed the smoke "
-        "test; the endpoint moves)")
+        "blue-green (a new group per container version; the old one is deleted salad.drain_s after the new one "
+        "passed the smoke test; the endpoint moves)")
+    drain_s: float = Field(
+        60.0, ge=0, le=3600, description="blue-green: seconds the old group keeps serving after the new one passed "
+        "the smoke test, before it is deleted (clients re-read the proven endpoint from the stack's state within "
+        "it; the stack outputs move when the update ends), 0..3600")
     logging: dict[str, Any] | None = Field(
         None, description="one log destination in the API's shape, e.g. {axiom: {host: api.axiom.co, dataset: tgi}} "
         "(axiom, datadog, http, new_relic, splunk or tcp); its credential is the secret salad_log_secret")
@@ -61,6 +65,13 @@ class SaladSettings(Settings):
                 raise ValueError(f"{code!r} is not a SaladCloud country code ({hint}see ContainerGroupPrototype."
                                  f"country_codes in SaladCloud's API spec)")
         return v
+
+    @model_validator(mode="after")
+    def _drain_is_blue_green(self) -> SaladSettings:
+        if "drain_s" in self.model_fields_set and self.update_strategy != "blue-green":
+            raise ValueError("drain_s applies to the blue-green strategy only (an in-place update keeps one group). "
+                             "Fix: remove salad.drain_s, or set salad.update_strategy: blue-green")
+        return self
 
     @field_validator("logging")
     @classmethod

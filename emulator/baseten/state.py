@@ -8,6 +8,7 @@ processes are not: a restarted emulator loads every live deployment's replicas a
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import string
 import time
@@ -103,13 +104,25 @@ class Model:
         return {**self.doc, "deployments_count": len(self.deployments)}
 
 
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    """JSON that only the owner can read (mode 0600 from the start), by atomic rename."""
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        json.dump(data, f)
+    tmp.replace(path)
+
+
 class Workspace:
     """Every model, secret and upload of the emulated workspace, persisted to a JSON file."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.models: dict[str, Model] = {}
-        self.secrets: dict[str, dict[str, Any]] = {}  # name -> {id, created_at, value}: values in memory only
+        # name -> {id, created_at, value}. Baseten keeps a secret's value until it is deleted, and so does the
+        # emulator, across restarts, but not in the state file (plain text in the working tree): in a file of its
+        # own beside it that only its owner can read.
+        self.secrets: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}  # s3_key -> what prepare_model_upload validated
         self._load()
 
@@ -117,7 +130,8 @@ class Workspace:
         if not self.path or not self.path.exists():
             return
         data = json.loads(self.path.read_text())
-        self.secrets = data.get("secrets", {})
+        values = json.loads(self._values_path.read_text()) if self._values_path.exists() else {}
+        self.secrets = {name: {**s, "value": values.get(name, "")} for name, s in data.get("secrets", {}).items()}
         self.uploads = data.get("uploads", {})
         for m in data.get("models", []):
             model = Model(m["doc"])
@@ -132,14 +146,19 @@ class Workspace:
         """Write the workspace to its file (atomic rename)."""
         if not self.path:
             return
-        # Secret values stay in memory (the file is plain text in the working tree): after a restart a secret
-        # exists by name only, which is what the lifecycle checks; an upsert gives it its value again.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         secrets = {name: {k: v for k, v in s.items() if k != "value"} for name, s in self.secrets.items()}
+        _write_private(self._values_path, {name: s.get("value", "") for name, s in self.secrets.items()})
         data = {"secrets": secrets, "uploads": self.uploads, "models": [
             {"doc": m.doc, "deployments": [{"doc": d.doc, "config": d.config, "s3_key": d.s3_key,
                                             "failure": d.failure} for d in m.deployments.values()]}
             for m in self.models.values()]}
         save_json(self.path, data)
+
+    @property
+    def _values_path(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(f"{self.path.stem}.secret-values.json")
 
     def model(self, model_id: str) -> Model:
         """A model, or 404."""

@@ -46,10 +46,14 @@ def test_baseten_state_file_keeps_no_secret_value_and_delete_removes_it(baseten:
         assert api.post("/v1/secrets", json={"name": "hf_access_token", "value": GRANTED}).status_code == 200
         state = baseten.state_dir / "baseten.json"
         assert "hf_access_token" in state.read_text() and GRANTED not in state.read_text()
+        # Baseten keeps the value until the secret is deleted (a restarted emulator's deployments read it again):
+        # it sits in a file of its own that only its owner can read, never in the state file.
+        values = baseten.state_dir / "baseten.secret-values.json"
+        assert values.stat().st_mode & 0o777 == 0o600, oct(values.stat().st_mode)
         # The SDK's delete_secrets (baseten 0.13.1, client/managementapi/_client.py): DELETE /v1/secrets/{name},
         # 200 with a SecretTombstone {name}.
         deleted = api.delete("/v1/secrets/hf_access_token")
         assert deleted.status_code == 200 and deleted.json() == {"name": "hf_access_token"}, deleted.text
         assert api.get("/v1/secrets").json()["secrets"] == []
-        assert "hf_access_token" not in state.read_text()
+        assert "hf_access_token" not in state.read_text() and GRANTED not in values.read_text()
         assert api.delete("/v1/secrets/hf_access_token").status_code == 404

@@ -32,6 +32,7 @@ test:
 checks:
 	.venv/bin/ruff check .
 	.venv/bin/mypy components policies
+	.venv/bin/lint-imports
 	$(PATH_WITH_TOOLS) actionlint .github/workflows/*.yml
 
 # The same preview + policy report the pull-request workflow posts.

@@ -18,9 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.config import ConfigError, parse_config  # noqa: E402
+from components.config import ConfigError  # noqa: E402
 from components.plan import build_plan  # noqa: E402
 from components.providers import registry  # noqa: E402
+from components.stack import parse_config  # noqa: E402
 from tests.baseten_cases import raw_config  # noqa: E402
 
 SLOW_MB_S = {"salad": 5500 / 2400, "local": 5500 / 2400}
@@ -39,8 +40,9 @@ def main() -> None:
         except ConfigError as exc:
             print(f"{stack:18} (its config needs more than the stack file: {str(exc).splitlines()[1].strip()[:60]}...)")
             continue
-        rule = registry.provider(cfg.provider).startup
-        plan = build_plan(cfg, startup=rule)
+        provider = registry.provider(cfg.provider)
+        rule = provider.startup
+        plan = build_plan(cfg, provider.catalog(cfg.settings), startup=rule)
         weights_mb = plan.memory.weights_bytes / 1e6
         stack_rate = "download_mb_s" in cfg.sizing.model_fields_set or rule.download_mb_s is None
         rate = cfg.sizing.download_mb_s if stack_rate else rule.download_mb_s

@@ -6,29 +6,30 @@ from dataclasses import replace
 
 import pulumi
 
-from components.config import from_pulumi
 from components.plan import PlanError, build_plan, check_fit
 from components.providers import registry
 from components.providers.base import BuildContext
-from components.secrets import check_model_access, resolve
+from components.secrets import check_model_access
 from components.sizing.recommend import with_live_offers
 from components.sizing.report import explain
+from components.smoke.args import SmokeArgs
 from components.smoke.billing import billing_spec
 from components.smoke.resource import SmokeTest
+from components.stack import from_pulumi
 
 
 def deploy() -> None:
     """Build this stack: everything `__main__.py` does."""
     cfg = from_pulumi()
     provider = registry.provider(cfg.provider)
-    secrets = resolve(cfg, provider)  # once: the AWS source is one Secrets Manager call per secret per run
-    plan = build_plan(cfg, hf_token=secrets.hf_token, startup=provider.startup)
+    secrets = provider.secrets(cfg)  # once: the AWS source is one Secrets Manager call per secret per run
+    plan = build_plan(cfg, provider.catalog(cfg.settings), hf_token=secrets.hf_token, startup=provider.startup)
     wanted = cfg.smoke.min_ready_replicas or 1
     if cfg.smoke.enabled and wanted > 1 and not provider.counts_replicas:
         raise PlanError(f"tgi-fleet:smoke.min_ready_replicas = {wanted}: the {cfg.provider} provider's readiness "
                         f"check sees one endpoint (GET /health), so it can count 1 at most. Fix: unset it; the "
                         f"provider's own rollout waits for the replicas.")
-    ctx = BuildContext(cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets)
+    ctx = BuildContext(provider=provider, cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets)
     live = provider.live_offers(ctx)
     if live is not None:  # the provider's own prices replace the catalog's estimate for it
         plan = with_live_offers(plan, live)
@@ -63,26 +64,18 @@ def deploy() -> None:
     smoke = cfg.smoke
     if smoke.enabled and out.endpoint is not None and out.readiness is not None:
         endpoint = pulumi.Output.from_input(smoke.endpoint) if smoke.endpoint else out.endpoint
-        test = SmokeTest(
-            f"{cfg.name}-smoke",
-            endpoint=endpoint,
-            headers=out.headers,
-            readiness=out.readiness,
+        args = SmokeArgs.of(
+            out, endpoint,
             min_ready=wanted,
             timeout_s=smoke.ready_timeout_s or plan.readiness_timeout_s,
             knobs=smoke.model_dump(include={"prompts", "max_tokens", "temperature", "top_p", "stop",
                                             "ttft_slo_ms", "latency_slo_ms"}),
             model=cfg.model.id,
-            trigger=out.trigger,
-            auth_hint=out.auth_hint,
-            plain_headers=out.plain_headers,
-            tgi_routes=out.tgi_routes,
-            probes=out.probes,
             seed_requests=[r.model_dump() for r in smoke.requests],
             billing=billing_spec(cfg.provider, pulumi.get_stack(), cfg.replicas, plan.gpu.name if plan.gpu else None,
                                  plan.hourly_cost, smoke.on_failure),
-            opts=pulumi.ResourceOptions(parent=service),
         )
+        test = SmokeTest(f"{cfg.name}-smoke", args, opts=pulumi.ResourceOptions(parent=service))
         pulumi.export("smoke", {k: getattr(test, k) for k in
                                 ("ttft_ms_p50", "ttft_ms_p95", "latency_ms_p50", "latency_ms_p95", "tokens_per_s",
                                  "readiness_to_first_request_ms", "readiness_calls_per_min")})

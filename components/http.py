@@ -181,6 +181,17 @@ def wait_until(done: Callable[[], bool], timeout_s: float, every_s: float = 0.5)
     return True
 
 
+DELETE_WAIT_S = 120.0  # how long a delete the service accepted may take to finish
+
+
+def delete_and_wait(delete: Callable[[], bool], gone: Callable[[], bool], still_there: Callable[[], Exception],
+                    timeout_s: float = DELETE_WAIT_S) -> None:
+    """Delete; when the service accepted it (`delete` true; false: it was gone already), wait until `gone`, else
+    raise `still_there()`: a resource's delete returns only once the thing is really gone."""
+    if delete() and not wait_until(gone, timeout_s):
+        raise still_there()
+
+
 def hub_client() -> Any:
     """huggingface_hub's HTTP client (httpx2, its own HTTP stack) with a timeout on every phase and the injected
     Hub transport, if any: the Hub check and model-config reads never hang on an unreachable Hub."""

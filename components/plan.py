@@ -8,8 +8,7 @@ from components.catalog.gpus import GpuCatalog, Offering, load_catalog
 from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
 from components.errors import UserError
-from components.providers import registry
-from components.sizing.fit import fixes
+from components.sizing.fit import fixes, shard_fit
 from components.sizing.recommend import Plan, PlanInputs, SizingError, StartupRule, check_limits, gib, recommend
 
 
@@ -17,10 +16,12 @@ class PlanError(UserError, ValueError):
     """The config asks for something the catalog or sizing cannot satisfy; names the key and the fix."""
 
 
-def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog) -> tuple[Offering, ...]:
-    """The offerings a replica may land on (the plan must fit the smallest)."""
-    # The provider says which price list it rents from (None: your own nodes, unpriced).
-    provider = registry.provider(cfg.provider).catalog(cfg.settings) or ""
+def resolve_gpu_classes(cfg: FleetConfig, catalog: GpuCatalog, price_list: str | None) -> tuple[Offering, ...]:
+    """The offerings a replica may land on (the plan must fit the smallest).
+
+    price_list: the provider's key in the catalog (Provider.catalog); None: your own nodes, unpriced.
+    """
+    provider = price_list or ""
     req = cfg.gpu
     if req.name is not None:
         try:
@@ -76,23 +77,18 @@ def model_arch(cfg: FleetConfig, hf_token: str | None = None) -> ModelArch:
 
 
 def _check_shards(cfg: FleetConfig, arch: ModelArch, offerings: tuple[Offering, ...]) -> None:
-    """num_shard must split the attention heads evenly and fit the GPUs one instance has.
-
-    TGI's sharded models refuse other splits at load time: "`num_heads` must be divisible by `num_shards`"
-    (huggingface/text-generation-inference, server/text_generation_server/models/custom_modeling/
-    flash_llama_modeling.py and the other flash_*_modeling.py), and it starts one shard per visible GPU.
-    """
+    """num_shard must split the attention heads evenly and fit the GPUs one instance has (sizing.fit.shard_fit)."""
     shards = cfg.serving.num_shard
     if shards is None:
         return
     heads = arch.num_attention_heads
-    if heads % shards:
-        fit = [n for n in (1, 2, 4, 8) if heads % n == 0]
+    fits = [shard_fit(shards, heads, o.count) for o in offerings]
+    if not all(f.splits_heads for f in fits):
         raise PlanError(f"tgi-fleet:serving.num_shard = {shards}: {cfg.model.id} has {heads} attention heads, "
                         f"which {shards} shards cannot split evenly (TGI refuses it at start). Fix: set "
-                        f"serving.num_shard to one of {', '.join(map(str, fit))}.")
-    for o in offerings:
-        if shards > o.count:
+                        f"serving.num_shard to one of {', '.join(map(str, fits[0].divisors))}.")
+    for o, fit in zip(offerings, fits, strict=True):
+        if not fit.fits_gpus:
             raise PlanError(f"tgi-fleet:serving.num_shard = {shards}: {o.name} has {o.count} GPU(s) per "
                             f"instance, one per shard. Fix: set serving.num_shard <= {o.count}, or pick a GPU "
                             f"class with {shards} GPUs in tgi-fleet:gpu.classes.")
@@ -115,17 +111,18 @@ def _check_checkpoint_quantization(cfg: FleetConfig, arch: ModelArch) -> None:
                         f"checkpoint in model.id, or set model.quantize to {instead}.")
 
 
-def build_plan(cfg: FleetConfig, catalog: GpuCatalog | None = None, hf_token: str | None = None,
-               startup: StartupRule | None = None) -> Plan:
+def build_plan(cfg: FleetConfig, price_list: str | None, catalog: GpuCatalog | None = None,
+               hf_token: str | None = None, startup: StartupRule | None = None) -> Plan:
     """The sizing plan for this stack; PlanError when its token limits cannot work for the model.
 
-    hf_token: the resolved token, for models read from the Hub. startup: the provider's startup rule.
+    price_list: the provider's key in the catalog (Provider.catalog; None: unpriced). hf_token: the resolved
+    token, for models read from the Hub. startup: the provider's startup rule.
     """
     catalog = catalog or load_catalog()
     s = cfg.serving
     arch = model_arch(cfg, hf_token)
     context = arch.max_position_embeddings
-    offerings = resolve_gpu_classes(cfg, catalog)
+    offerings = resolve_gpu_classes(cfg, catalog, price_list)
     _check_shards(cfg, arch, offerings)
     _check_checkpoint_quantization(cfg, arch)
     for key, value in (("max_total_tokens", s.max_total_tokens), ("max_input_tokens", s.max_input_tokens)):

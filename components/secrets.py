@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from components.config import FleetConfig
 from components.errors import UserError
-from components.providers.base import Provider, Secrets
+
+
+@dataclass(frozen=True)
+class ResolvedSecrets:
+    """Every secret the stack needs, resolved once (config, env or AWS Secrets Manager) before anything is built."""
+
+    hf_token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)  # TGI's own bearer token, where no gateway gives auth
+    provider: Mapping[str, str] = field(default_factory=dict, repr=False)  # the provider's own keys, by config key
 
 
 class SecretError(UserError, ValueError):
@@ -68,17 +78,6 @@ def require(cfg: FleetConfig, key: str) -> str:
     if not value:
         raise SecretError(f"tgi-fleet:{key} is not set. Fix: `pulumi config set --secret {key} <value>`.")
     return value
-
-
-def resolve(cfg: FleetConfig, provider: Provider[Any]) -> Secrets:
-    """Every secret of the stack, read once from its source, before anything is built.
-
-    Render mode writes plain-text files and never their secrets: nothing is read (nor required) then.
-    """
-    if provider.renders_only(cfg.settings):
-        return Secrets()
-    return Secrets(hf_token=hf_token(cfg), api_key=cfg.api_key,
-                   provider=provider.resolve_secrets(cfg, cfg.settings))
 
 
 class ModelAccessError(UserError, PermissionError):

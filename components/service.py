@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -16,7 +16,9 @@ class ServiceOutputs:
 
     endpoint: pulumi.Output[str] | None  # public base URL, None when not reachable from here
     headers: pulumi.Output[dict[str, str]]  # auth headers for the endpoint (secret)
-    readiness: pulumi.Output[dict[str, Any]] | None  # plain description of a readiness source (secret)
+    # Plain description of a readiness source (secret); finish() adds the provider's name, which the smoke stage's
+    # provider process finds the provider's readiness source by.
+    readiness: pulumi.Output[dict[str, Any]] | None
     trigger: pulumi.Output[str]  # changes whenever the deployment changes: re-runs the smoke test
     status: pulumi.Input[str]  # the deployment's state as the provider reports it
     plain_headers: pulumi.Output[dict[str, str]] = field(default_factory=lambda: pulumi.Output.from_input({}))
@@ -48,6 +50,9 @@ class TgiService(pulumi.ComponentResource):
 
     def finish(self, outputs: ServiceOutputs) -> None:
         """Record and register the component's outputs (last step of a provider's constructor)."""
+        if outputs.readiness is not None:
+            provider = self.contract.provider
+            outputs = replace(outputs, readiness=outputs.readiness.apply(lambda spec: {"provider": provider, **spec}))
         self.outputs = outputs
         self.register_outputs({
             "endpoint": outputs.endpoint,

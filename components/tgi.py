@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from components.config import FleetConfig
 from components.contract import ServiceContract
-from components.providers import registry
 from components.sizing.recommend import Plan
 
 MB = 1000**2
@@ -53,20 +52,22 @@ def service_contract(
     *,
     plain_env: dict[str, str],
     secret_env: list[str],
+    interruptible: bool,
+    log_destination: str | None,
     shm: int | None = None,
     gateway_auth: bool | None = None,
     node_type: str | None = None,
     cpu_request_m: int | None = None,
     memory_request_mib: int | None = None,
 ) -> ServiceContract:
-    """The TgiService inputs for this plan; providers pass the env (and node requests) they really deploy."""
-    provider = registry.provider(cfg.provider)
+    """The TgiService inputs for this plan; providers pass the env (and node requests) they really deploy (through
+    BuildContext.contract, which adds whether their nodes are interruptible and where their logs go)."""
     gpu = plan.gpu
     assert gpu is not None, "a deployment always has a GPU class"
     return ServiceContract(
         provider=cfg.provider,
         environment=cfg.environment,
-        interruptible=provider.interruptible(cfg.settings) or gpu.interruptible,
+        interruptible=interruptible or gpu.interruptible,
         name=cfg.name,
         model_id=cfg.model.id,
         dtype=cfg.model.dtype,
@@ -92,7 +93,7 @@ def service_contract(
         secret_env=secret_env,
         hourly_cost=plan.hourly_cost,
         allow_unfit=cfg.sizing.allow_unfit,
-        log_destination=provider.log_destination(cfg.settings),
+        log_destination=log_destination,
         node_type=node_type,
         cpu_request_m=cpu_request_m,
         memory_request_mib=memory_request_mib,

@@ -31,6 +31,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def local_url(port: int, path: str = "") -> str:
+    """The http URL of a server of ours on loopback (every emulator listens on 127.0.0.1 only)."""
+    return f"http://127.0.0.1:{port}{path}"
+
+
 def wait_until_up(answers: Callable[[], bool], what: str, proc: subprocess.Popen[bytes] | None = None,
                   timeout_s: float = 30.0, poll_s: float = 0.1) -> None:
     """Poll `answers` (an HTTP error counts as not yet) until it is true.
@@ -91,6 +96,38 @@ def stop_daemon(pidfile: Path, timeout_s: float = 15.0) -> int | None:
         os.kill(pid, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
     return pid
+
+
+def start_daemon(module: str, argv: list[str], state_dir: Path, name: str, what: str, url: str,
+                 answers: Callable[[], bool], timeout_s: float = 30.0, poll_s: float = 0.1) -> int:
+    """`serve --daemon` of an emulator: spawn `python -m module` with argv less --daemon, wait until it answers,
+    and say where it runs; the exit status of the command."""
+    log = state_dir / f"{name}.log"
+    if answers():
+        print(f"emulator: {what} already running on {url}")
+        return 0
+    try:
+        proc = spawn_daemon(module, [a for a in argv if a != "--daemon"], state_dir, name, answers, what,
+                            timeout_s=timeout_s, poll_s=poll_s)
+    except ServerExited as exc:
+        print(f"emulator: {what} failed to start (exit {exc.returncode}); see {log}", file=sys.stderr)
+        return 1
+    except TimeoutError:
+        print(f"emulator: {what} did not answer within {timeout_s:g} s; see {log}", file=sys.stderr)
+        return 1
+    print(f"emulator: {what} running (pid {proc.pid}) on {url}; log {log}")
+    return 0
+
+
+def stop_command(state_dir: Path, name: str, what: str, timeout_s: float) -> int:
+    """`stop` of an emulator: SIGTERM its daemon (it kills its replicas on the way out); the exit status."""
+    pidfile = state_dir / f"{name}.pid"
+    if not pidfile.exists():
+        print(f"emulator: {what} not running (no pid file)")
+        return 0
+    pid = stop_daemon(pidfile, timeout_s=timeout_s)
+    print(f"emulator: {what} " + ("not running" if pid is None else f"stopped (pid {pid})"))
+    return 0
 
 
 def key_source(key: str, env_name: str, default: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from components.catalog.nodes import request_problems
 from components.contract import ServiceContract
 from components.image import PIN_EXAMPLE, pin_problem
-from components.sizing.fit import fixes, need
+from components.sizing.fit import fixes, need, shard_fit
 from components.sizing.recommend import check_limits, gib
 
 Config = Mapping[str, Any]
@@ -92,12 +92,13 @@ def token_limits_consistent(c: ServiceContract, cfg: Config) -> list[str]:
 
 
 def shards_fit_gpus(c: ServiceContract, cfg: Config) -> list[str]:
-    """One shard per GPU, and the attention heads must split evenly."""
+    """One shard per GPU, and the attention heads must split evenly (sizing.fit.shard_fit)."""
     problems = []
-    if c.num_shard > c.gpu_count:
+    fit = shard_fit(c.num_shard, c.model_arch.num_attention_heads, c.gpu_count)
+    if not fit.fits_gpus:
         problems.append(f"num_shard {c.num_shard} needs {c.num_shard} GPUs per replica; {c.gpu_class} gives "
                         f"{c.gpu_count}: lower serving.num_shard or pick a multi-GPU class.")
-    if c.model_arch.num_attention_heads % c.num_shard:
+    if not fit.splits_heads:
         problems.append(f"{c.model_id} has {c.model_arch.num_attention_heads} attention heads, which "
                         f"{c.num_shard} shards cannot split: use a num_shard that divides it.")
     return problems

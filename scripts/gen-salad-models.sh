@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates components/salad/api_models.py from the SaladCloud OpenAPI spec (contracts/salad, a copy of shared/contracts).
+# Regenerates components/providers/salad/api_models.py from the SaladCloud OpenAPI spec (contracts/salad, a copy of shared/contracts).
 # The client and the emulator both use these models, so they cannot drift apart.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 spec=${1:-$root/contracts/salad/salad-cloud.yaml}
-out=${2:-$root/components/salad/api_models.py}
+out=${2:-$root/components/providers/salad/api_models.py}
 # Errata: where the spec is stricter than the bodies SaladCloud itself publishes and deploys, the published bodies
 # win. Its TGI recipe (contracts/salad/recipe-tgi.container-group.json) sends an HTTP probe with `headers: []`; the
 # spec says minItems 1.

@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
-from components.config import FleetConfig, parse_config
-from components.plan import build_plan
+from components.config import FleetConfig
 from components.providers.baseten.settings import BasetenSettings
 from components.sizing.recommend import Plan
+from components.stack import parse_config
+from tests.plans import plan_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,4 +43,4 @@ def load(stack: str, **override: Any) -> tuple[FleetConfig, BasetenSettings, Pla
     """(config, Baseten settings, plan) of a seed stack, with top-level keys overridden."""
     cfg = parse_config(*raw_config(stack, **override))
     assert isinstance(cfg.settings, BasetenSettings)
-    return cfg, cfg.settings, build_plan(cfg)
+    return cfg, cfg.settings, plan_for(cfg)

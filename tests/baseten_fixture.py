@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.procs import free_port
+from emulator.procs import free_port, local_url
 from tests.emulator_fixture import launch, running, stop_process, wait_empty
 
 KEY = "local-baseten-key"
@@ -40,15 +40,15 @@ class BasetenEmulator:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return local_url(self.port)
 
     @property
     def inference(self) -> str:
-        return f"http://127.0.0.1:{self.inference_port}"
+        return local_url(self.inference_port)
 
     @property
     def s3(self) -> str:
-        return f"http://127.0.0.1:{self.s3_port}"
+        return local_url(self.s3_port)
 
     @property
     def headers(self) -> dict[str, str]:

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from components.salad.client import SaladClient
-from emulator.procs import ServerExited, free_port, wait_until_up
+from components.providers.salad.client import SaladClient
+from emulator.procs import ServerExited, free_port, local_url, wait_until_up
 from tests.engine.harness import Project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/public"
+        return local_url(self.port, "/api/public")
 
     @property
     def gateway(self) -> str:
@@ -55,7 +55,7 @@ class Emulator:
 
     @property
     def hub(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hub"
+        return local_url(self.port, "/hub")
 
     def start(self) -> None:
         argv = [sys.executable, "-m", "emulator", "serve", "--port", str(self.port), "--gateway-port",
@@ -67,13 +67,13 @@ class Emulator:
         stop_process(self.proc)
 
     def status(self) -> dict[str, Any]:
-        r = httpx.get(f"http://127.0.0.1:{self.port}/_emulator/status", headers={"Salad-Api-Key": KEY}, timeout=5)
+        r = httpx.get(local_url(self.port, "/_emulator/status"), headers={"Salad-Api-Key": KEY}, timeout=5)
         r.raise_for_status()
         data: dict[str, Any] = r.json()
         return data
 
     def faults(self, *faults: dict[str, Any]) -> None:
-        r = httpx.post(f"http://127.0.0.1:{self.port}/_emulator/faults", json=list(faults),
+        r = httpx.post(local_url(self.port, "/_emulator/faults"), json=list(faults),
                        headers={"Salad-Api-Key": KEY}, timeout=5)
         r.raise_for_status()
 

@@ -3,46 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
-from components.sizing.recommend import StartupRule
+from components.config import FleetConfig, Settings
+from components.contract import ServiceContract
+from components.secrets import ResolvedSecrets, hf_token, require
+from components.sizing.recommend import Plan, StartupRule
+from components.tgi import service_contract
 
 if TYPE_CHECKING:
-    from components.config import FleetConfig
+    from components.readiness import ReadinessSource
     from components.service import TgiService
-    from components.sizing.recommend import LiveOffers, Plan
-    from components.smoke.readiness import ReadinessSource
-
-
-class Settings(BaseModel):
-    """Base of a provider's config section (`tgi-fleet:<section>.*`): unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+    from components.sizing.recommend import LiveOffers
 
 S = TypeVar("S", bound=Settings)
 
 
 @dataclass(frozen=True)
-class Secrets:
-    """Every secret the stack needs, resolved once (config, env or AWS Secrets Manager) before anything is built."""
-
-    hf_token: str | None = field(default=None, repr=False)
-    api_key: str | None = field(default=None, repr=False)  # TGI's own bearer token, where no gateway gives auth
-    provider: Mapping[str, str] = field(default_factory=dict, repr=False)  # the provider's own keys, by config key
-
-
-@dataclass(frozen=True)
 class BuildContext(Generic[S]):
-    """What a provider builds from: the validated config, its own section, the sizing plan and the secrets."""
+    """What a provider builds from: itself, the validated config, its own section, the sizing plan and the secrets."""
 
+    provider: Provider[S]
     cfg: FleetConfig
     settings: S
     plan: Plan
-    secrets: Secrets
+    secrets: ResolvedSecrets
+
+    def contract(self, *, plain_env: dict[str, str], secret_env: list[str], shm: int | None = None,
+                 gateway_auth: bool | None = None, node_type: str | None = None, cpu_request_m: int | None = None,
+                 memory_request_mib: int | None = None) -> ServiceContract:
+        """The TgiService inputs the policy pack checks, with the env (and node requests) the provider deploys."""
+        return service_contract(self.cfg, self.plan, plain_env=plain_env, secret_env=secret_env, shm=shm,
+                                gateway_auth=gateway_auth, interruptible=self.provider.interruptible(self.settings),
+                                log_destination=self.provider.log_destination(self.settings), node_type=node_type,
+                                cpu_request_m=cpu_request_m, memory_request_mib=memory_request_mib)
 
 
 class Provider(Generic[S]):
@@ -77,9 +72,18 @@ class Provider(Generic[S]):
 
     def resolve_secrets(self, cfg: FleetConfig, settings: S) -> dict[str, str]:
         """The provider's own secrets; by default its secret config keys, each required."""
-        from components.secrets import require
-
         return {key: require(cfg, key) for key in self.secret_keys}
+
+    def secrets(self, cfg: FleetConfig) -> ResolvedSecrets:
+        """Every secret of the stack, read once from its source, before anything is built.
+
+        Render mode writes plain-text files and never their secrets: nothing is read (nor required) then.
+        """
+        settings: Any = cfg.settings  # the stack loader validated it with this provider's settings_model
+        if self.renders_only(settings):
+            return ResolvedSecrets()
+        return ResolvedSecrets(hf_token=hf_token(cfg), api_key=cfg.api_key,
+                               provider=self.resolve_secrets(cfg, settings))
 
     def live_offers(self, ctx: BuildContext[S]) -> LiveOffers | None:
         """The provider's own current offers for the plan (its API quotes prices); None where it has no such API.

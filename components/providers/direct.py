@@ -9,15 +9,15 @@ import pulumi
 
 from components.config import FleetConfig
 from components.plan import PlanError
-from components.providers.base import Secrets
+from components.secrets import ResolvedSecrets
 
 if TYPE_CHECKING:
-    from components.smoke.readiness import ReadinessSource
+    from components.readiness import ReadinessSource
 
 HINT = {"header": "Authorization", "env": "TGI_API_KEY", "value_hint": "Bearer $TGI_API_KEY"}
 
 
-def required_api_key(secrets: Secrets) -> str:
+def required_api_key(secrets: ResolvedSecrets) -> str:
     """The TGI API key that gateway.auth needs; PlanError naming the fix when it is missing."""
     if not secrets.api_key:
         raise PlanError("tgi-fleet:api_key is not set but gateway.auth is on. Fix: "
@@ -25,7 +25,8 @@ def required_api_key(secrets: Secrets) -> str:
     return secrets.api_key
 
 
-def bearer_auth(cfg: FleetConfig, secrets: Secrets) -> tuple[pulumi.Output[dict[str, str]], dict[str, str] | None]:
+def bearer_auth(cfg: FleetConfig,
+                secrets: ResolvedSecrets) -> tuple[pulumi.Output[dict[str, str]], dict[str, str] | None]:
     """The (secret) Authorization header for the smoke stage and the hint for copy-paste examples."""
     if not cfg.gateway.auth:
         return pulumi.Output.secret({}), None
@@ -40,6 +41,6 @@ class HealthReadiness:
     counts_replicas = False
 
     def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
-        from components.smoke.readiness import HttpHealth
+        from components.readiness import HttpHealth
 
         return HttpHealth(spec["url"], spec.get("headers") or {})

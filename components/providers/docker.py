@@ -11,14 +11,14 @@ from urllib.parse import urlparse
 import pulumi
 from pydantic import Field, model_validator
 
-from components.config import FleetConfig
+from components.config import FleetConfig, Settings
 from components.image import hub_cache_dir
 from components.plan import PlanError
-from components.providers.base import BuildContext, Provider, Settings
+from components.providers.base import BuildContext, Provider
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
 from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, StartupRule
-from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, service_contract, shm_bytes
+from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, shm_bytes
 
 LOG_SECRET = "docker_log_secret"
 # The TGI image has no curl or wget: the health check uses its Python.
@@ -66,8 +66,8 @@ class DockerService(TgiService):
             secret[HF_TOKEN_ENV] = ctx.secrets.hf_token
         if cfg.gateway.auth:
             secret[API_KEY_ENV] = required_api_key(ctx.secrets)
-        contract = service_contract(cfg, plan, plain_env=env, secret_env=sorted(secret),
-                                    gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
+        contract = ctx.contract(plain_env=env, secret_env=sorted(secret),
+                               gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
         super().__init__(name, contract, opts)
         child = self.child_opts
         if dc.host:
@@ -106,7 +106,7 @@ class DockerService(TgiService):
         self.finish(ServiceOutputs(
             endpoint=pulumi.Output.from_input(endpoint),
             headers=headers,
-            readiness=headers.apply(lambda h: {"provider": cfg.provider, "url": endpoint, "headers": h}),
+            readiness=headers.apply(lambda h: {"url": endpoint, "headers": h}),
             trigger=container.id.apply(lambda cid: f"{name}-{cid}"),
             status=container.id.apply(lambda _: "created"),
             auth_hint=auth_hint,

@@ -14,14 +14,14 @@ import pulumi
 from pydantic import Field
 
 from components.catalog.nodes import request_problems
-from components.config import FleetConfig
+from components.config import FleetConfig, Settings
 from components.image import hub_cache_dir
 from components.plan import PlanError
-from components.providers.base import BuildContext, Provider, Settings
+from components.providers.base import BuildContext, Provider
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
 from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, Plan, StartupRule
-from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, MIB, launcher_env, service_contract, shm_bytes
+from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, MIB, launcher_env, shm_bytes
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GKE_ACCELERATOR = "cloud.google.com/gke-accelerator"
@@ -198,11 +198,9 @@ class KubernetesService(TgiService):
                             "GitOps pipeline provides (e.g. External Secrets).")
         check_node_fit(cfg, kc, plan)
         cpu_m, memory_mib = pod_requests(cfg, kc)
-        contract = service_contract(cfg, plan, plain_env=env, secret_env=secret_keys,
-                                    shm=pod_shm_bytes(cfg, kc, plan),
-                                    gateway_auth=cfg.gateway.auth and cfg.gateway.enabled,
-                                    node_type=gke_node_type(kc, plan),
-                                    cpu_request_m=cpu_m, memory_request_mib=memory_mib)
+        contract = ctx.contract(plain_env=env, secret_env=secret_keys, shm=pod_shm_bytes(cfg, kc, plan),
+                                gateway_auth=cfg.gateway.auth and cfg.gateway.enabled,
+                                node_type=gke_node_type(kc, plan), cpu_request_m=cpu_m, memory_request_mib=memory_mib)
         super().__init__(name, contract, opts)
         provider = k8s.Provider(f"{name}-k8s", render_yaml_to_directory=kc.render_dir,
                                 context=None if render else kc.context, opts=self.child_opts)
@@ -272,7 +270,7 @@ class KubernetesService(TgiService):
         self.finish(ServiceOutputs(
             endpoint=pulumi.Output.from_input(reachable) if reachable else None,
             headers=headers,
-            readiness=headers.apply(lambda h: {"provider": cfg.provider, "url": reachable, "headers": h})
+            readiness=headers.apply(lambda h: {"url": reachable, "headers": h})
             if reachable else None,
             # From the Deployment's own output: the smoke test waits for the rollout (the provider awaits it) and
             # re-runs whenever the pod template or the replica count changed (a new generation).

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from components.errors import UserError
 
 if TYPE_CHECKING:
     from components.providers.base import Provider
+    from components.readiness import ReadinessSource
 
 PROVIDERS: dict[str, str] = {
     "local": "components.providers.salad",  # the local SaladCloud emulator speaks the same API
@@ -62,3 +64,8 @@ def provider(name: str) -> Provider[Any]:
     """The provider object of a registered name (its module is imported now, once)."""
     found: Provider[Any] = importlib.import_module(_module(name)).PROVIDER
     return found
+
+
+def readiness_source(spec: Mapping[str, Any]) -> ReadinessSource:
+    """The source a provider described in its component's `readiness` output (the smoke resource's input)."""
+    return provider(spec["provider"]).readiness(spec)

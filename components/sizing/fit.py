@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from components.catalog.models import ModelArch
 from components.sizing.memory import Quantize, estimate_memory
 
 SHORTER_TOTALS = (32768, 16384, 8192, 4096, 2048, 1024, 512)
+SHARD_COUNTS = (1, 2, 4, 8)  # tgi-fleet:serving.num_shard's values
 QUANTIZE_FIXES: tuple[Quantize, ...] = ("eetq", "awq")
 
 
@@ -40,3 +42,23 @@ def fixes(arch: ModelArch, dtype: str, quantize: str, total: int, prefill: int, 
     if num_shard < gpu_count:
         found.append(f"shard over the {gpu_count} GPUs (num_shard)")
     return found
+
+
+@dataclass(frozen=True)
+class ShardFit:
+    """Whether num_shard passes TGI's two load-time rules for a model and an instance's GPUs."""
+
+    splits_heads: bool  # the attention heads split evenly over the shards
+    fits_gpus: bool  # one shard per GPU: no more shards than the instance has GPUs
+    divisors: tuple[int, ...]  # the num_shard values that split the heads
+
+
+def shard_fit(num_shard: int, heads: int, gpu_count: int) -> ShardFit:
+    """num_shard must split the attention heads evenly and fit the GPUs one instance has.
+
+    TGI's sharded models refuse other splits at load time: "`num_heads` must be divisible by `num_shards`"
+    (huggingface/text-generation-inference, server/text_generation_server/models/custom_modeling/
+    flash_llama_modeling.py and the other flash_*_modeling.py), and it starts one shard per visible GPU.
+    """
+    return ShardFit(splits_heads=heads % num_shard == 0, fits_gpus=num_shard <= gpu_count,
+                    divisors=tuple(n for n in SHARD_COUNTS if heads % n == 0))

@@ -11,6 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.shutdown import prepare_provider_process
+from components.smoke.args import INPUT_KEYS, SmokeArgs
 
 # The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and gRPC:
 # freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
@@ -56,6 +57,8 @@ def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict
 def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     """Wait for readiness, send the chat completions, check shape and SLOs; raise SmokeFailure on any miss."""
     from components import http
+    from components.providers.registry import readiness_source
+    from components.readiness import status_of, wait_ready
     from components.smoke.chat import (
         Measurement,
         SmokeFailure,
@@ -65,15 +68,15 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         probe_request,
         seed_request,
     )
-    from components.smoke.readiness import source_from, status_of, wait_ready
 
     # 3 tries, 0.5 s then 1 s apart; no overall bound (a slow answer is the SLO check's business, not the retry's).
     retrying = http.retrying(_transient, max_attempts=3, max_delay_s=math.inf)
     chat_retrying, generate_retrying, probe_retrying = retrying(chat), retrying(generate), retrying(probe_request)
     seed_retrying = retrying(seed_request)
-    knobs = props["knobs"]
+    # Pulumi hands dynamic providers every number as a float; TGI's serde wants integers (max_tokens).
+    knobs = http.whole_numbers(props["knobs"])
     log = pulumi.log.info
-    source = source_from(props["readiness"])
+    source = readiness_source(props["readiness"])
     waited = wait_ready(source, int(props["min_ready"]), float(props["timeout_s"]), log)
     ready_at = waited.ready_at
     endpoint = props["endpoint"].rstrip("/")
@@ -86,8 +89,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
             for stream in (False, True):
                 body: dict[str, Any] = {
                     "model": "tgi", "messages": [{"role": "user", "content": prompt}], "stream": stream,
-                    # Pulumi hands dynamic providers every number as a float; TGI's serde wants an integer here.
-                    "max_tokens": int(knobs["max_tokens"]), "temperature": knobs["temperature"],
+                    "max_tokens": knobs["max_tokens"], "temperature": knobs["temperature"],
                     "top_p": knobs["top_p"],
                 }
                 if knobs.get("stop"):
@@ -98,7 +100,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         if props.get("tgi_routes", True):
             # TGI's own route as well (the TGI containers' guide tests both chat and generate).
             sampling = {"temperature": knobs["temperature"], "top_p": knobs["top_p"]} if knobs["temperature"] else {}
-            generated = generate_retrying(client, f"{endpoint}/generate", knobs["prompts"][0], int(knobs["max_tokens"]),
+            generated = generate_retrying(client, f"{endpoint}/generate", knobs["prompts"][0], knobs["max_tokens"],
                                           headers, **sampling, **({"stop": knobs["stop"]} if knobs.get("stop") else {}))
             log(f"smoke: /generate OK via {endpoint}: {generated.completion_tokens} tokens")
         for probe in props.get("probes") or []:
@@ -136,10 +138,11 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
 def _healthy(props: dict[str, Any]) -> bool:
     """Are at least min_ready replicas ready now? (True when the source cannot tell: no false alarms.)"""
     from components.errors import ApiError
-    from components.smoke.readiness import DeploymentEnded, source_from
+    from components.providers.registry import readiness_source
+    from components.readiness import DeploymentEnded
 
     try:
-        return source_from(props["readiness"]).count().ready >= int(props["min_ready"])
+        return readiness_source(props["readiness"]).count().ready >= int(props["min_ready"])
     except DeploymentEnded:
         return False
     except (ApiError, KeyError, TypeError, ValueError):
@@ -153,9 +156,7 @@ class SmokeTestProvider(ResourceProvider):
         return CreateResult(id_=f"smoke-{props['trigger']}"[:60], outs={**props, **self._run(props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = ("endpoint", "headers", "plain_headers", "readiness", "min_ready", "timeout_s", "knobs", "trigger",
-                "model", "tgi_routes", "probes", "seed_requests")
-        changed = [k for k in keys if olds.get(k) != news.get(k)]
+        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
         # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
         # was repaired) is proven again, even when nothing in the config changed.
         if not changed and not _healthy(news):
@@ -168,10 +169,11 @@ class SmokeTestProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """`pulumi refresh`: the deployment's status and ready replicas now (the measurements stay as measured)."""
         from components.errors import ApiError
-        from components.smoke.readiness import DeploymentEnded, source_from, status_of
+        from components.providers.registry import readiness_source
+        from components.readiness import DeploymentEnded, status_of
 
         try:
-            source = source_from(props["readiness"])
+            source = readiness_source(props["readiness"])
             count = source.count()
             return ReadResult(id_=id_, outs={**props, "ready_replicas": count.ready,
                                              "status": status_of(source, count)})
@@ -182,9 +184,9 @@ class SmokeTestProvider(ResourceProvider):
 
     @staticmethod
     def _run(props: dict[str, Any]) -> dict[str, Any]:
+        from components.readiness import ApiUnreachable, DeploymentEnded
         from components.smoke.billing import after_failure
         from components.smoke.chat import SmokeFailure
-        from components.smoke.readiness import ApiUnreachable, DeploymentEnded
 
         try:
             return run_smoke(props)
@@ -211,31 +213,8 @@ class SmokeTest(Resource):
     status: pulumi.Output[str]
     ready_replicas: pulumi.Output[int]
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        endpoint: pulumi.Input[str],
-        headers: pulumi.Input[dict[str, str]],
-        readiness: pulumi.Input[dict[str, Any]],
-        min_ready: int,
-        timeout_s: int,
-        knobs: dict[str, Any],
-        model: str,
-        trigger: pulumi.Input[str],
-        auth_hint: dict[str, str] | None,
-        plain_headers: pulumi.Input[dict[str, str]] | None = None,
-        tgi_routes: bool = True,
-        probes: pulumi.Input[list[dict[str, Any]]] | None = None,
-        seed_requests: list[dict[str, Any]] | None = None,
-        billing: dict[str, Any] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {"endpoint": endpoint, "headers": headers, "readiness": readiness, "min_ready": min_ready,
-                 "timeout_s": timeout_s, "knobs": knobs, "model": model, "trigger": trigger,
-                 "auth_hint": auth_hint, "plain_headers": plain_headers or {}, "tgi_routes": tgi_routes,
-                 "probes": probes or [], "seed_requests": seed_requests or [], "billing": billing,
-                 **dict.fromkeys(OUTPUT_KEYS)}
+    def __init__(self, name: str, args: SmokeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {**args.props(), **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["headers", "readiness"]))
         super().__init__(SmokeTestProvider(), name, props, opts)

@@ -21,7 +21,7 @@ import httpx
 
 from emulator.baseten.lifecycle import Timings
 from emulator.baseten.server import build, local_s3
-from emulator.procs import ServerExited, key_source, spawn_daemon, stop_daemon
+from emulator.procs import key_source, local_url, start_daemon, stop_command
 from emulator.serving import serve_until_stopped, server
 from emulator.supervisor import REPLICA_LOAD_S, REPLICA_TOKEN_MS, Supervisor, replica_timings
 
@@ -68,8 +68,8 @@ async def serve(args: argparse.Namespace) -> None:
         baseten.lifecycle.start()
         servers = [server(baseten.api, args.host, args.port),
                    server(baseten.inference, args.host, args.inference_port, proxy=True)]
-        print(f"emulator: Baseten API on http://127.0.0.1:{args.port}, inference hosts on "
-              f"http://127.0.0.1:{args.inference_port}, S3 on {s3}, API key from "
+        print(f"emulator: Baseten API on {local_url(args.port)}, inference hosts on "
+              f"{local_url(args.inference_port)}, S3 on {s3}, API key from "
               f"{key_source(args.api_key, 'BASETEN_EMULATOR_API_KEY', DEFAULT_KEY)}", flush=True)
 
         async def cleanup() -> None:
@@ -82,7 +82,7 @@ async def serve(args: argparse.Namespace) -> None:
 def _alive(args: argparse.Namespace) -> bool:
     """Whether a Baseten emulator answers on --port with --api-key."""
     try:
-        return httpx.get(f"http://127.0.0.1:{args.port}/_emulator/status", timeout=2,
+        return httpx.get(local_url(args.port, "/_emulator/status"), timeout=2,
                          headers={"Authorization": f"Api-Key {args.api_key}"}).status_code == 200
     except httpx.HTTPError:
         return False
@@ -90,33 +90,13 @@ def _alive(args: argparse.Namespace) -> bool:
 
 def daemon(args: argparse.Namespace, argv: list[str]) -> int:
     """Spawn `serve` (argv without --daemon) in the background and wait until it answers."""
-    if _alive(args):
-        print(f"emulator: Baseten emulator already running on http://127.0.0.1:{args.port}")
-        return 0
-    log = args.state_dir / "baseten.log"
-    try:
-        proc = spawn_daemon("emulator.baseten", [a for a in argv if a != "--daemon"], args.state_dir, "baseten",
-                            lambda: _alive(args), "the Baseten emulator", timeout_s=DAEMON_START_TIMEOUT_S)
-    except ServerExited as exc:
-        print(f"emulator: the Baseten emulator failed to start (exit {exc.returncode}); see {log}", file=sys.stderr)
-        return 1
-    except TimeoutError:
-        print(f"emulator: the Baseten emulator did not answer within {DAEMON_START_TIMEOUT_S:g} s; see {log}",
-              file=sys.stderr)
-        return 1
-    print(f"emulator: Baseten emulator running (pid {proc.pid}) on http://127.0.0.1:{args.port}; log {log}")
-    return 0
+    return start_daemon("emulator.baseten", argv, args.state_dir, "baseten", "the Baseten emulator",
+                        local_url(args.port), lambda: _alive(args), timeout_s=DAEMON_START_TIMEOUT_S)
 
 
 def stop(args: argparse.Namespace) -> int:
     """Stop the daemon (SIGTERM; it kills its replicas on the way out)."""
-    pidfile = args.state_dir / "baseten.pid"
-    if not pidfile.exists():
-        print("emulator: Baseten emulator not running (no pid file)")
-        return 0
-    pid = stop_daemon(pidfile, timeout_s=DAEMON_STOP_TIMEOUT_S)
-    print("emulator: Baseten emulator " + ("not running" if pid is None else f"stopped (pid {pid})"))
-    return 0
+    return stop_command(args.state_dir, "baseten", "the Baseten emulator", timeout_s=DAEMON_STOP_TIMEOUT_S)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,12 +46,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from emulator.api import Fault, Faults, RateLimiter
 from emulator.baseten.lifecycle import Lifecycle
 from emulator.baseten.state import DEFAULT_AUTOSCALING, ApiError, new_id, now_iso
 from emulator.baseten.state import Deployment as Dep
 from emulator.baseten.state import Model as Mod
+from emulator.faults import Fault, Faults
 from emulator.hub import hub_router
+from emulator.ratelimit import RateLimiter
 
 M = TypeVar("M", bound=BaseModel)
 RESERVED_PORT = 8080

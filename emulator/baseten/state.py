@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from emulator.statefile import save_json
 from emulator.supervisor import ReplicaProcess
 
 # The deployment statuses that have running (or starting) replicas.
@@ -152,9 +153,7 @@ class Workspace:
             {"doc": m.doc, "deployments": [{"doc": d.doc, "config": d.config, "s3_key": d.s3_key,
                                             "failure": d.failure} for d in m.deployments.values()]}
             for m in self.models.values()]}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1))
-        tmp.replace(self.path)
+        save_json(self.path, data)
 
     @property
     def _values_path(self) -> Path:

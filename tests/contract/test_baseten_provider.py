@@ -205,7 +205,7 @@ def test_readiness_ends_at_once_on_a_model_deleted_out_of_band(baseten: BasetenE
     # Not a wait for the whole ready_timeout_s on "no production deployment" (issue #27 item 4).
     from components.providers import registry
     from components.providers.baseten.client import client_from
-    from components.smoke.readiness import DeploymentEnded
+    from components.readiness import DeploymentEnded
 
     created = PROVIDER.create({**props(baseten), "owner": OWNER})
     source = registry.provider("baseten").readiness({"api": created.outs["api"], "api_key": KEY,

@@ -88,10 +88,11 @@ def test_replica_conforms_to_the_tgi_spec(contracts: Path, replica: str) -> None
 
 def test_http_readiness_source_for_kubernetes_and_docker(replica: str) -> None:
     """The smoke stage's readiness source where no instance API exists: GET /health on the endpoint."""
-    from components.smoke.readiness import source_from, wait_ready
+    from components.providers.registry import readiness_source
+    from components.readiness import wait_ready
 
-    source = source_from({"provider": "docker", "url": replica, "headers": {}})
+    source = readiness_source({"provider": "docker", "url": replica, "headers": {}})
     count = wait_ready(source, 1, 5, lambda _: None).count
     assert (count.ready, count.total) == (1, 1) and "HTTP 200" in count.detail
-    down = source_from({"provider": "kubernetes", "url": f"http://127.0.0.1:{free_port()}", "headers": {}}).count()
+    down = readiness_source({"provider": "kubernetes", "url": f"http://127.0.0.1:{free_port()}", "headers": {}}).count()
     assert down.ready == 0 and "ConnectError" in down.detail

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("script,spec,committed", [
-    ("gen-salad-models.sh", "salad/salad-cloud.yaml", "components/salad/api_models.py"),
+    ("gen-salad-models.sh", "salad/salad-cloud.yaml", "components/providers/salad/api_models.py"),
     ("gen-tgi-models.sh", "tgi/openapi.json", "components/tgi_api/models.py"),
 ])
 def test_models_are_current(contracts: Path, tmp_path: Path, script: str, spec: str, committed: str) -> None:

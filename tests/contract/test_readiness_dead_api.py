@@ -1,6 +1,6 @@
 """A dead provider API during the readiness wait (issue #27 item 5): an API that hangs (the SaladCloud and Baseten
 emulators' fault injection) or a dstack server that was stopped ends the wait within the bound
-(components/smoke/readiness.py DEAD_API_CALLS / DEAD_API_S) with the API's own error and its fix, never with the
+(components/readiness.py DEAD_API_CALLS / DEAD_API_S) with the API's own error and its fix, never with the
 timeout's "raise ready_timeout_s" advice about replicas still downloading."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from components.providers import registry
-from components.smoke.readiness import wait_ready
+from components.readiness import wait_ready
 from tests.baseten_fixture import KEY as BASETEN_KEY
 from tests.baseten_fixture import BasetenEmulator
-from tests.dstack.conftest import RETRY, service_conf
+from tests.dstack_cases import RETRY, service_conf
 from tests.dstack_fixture import DstackServer
 from tests.emulator_fixture import KEY, ORG, PROJECT, Emulator
 

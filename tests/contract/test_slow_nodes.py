@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from components.config import parse_config
-from components.plan import build_plan
 from components.providers import registry
-from components.salad.api_models import ContainerGroupStartupProbe
+from components.providers.salad.api_models import ContainerGroupStartupProbe
+from components.stack import parse_config
 from tests.baseten_cases import raw_config
 from tests.contract.salad_groups import group_body, instances, patch, wait_for
 from tests.emulator_fixture import Emulator, running
+from tests.plans import plan_for
 
 MODEL = "mistralai/Mistral-7B-Instruct-v0.3"  # 7.25e9 params on the emulated Hub: 14.5 GB in fp16
 MEDIAN_MB_S, P10_MB_S = 4000.0, 1000.0
@@ -40,7 +40,7 @@ def planned_budget_s(download_mb_s: float, warmup_s: int) -> int:
     sizing = {"download_mb_s": download_mb_s, "load_mb_s": 100000, "warmup_s": warmup_s, "image_gb": 0}
     cfg = parse_config(*raw_config("local", sizing=sizing))
     assert cfg.model.id == MODEL
-    return build_plan(cfg, startup=registry.provider(cfg.provider).startup).startup_budget_s
+    return plan_for(cfg, startup=registry.provider(cfg.provider).startup).startup_budget_s
 
 
 def startup_probe(budget_s: int) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """`pulumi up` whose provider API hangs through the readiness wait (issue #27 item 5): the update fails within the
-bound (components/smoke/readiness.py DEAD_API_CALLS / DEAD_API_S) with the API's own error and its fix, where it
+bound (components/readiness.py DEAD_API_CALLS / DEAD_API_S) with the API's own error and its fix, where it
 used to wait out smoke.ready_timeout_s and then blame replicas "still downloading"."""
 
 from __future__ import annotations

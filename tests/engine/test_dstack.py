@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from components.providers.dstack.client import ApiTarget, DstackApi
-from tests.dstack.conftest import RETRY, wait_for
+from tests.dstack_cases import RETRY, wait_for
 from tests.dstack_fixture import DstackProject
 from tests.engine.harness import ROOT, Project, copy_program, make_project
 

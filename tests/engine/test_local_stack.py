@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from components.salad.resource import secret_digest
+from components.providers.salad.resource import secret_digest
 from tests.emulator_fixture import GRANTED, KEY, Emulator
 from tests.engine.harness import ROOT, Project, copy_program, make_project
 from tests.moto_fixture import AWS_ENV, Moto
@@ -114,7 +114,7 @@ def test_api_faults_are_retried_and_a_lost_create_is_adopted(local: Project, emu
 
 
 def test_name_conflict_is_a_clear_error(local: Project, emulator: Emulator) -> None:
-    from components.salad.api_models import ContainerGroupPrototype
+    from components.providers.salad.api_models import ContainerGroupPrototype
 
     squatter = ContainerGroupPrototype.model_validate({
         "name": "tgi-local", "autostart_policy": False, "restart_policy": "always", "replicas": 1,

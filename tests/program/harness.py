@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 import pulumi
 from pulumi.runtime import rpc
 
-from components.config import FleetConfig, parse_config
+from components.config import FleetConfig
 from components.plan import build_plan
 from components.providers import registry
 from components.providers.base import BuildContext
-from components.secrets import resolve
 from components.service import TgiService
+from components.stack import parse_config
 
 T = TypeVar("T")
 
@@ -65,9 +65,10 @@ def stack_config(base: dict[str, Any], secret_values: dict[str, str], /, **overr
 def build_service(cfg: FleetConfig) -> TgiService:
     """What deploy() does up to the provider's component: secrets once, the plan, the registered provider."""
     provider = registry.provider(cfg.provider)
-    secrets = resolve(cfg, provider)
-    plan = build_plan(cfg, hf_token=secrets.hf_token)
-    return provider.build(cfg.name, BuildContext(cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets))
+    secrets = provider.secrets(cfg)
+    plan = build_plan(cfg, provider.catalog(cfg.settings), hf_token=secrets.hf_token)
+    ctx = BuildContext(provider=provider, cfg=cfg, settings=cfg.settings, plan=plan, secrets=secrets)
+    return provider.build(cfg.name, ctx)
 
 
 def set_stack_config(base: dict[str, Any], secrets: dict[str, str]) -> None:

@@ -8,10 +8,11 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from components.providers.base import BuildContext, Provider, Settings
+from components.config import Settings
+from components.providers.base import BuildContext, Provider
+from components.readiness import ReadyCount
 from components.service import ServiceOutputs, TgiService
-from components.smoke.readiness import ReadyCount
-from components.tgi import launcher_env, service_contract
+from components.tgi import launcher_env
 
 
 class ThrowawaySettings(Settings):
@@ -25,14 +26,14 @@ class ThrowawayService(TgiService):
 
     def __init__(self, name: str, ctx: BuildContext[ThrowawaySettings]) -> None:
         env = launcher_env(ctx.cfg, ctx.plan)
-        super().__init__(name, service_contract(ctx.cfg, ctx.plan, plain_env=env, secret_env=[]))
+        super().__init__(name, ctx.contract(plain_env=env, secret_env=[]))
         box = pulumi.CustomResource("throwaway:index:Box", f"{name}-box",
                                     {"region": ctx.settings.region, "env": env, "status": None},
                                     opts=self.child_opts)
         self.finish(ServiceOutputs(
             endpoint=pulumi.Output.from_input(f"https://{name}.{ctx.settings.region}.example"),
             headers=pulumi.Output.secret({}),
-            readiness=pulumi.Output.secret({"provider": ctx.cfg.provider, "boxes": ctx.cfg.replicas}),
+            readiness=pulumi.Output.secret({"boxes": ctx.cfg.replicas}),
             trigger=box.id.apply(lambda i: f"{name}-{i}"),
             status=pulumi.Output.from_input("boxed"),
             extras={"region": ctx.settings.region},

@@ -267,7 +267,8 @@ def test_truss_cli_refuses_other_providers() -> None:
 
 
 def test_baseten_settings_errors_name_the_key_and_the_fix() -> None:
-    from components.config import ConfigError, parse_config
+    from components.config import ConfigError
+    from components.stack import parse_config
     from tests.baseten_cases import raw_config
 
     raw, secret = raw_config("baseten-mistral", baseten={"engine": "vllm", "autoscaling": {"concurency_target": 3}})
@@ -280,7 +281,8 @@ def test_baseten_settings_errors_name_the_key_and_the_fix() -> None:
 
 
 def test_api_key_in_plain_text_is_refused_naming_the_key() -> None:
-    from components.config import ConfigError, parse_config
+    from components.config import ConfigError
+    from components.stack import parse_config
     from tests.baseten_cases import raw_config
 
     raw, secret = raw_config("baseten-mistral")
@@ -290,7 +292,8 @@ def test_api_key_in_plain_text_is_refused_naming_the_key() -> None:
 
 
 def test_a_local_api_without_a_local_s3_is_refused() -> None:
-    from components.config import ConfigError, parse_config
+    from components.config import ConfigError
+    from components.stack import parse_config
     from tests.baseten_cases import raw_config, stack_config
 
     section = {k: v for k, v in stack_config("baseten-mistral")["tgi-fleet:baseten"].items() if k != "s3_endpoint_url"}

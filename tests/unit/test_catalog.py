@@ -79,7 +79,7 @@ def test_size_request_and_cheapest_fit() -> None:
 
 
 def test_salad_catalog_covers_the_captured_gpu_class_list() -> None:
-    sample = json.loads((Path(__file__).resolve().parents[2] / "emulator/data/gpu-classes.json").read_text())
+    sample = json.loads((Path(__file__).resolve().parents[2] / "emulator/salad/data/gpu-classes.json").read_text())
     api_names = {" ".join(i["name"].split()) for i in sample["items"]}
     ours = {o.name for o in load_catalog().offerings["salad"]}
     assert ours <= api_names, ours - api_names

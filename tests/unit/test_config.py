@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.config import ConfigError, parse_config
+from components.config import ConfigError
 from components.providers import registry
+from components.stack import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {

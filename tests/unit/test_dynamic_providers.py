@@ -24,7 +24,7 @@ def provider_modules() -> list[str]:
 
 def test_every_dynamic_provider_module_starts_the_engine_watchdog() -> None:
     modules = provider_modules()
-    assert {"components.salad.resource", "components.smoke.resource"} <= set(modules)
+    assert {"components.providers.salad.resource", "components.smoke.resource"} <= set(modules)
     for module in modules:
         # As the engine's provider process imports it: `python -m pulumi.dynamic ADDRESS`, then the unpickling.
         code = ("import importlib.machinery, sys, threading\n"
@@ -47,7 +47,7 @@ def test_every_digest_of_a_secret_is_a_secret_output() -> None:
             assert name in getattr(importlib.import_module(module), "SECRET_OUTPUTS", []), (module, name)
             checked.add(module)
     # The three providers that keep a digest of a secret in their state (SaladCloud, Baseten, dstack).
-    assert checked >= {"components.salad.resource", "components.providers.baseten.resource",
+    assert checked >= {"components.providers.salad.resource", "components.providers.baseten.resource",
                        "components.providers.dstack.resource"}, checked
 
 

@@ -27,13 +27,14 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_config
-from components.plan import PlanError, build_plan
+from components.plan import PlanError
 from components.providers import registry
 from components.providers.kubernetes import KubernetesSettings, check_node_fit, pod_spec
 from components.sizing.recommend import Plan
+from components.stack import parse_config
 from policies.rules import evaluate
 from tests.baseten_cases import raw_config
+from tests.plans import contract_for, plan_for
 
 DLC = ("us-docker.pkg.dev/deeplearning-platform-release/gcr.io/"
        "huggingface-text-generation-inference-cu124.2-4.ubuntu2204.py311")
@@ -57,11 +58,11 @@ def gke(**override: Any) -> tuple[Any, KubernetesSettings, Plan]:
     cfg = parse_config(*raw_config("gke-prod", **{"image": DLC_PINNED, **override}))
     assert isinstance(cfg.settings, KubernetesSettings)
     assert plan_node(cfg) == "g2-standard-8"
-    return cfg, cfg.settings, build_plan(cfg, startup=registry.provider(cfg.provider).startup)
+    return cfg, cfg.settings, plan_for(cfg, startup=registry.provider(cfg.provider).startup)
 
 
 def plan_node(cfg: Any) -> str | None:
-    gpu = build_plan(cfg).gpu
+    gpu = plan_for(cfg).gpu
     return (gpu.node_type or gpu.name) if gpu else None
 
 
@@ -111,10 +112,10 @@ def test_requests_beyond_the_nodes_allocatable_are_refused_at_preview_naming_the
 
 
 def test_the_policy_pack_stops_requests_beyond_the_node_too() -> None:
-    from components.tgi import launcher_env, service_contract
+    from components.tgi import launcher_env
 
     cfg, _, plan = gke()
-    base = service_contract(cfg, plan, plain_env=launcher_env(cfg, plan), secret_env=[]).props()
+    base = contract_for(cfg, plan, plain_env=launcher_env(cfg, plan), secret_env=[]).props()
     fits = {**base, "node_type": "g2-standard-8", "cpu_request_m": 7000, "memory_request_mib": 24576}
     assert evaluate(fits)["requests-fit-node"] == []
     over = {**fits, "cpu_request_m": 8000, "memory_request_mib": 30720}
@@ -127,7 +128,7 @@ def test_the_policy_pack_stops_requests_beyond_the_node_too() -> None:
 def test_plain_kubernetes_keeps_its_requests_cache_and_shm() -> None:
     cfg = parse_config(*raw_config("k8s-prod"))
     assert isinstance(cfg.settings, KubernetesSettings)
-    plan = build_plan(cfg)
+    plan = plan_for(cfg)
     spec = pod_spec(cfg, cfg.settings, plan, {}, "s", [])
     tgi = spec["containers"][0]
     assert tgi["resources"]["requests"] == {"cpu": str(cfg.resources.cpu), "memory": f"{cfg.resources.memory_mb}Mi",

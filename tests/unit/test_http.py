@@ -7,7 +7,7 @@ import pytest
 from tenacity import RetryCallState
 
 from components import http
-from components.smoke.readiness import HttpHealth
+from components.readiness import HttpHealth
 
 
 def test_injected_transport_reaches_every_client() -> None:

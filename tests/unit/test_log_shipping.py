@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError
-from components.plan import build_plan
 from components.providers import registry
-from components.salad.body import container_group_spec, to_prototype
-from components.secrets import resolve
+from components.providers.salad.body import container_group_spec, to_prototype
 from components.tgi import launcher_env
+from tests.plans import plan_for
 from tests.program.harness import stack_config
 
 BASE: dict[str, Any] = {"provider": "salad", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
@@ -40,11 +39,11 @@ def test_bad_destinations_name_the_key(logging: Any, message: str) -> None:
 
 def test_the_credential_is_required_and_joins_only_the_request_body() -> None:
     with pytest.raises(Exception, match="tgi-fleet:salad_log_secret is not set"):
-        resolve(salad(AXIOM), registry.provider("salad"))
+        registry.provider("salad").secrets(salad(AXIOM))
     cfg = salad(AXIOM, salad_log_secret="xaat-secret")
-    secrets = resolve(cfg, registry.provider("salad"))
+    secrets = registry.provider("salad").secrets(cfg)
     assert secrets.provider["salad_log_secret"] == "xaat-secret"
-    plan = build_plan(cfg)
+    plan = plan_for(cfg)
     spec = container_group_spec(cfg, plan, launcher_env(cfg, plan), logging=cfg.settings.logging)  # type: ignore
     assert spec["container"]["logging"] == AXIOM and "xaat-secret" not in json.dumps(spec)
     body = to_prototype(spec, [], {}, "xaat-secret").model_dump(mode="json", exclude_none=True)
@@ -53,9 +52,9 @@ def test_the_credential_is_required_and_joins_only_the_request_body() -> None:
 
 def test_tcp_needs_no_credential_and_http_has_an_optional_one() -> None:
     tcp = salad({"tcp": {"host": "logs.example", "port": 5170}})
-    assert "salad_log_secret" not in resolve(tcp, registry.provider("salad")).provider
+    assert "salad_log_secret" not in registry.provider("salad").secrets(tcp).provider
     http = salad({"http": {"host": "logs.example", "port": 443, "format": "json", "compression": "gzip"}})
-    assert "salad_log_secret" not in resolve(http, registry.provider("salad")).provider
+    assert "salad_log_secret" not in registry.provider("salad").secrets(http).provider
 
 
 def test_plain_log_secret_is_refused() -> None:

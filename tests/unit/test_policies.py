@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_config
-from components.plan import build_plan
-from components.tgi import HF_TOKEN_ENV, launcher_env, service_contract
+from components.stack import parse_config
+from components.tgi import HF_TOKEN_ENV, launcher_env
 from policies.rules import RULES, evaluate, looks_secret
+from tests.plans import contract_for, plan_for
 from tests.program.harness import raw_config
 
 
@@ -21,8 +21,8 @@ def props(**config: Any) -> dict[str, Any]:
     }
     base.update(config)
     cfg = parse_config(raw_config(base))
-    plan = build_plan(cfg)
-    return service_contract(cfg, plan, plain_env=launcher_env(cfg, plan), secret_env=[HF_TOKEN_ENV]).props()
+    plan = plan_for(cfg)
+    return contract_for(cfg, plan, plain_env=launcher_env(cfg, plan), secret_env=[HF_TOKEN_ENV]).props()
 
 
 def violations(p: dict[str, Any], rule: str, config: dict[str, Any] | None = None) -> list[str]:

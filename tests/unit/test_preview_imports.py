@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("httpx", "tenacity", "components.salad.api_models", "components.salad.client", "huggingface_hub",
-         "boto3", "components.tgi_api", "httpx_sse")
+HEAVY = ("httpx", "tenacity", "components.providers.salad.api_models", "components.providers.salad.client",
+         "huggingface_hub", "boto3", "components.tgi_api", "httpx_sse")
 PROBE = """
 import json, sys
-import components.deploy, components.providers.salad, components.salad.resource, components.smoke.resource
-from components.config import parse_config
+import components.deploy, components.providers.salad, components.providers.salad.resource, components.smoke.resource
+from components.stack import parse_config
 from components.plan import build_plan
 from components.providers import registry
 print(json.dumps(sorted(sys.modules)))
@@ -38,9 +38,9 @@ def test_preview_path_skips_http_and_api_models() -> None:
 
 def test_probe_sees_lazy_imports_once_used() -> None:
     # The probe itself can fail: creating a request body does load the API models.
-    code = PROBE.replace("print(", "from components.salad.body import to_prototype\n"
+    code = PROBE.replace("print(", "from components.providers.salad.body import to_prototype\n"
                                    "try:\n    to_prototype({}, [], {})\nexcept Exception:\n    pass\nprint(")
-    assert "components.salad.api_models" in loaded_modules(code)
+    assert "components.providers.salad.api_models" in loaded_modules(code)
 
 
 def freeze_count_after(code: str) -> int:
@@ -52,5 +52,5 @@ def test_dynamic_provider_modules_freeze_the_sdk_for_a_quick_exit() -> None:
     # unpickling a provider imports its module. Everything the SDK allocated must be frozen by then.
     sdk = "import gc, pulumi.dynamic\nsdk = len(gc.get_objects())"
     assert freeze_count_after(sdk) == 0
-    for module in ("components.salad.resource", "components.smoke.resource"):
+    for module in ("components.providers.salad.resource", "components.smoke.resource"):
         assert freeze_count_after(f"{sdk}\nimport {module}\nassert gc.get_freeze_count() >= sdk > 10_000") > 0

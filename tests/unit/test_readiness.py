@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from components import readiness
 from components.errors import ApiError
 from components.providers import registry
-from components.smoke import readiness
-from components.smoke.readiness import NotReadyError, ReadinessRefused, ReadyCount, wait_ready
+from components.readiness import NotReadyError, ReadinessRefused, ReadyCount, wait_ready
 from tests.unit.test_salad_client import client
 
 
@@ -172,11 +172,11 @@ def test_one_failed_query_between_answers_is_ridden_out(clock: Clock) -> None:
 
 
 def test_refresh_of_the_smoke_test_records_a_deployment_ended_outside_pulumi(monkeypatch: pytest.MonkeyPatch) -> None:
-    from components.smoke.readiness import DeploymentEnded
+    from components.readiness import DeploymentEnded
     from components.smoke.resource import SmokeTestProvider
 
     gone = Script(DeploymentEnded("Baseten model abc1234 no longer exists (deleted outside Pulumi)"))
-    monkeypatch.setattr(readiness, "source_from", lambda spec: gone)
+    monkeypatch.setattr(registry, "readiness_source", lambda spec: gone)
     props = {"readiness": {"provider": "baseten"}, "min_ready": 1, "ready_replicas": 1, "status": "ACTIVE"}
     read = SmokeTestProvider().read("smoke", props)  # `pulumi refresh` must not fail on it: up repairs it
     assert read.outs["ready_replicas"] == 0 and read.outs["status"] == "ended"

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.plan import build_plan
-from components.salad.body import (
+from components.providers.salad.body import (
     MAX_FAILURES,
     MAX_INITIAL_DELAY,
     MAX_PERIOD,
@@ -16,6 +15,7 @@ from components.salad.body import (
     to_prototype,
 )
 from components.tgi import launcher_env
+from tests.plans import plan_for
 from tests.program.harness import stack_config
 
 BASE: dict[str, Any] = {"provider": "salad", "name": "tgi", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
@@ -24,7 +24,7 @@ BASE: dict[str, Any] = {"provider": "salad", "name": "tgi", "model": {"id": "mis
 
 def spec_of(**overrides: Any) -> dict[str, Any]:
     cfg = stack_config(BASE, {"salad_api_key": "k"}, **overrides)
-    plan = build_plan(cfg)
+    plan = plan_for(cfg)
     return container_group_spec(cfg, plan, launcher_env(cfg, plan), priority="medium", country_codes=["ca"])
 
 

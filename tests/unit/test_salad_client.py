@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from components.http import retry_after_seconds
-from components.salad.api_models import ContainerGroupPrototype, GpuClass
-from components.salad.client import NameConflictError, SaladApiError, SaladClient, resolve_gpu_class_ids
+from components.providers.salad.api_models import ContainerGroupPrototype, GpuClass
+from components.providers.salad.client import NameConflictError, SaladApiError, SaladClient, resolve_gpu_class_ids
 
 PROTO = ContainerGroupPrototype.model_validate({
     "name": "tgi", "autostart_policy": True, "restart_policy": "always", "replicas": 1,

@@ -12,17 +12,17 @@ import httpx
 import pytest
 
 from components import http
-from components.plan import build_plan
-from components.salad.api_models import ContainerGroupPatch, UpdateContainer, UpdateContainerGroupNetworking
-from components.salad.body import container_group_spec
-from components.salad.patch import PATCHABLE, merge_diff, split
-from components.salad.resource import ContainerGroupProvider, secret_digest
+from components.providers.salad.api_models import ContainerGroupPatch, UpdateContainer, UpdateContainerGroupNetworking
+from components.providers.salad.body import container_group_spec
+from components.providers.salad.patch import PATCHABLE, merge_diff, split
+from components.providers.salad.resource import ContainerGroupProvider, secret_digest
 from components.tgi import launcher_env
+from tests.plans import plan_for
 from tests.program.harness import stack_config
 from tests.unit.test_salad_client import group_json
 
 ROOT = Path(__file__).resolve().parents[2]
-CLASSES = json.loads((ROOT / "emulator" / "data" / "gpu-classes.json").read_text())
+CLASSES = json.loads((ROOT / "emulator" / "salad" / "data" / "gpu-classes.json").read_text())
 BASE: dict[str, Any] = {"provider": "salad", "name": "tgi", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
                         "gpu": {"classes": ["RTX 4090 (24 GB)"]}, "replicas": 3}
 API = {"base_url": "https://api.example/api/public", "organization": "org", "project": "proj",
@@ -31,7 +31,7 @@ API = {"base_url": "https://api.example/api/public", "organization": "org", "pro
 
 def props(**overrides: Any) -> dict[str, Any]:
     cfg = stack_config(BASE, {"salad_api_key": "k"}, **overrides)
-    plan = build_plan(cfg)
+    plan = plan_for(cfg)
     s = cfg.settings
     spec = container_group_spec(cfg, plan, launcher_env(cfg, plan), priority=s.priority,  # type: ignore[attr-defined]
                                 country_codes=s.country_codes)  # type: ignore[attr-defined]
@@ -175,7 +175,7 @@ def test_a_group_this_stack_made_in_a_crashed_run_is_adopted_and_brought_to_spec
 
 
 def test_someone_elses_group_stays_a_conflict() -> None:
-    from components.salad.client import NameConflictError
+    from components.providers.salad.client import NameConflictError
 
     for owner in (None, "other-project/prod"):
         with pytest.raises(NameConflictError, match="this stack did not create it"):
@@ -228,7 +228,7 @@ def test_no_drift_no_change_and_an_unreachable_api_is_not_drift() -> None:
 
 
 def test_a_changed_secret_env_is_seen_through_its_secret_digest() -> None:
-    from components.salad.resource import SECRET_OUTPUTS
+    from components.providers.salad.resource import SECRET_OUTPUTS
 
     assert "secret_env_digest" in SECRET_OUTPUTS  # never in plain state: it is a hash of the HF token
     olds = props()
@@ -270,7 +270,7 @@ class Groups(Api):
 
     def delete(self, props: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> list[float]:
         slept: list[float] = []
-        monkeypatch.setattr("components.salad.resource.time.sleep", slept.append)
+        monkeypatch.setattr("components.providers.salad.resource.time.sleep", slept.append)
         with http.use_transport(httpx.MockTransport(self)):
             ContainerGroupProvider().delete("tgi", props)
         assert self.deleted == ["tgi"]

@@ -2,7 +2,8 @@
 
 dstack's server takes the admin token from DSTACK_SERVER_ADMIN_TOKEN (dstack/_internal/server/services/users.py,
 get_or_create_admin_user; `dstack server --token` only copies it there: cli/commands/server.py), so the script and
-the test fixture pass it that way; tests/dstack's server tests authenticate with it, which shows the server took it.
+the test fixture pass it that way; the dstack server tests (tests/contract/test_dstack_*.py) authenticate with it,
+which shows the server took it.
 """
 
 from __future__ import annotations

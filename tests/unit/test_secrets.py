@@ -9,7 +9,7 @@ import pytest
 
 from components.config import FleetConfig
 from components.providers import registry
-from components.secrets import SecretError, hf_token, require, resolve
+from components.secrets import SecretError, hf_token, require
 from tests.moto_fixture import AWS_ENV, Moto
 from tests.program.harness import stack_config
 
@@ -46,7 +46,7 @@ def test_provider_secret_keys_are_required_by_name() -> None:
                                           r"salad_api_key <value>`"):
         require(c, "salad_api_key")
     with pytest.raises(SecretError, match="salad_api_key is not set"):
-        resolve(c, registry.provider("salad"))
+        registry.provider("salad").secrets(c)
 
 
 def test_aws_source_reads_json_and_plain_secrets(moto_server: Moto, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +59,7 @@ def test_aws_source_reads_json_and_plain_secrets(moto_server: Moto, monkeypatch:
     aws = {"hf_token_source": "aws", "hf_token_aws_secret_id": plain, "aws_region": "us-east-1",
            "aws_endpoint_url": moto_server.url}
     c = stack_config(BASE, {}, secrets=aws, salad={"api_key_aws_secret_id": keyed})
-    got = resolve(c, registry.provider("salad"))
+    got = registry.provider("salad").secrets(c)
     assert (got.hf_token, dict(got.provider)) == ("hf_plain", {"salad_api_key": "from-aws"})
     with pytest.raises(SecretError, match=r"is JSON with keys \['a', 'b'\]: add a 'hf_token' key"):
         hf_token(stack_config(BASE, {}, secrets={**aws, "hf_token_aws_secret_id": ambiguous}))

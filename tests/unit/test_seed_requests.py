@@ -18,8 +18,9 @@ import httpx
 import pytest
 import yaml
 
-from components.config import ConfigError, SeedRequest, parse_config
+from components.config import ConfigError, SeedRequest
 from components.smoke.chat import SmokeFailure, seed_request
+from components.stack import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from components.salad.client import SaladClient
-from components.salad.readiness import SaladInstances
+from components.providers.salad.client import SaladClient
+from components.providers.salad.readiness import SaladInstances
+from components.readiness import NotReadyError, ReadyCount, wait_ready
 from components.smoke.chat import SmokeFailure, chat, generate, percentile
-from components.smoke.readiness import NotReadyError, ReadyCount, wait_ready
 from components.smoke.resource import examples
 
 URL = "http://svc/v1/chat/completions"

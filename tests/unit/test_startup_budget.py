@@ -16,12 +16,12 @@ import math
 
 import pytest
 
-from components.config import parse_config
-from components.plan import build_plan
 from components.providers import registry
-from components.salad.api_models import ContainerGroupStartupProbe
-from components.salad.body import startup_probe
+from components.providers.salad.api_models import ContainerGroupStartupProbe
+from components.providers.salad.body import startup_probe
+from components.stack import parse_config
 from tests.baseten_cases import raw_config
+from tests.plans import plan_for
 
 MEDIAN_SALAD_MB_S = 5500 / 600
 SLOW_SALAD_MB_S = 5500 / 2400
@@ -29,7 +29,7 @@ SLOW_SALAD_MB_S = 5500 / 2400
 
 def plan_of(stack: str):  # type: ignore[no-untyped-def]
     cfg = parse_config(*raw_config(stack))
-    return cfg, build_plan(cfg, startup=registry.provider(cfg.provider).startup)
+    return cfg, plan_for(cfg, startup=registry.provider(cfg.provider).startup)
 
 
 def probe_covers_s(probe: dict[str, int]) -> int:
@@ -84,7 +84,7 @@ K8S_DEFAULT_STARTUP_S = 10 * 3
 
 def cloud_plan(stack: str):  # type: ignore[no-untyped-def]
     cfg = parse_config(*raw_config(stack, **({"image": DLC_PINNED} if stack == "gke-prod" else {})))
-    return cfg, build_plan(cfg, startup=registry.provider(cfg.provider).startup)
+    return cfg, plan_for(cfg, startup=registry.provider(cfg.provider).startup)
 
 
 @pytest.mark.parametrize("stack", ["k8s-prod", "gke-prod", "docker-gpu", "dstack-dev", "dstack-gptq"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.plan import build_plan
-from components.tgi import MIB, launcher_env, service_contract, shm_bytes
+from components.tgi import MIB, launcher_env, shm_bytes
+from tests.plans import contract_for, plan_for
 from tests.program.harness import stack_config
 
 BASE: dict[str, Any] = {"provider": "salad", "model": {"id": "mistralai/Mistral-7B-Instruct-v0.3"},
@@ -14,7 +14,7 @@ BASE: dict[str, Any] = {"provider": "salad", "model": {"id": "mistralai/Mistral-
 
 def env_of(**overrides: Any) -> dict[str, str]:
     cfg = stack_config(BASE, {"salad_api_key": "k"}, **overrides)
-    return launcher_env(cfg, build_plan(cfg))
+    return launcher_env(cfg, plan_for(cfg))
 
 
 def test_limits_come_from_the_plan() -> None:
@@ -41,19 +41,19 @@ def test_revision_remote_code_and_extra_env() -> None:
 
 def test_shm_default_grows_when_sharded() -> None:
     one = stack_config(BASE, {"salad_api_key": "k"})
-    assert shm_bytes(one, build_plan(one)) == 64 * MIB
+    assert shm_bytes(one, plan_for(one)) == 64 * MIB
     four = stack_config(BASE, {"salad_api_key": "k"}, model={"id": "mistralai/Mixtral-8x22B-Instruct-v0.1"},
                         gpu={"classes": ["8x A100 (80 GB SXM)"], "count": 4}, serving={"num_shard": 4})
-    assert shm_bytes(four, build_plan(four)) == 1024 * MIB
+    assert shm_bytes(four, plan_for(four)) == 1024 * MIB
     custom = stack_config(BASE, {"salad_api_key": "k"}, resources={"shm_mb": 256})
-    assert shm_bytes(custom, build_plan(custom)) == 256 * MIB
+    assert shm_bytes(custom, plan_for(custom)) == 256 * MIB
 
 
 def test_contract_carries_the_providers_facts() -> None:
     cfg = stack_config(BASE, {"salad_api_key": "k", "api_key": "a"}, environment="prod", replicas=3,
                        gateway={"auth": True})
-    plan = build_plan(cfg)
-    contract = service_contract(cfg, plan, plain_env={"A": "1"}, secret_env=["HF_TOKEN"])
+    plan = plan_for(cfg)
+    contract = contract_for(cfg, plan, plain_env={"A": "1"}, secret_env=["HF_TOKEN"])
     assert contract.interruptible and contract.provider == "salad" and contract.replicas == 3
     assert contract.gpu_class == "RTX 4090 (24 GB)" and contract.gpu_vram_bytes == 24 * 1024**3
     assert contract.hourly_cost == plan.hourly_cost and contract.secret_env == ["HF_TOKEN"]

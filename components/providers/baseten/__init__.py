@@ -13,8 +13,8 @@ from components.providers.baseten.settings import BasetenSettings
 from components.sizing.recommend import StartupRule
 
 if TYPE_CHECKING:
+    from components.readiness import ReadinessSource
     from components.service import TgiService
-    from components.smoke.readiness import ReadinessSource
 
 API_KEY = "baseten_api_key"
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import yaml
 
-from components.config import NAMESPACE, parse_config
+from components.config import NAMESPACE
 from components.errors import UserError
 from components.plan import build_plan
 from components.providers.baseten import BasetenProvider
 from components.providers.baseten.settings import BasetenSettings
 from components.providers.baseten.truss import CONFIG_FILE, truss_config, write_truss
+from components.stack import parse_config
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -47,7 +48,7 @@ def render(stack: str, out: Path | None = None) -> Path:
     cfg = parse_config(raw, frozenset(secret))
     assert isinstance(cfg.settings, BasetenSettings)
     name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    plan = build_plan(cfg, startup=BasetenProvider.startup)
+    plan = build_plan(cfg, BasetenProvider().catalog(cfg.settings), startup=BasetenProvider.startup)
     config = truss_config(cfg, plan, cfg.settings, with_token=cfg.secrets.hf_token_source != "none")
     return write_truss(out or ROOT / "rendered" / f"{name}-truss", config)
 

@@ -12,7 +12,7 @@ from components.providers.baseten.resource import BasetenModel
 from components.providers.baseten.settings import BasetenSettings
 from components.providers.baseten.truss import deploy_timeout_s, max_new_tokens, truss_config
 from components.service import ServiceOutputs, TgiService
-from components.tgi import HF_TOKEN_ENV, service_contract
+from components.tgi import HF_TOKEN_ENV
 
 AUTH_HINT = {"header": "Authorization", "env": "BASETEN_API_KEY", "value_hint": "Api-Key $BASETEN_API_KEY"}
 OPENAI_SUFFIX = "/v1"  # the smoke stage and clients append /v1/chat/completions to the endpoint
@@ -41,8 +41,8 @@ class BasetenService(TgiService):
         token = ctx.secrets.hf_token
         truss = truss_config(cfg, plan, s, with_token=bool(token))  # a TrussError names the key at preview
         # Baseten always checks the Api-Key; the HF token reaches the server as a Baseten secret, never as env.
-        contract = service_contract(cfg, plan, plain_env=dict(truss.get("environment_variables") or {}),
-                                    secret_env=[HF_TOKEN_ENV] if token else [], gateway_auth=True)
+        contract = ctx.contract(plain_env=dict(truss.get("environment_variables") or {}),
+                               secret_env=[HF_TOKEN_ENV] if token else [], gateway_auth=True)
         super().__init__(name, contract, opts)
 
         api = s.api(deploy_timeout_s(plan, s))
@@ -56,7 +56,7 @@ class BasetenService(TgiService):
         body = predict_body(ctx)
         headers: pulumi.Output[dict[str, str]] = key.apply(lambda k: {"Authorization": f"Api-Key {k}"})
         readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, model.model_id).apply(
-            lambda args: {"provider": cfg.provider, "api": api, "api_key": args[0], "model_id": args[1]})
+            lambda args: {"api": api, "api_key": args[0], "model_id": args[1]})
         if s.inference_address:
             # The emulator's inference server routes by Host: reach it at its address, name the model's host.
             base = f"{s.inference_scheme}://{s.inference_address}"

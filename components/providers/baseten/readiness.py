@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.providers.baseten.client import ACTIVE, BasetenClient
-from components.smoke.readiness import DeploymentEnded, ReadyCount
+from components.readiness import DeploymentEnded, ReadyCount
 
 
 class BasetenReplicas:

@@ -38,7 +38,6 @@ REPLACE_API_KEYS = ("base_url",)
 SECRET_OUTPUTS = ["api_key", "hf_token", "hf_token_digest"]
 OUTPUT_KEYS = ("model_id", "deployment_id", "status", "active_replica_count", "host", "predict_url",
                "deployment_predict_url", "openai_base_url", "truss_digest", "hf_token_digest")
-DELETE_WAIT_S = 120.0
 TRUSS_LABEL = "tgi-fleet-truss"
 # The stack that made a deployment ("project/stack"). Baseten keeps a deployment's labels as pushed ("Published
 # deployment labels remain fixed after creation", https://docs.baseten.co/deployment/manage/labels; keys and string
@@ -284,11 +283,10 @@ class BasetenModelProvider(ResourceProvider):
         # Destroy reports success only once Baseten no longer has the model: a refused or failed delete fails it
         # with Baseten's reason (the model would go on billing).
         with _client(props) as client:
-            if client.delete_model(id_) and not http.wait_until(lambda: client.get_model(id_) is None,
-                                                                 DELETE_WAIT_S):
-                raise BasetenApiError("delete_model", 200, f"model {id_} ({props.get('name')}) still exists "
-                                                           f"{DELETE_WAIT_S:.0f} s after it was deleted: delete it "
-                                                           f"on Baseten, it bills while it serves")
+            http.delete_and_wait(lambda: client.delete_model(id_), lambda: client.get_model(id_) is None,
+                                 lambda: BasetenApiError("delete_model", 200, f"model {id_} ({props.get('name')}) "
+                                                         f"still exists {http.DELETE_WAIT_S:.0f} s after it was "
+                                                         f"deleted: delete it on Baseten, it bills while it serves"))
             secret.release(client, bool(props.get("hf_secret_created")), id_)
 
 

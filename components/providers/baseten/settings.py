@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
+from components.config import Settings
 from components.errors import UserError
-from components.providers.base import Settings
 from components.urls import HostPort, HttpUrlText
 
 Engine = Literal["tgi", "trt-llm"]

@@ -14,9 +14,9 @@ from components.providers.dstack.settings import DstackSettings
 from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, StartupRule
 
 if TYPE_CHECKING:
+    from components.readiness import ReadinessSource
     from components.service import TgiService
     from components.sizing.recommend import LiveOffers
-    from components.smoke.readiness import ReadinessSource
 
 TOKEN_KEY = "dstack_token"
 

@@ -14,7 +14,7 @@ from components.providers.dstack import TOKEN_KEY
 from components.providers.dstack.service_config import service_config, to_yaml
 from components.providers.dstack.settings import DstackSettings
 from components.service import ServiceOutputs, TgiService
-from components.tgi import HF_TOKEN_ENV, service_contract, shm_bytes
+from components.tgi import HF_TOKEN_ENV, shm_bytes
 
 RENDERED = "serve.dstack.yml"
 # The dstack token is the bearer token of the service (dstack's `auth: true`) and of its OpenAI endpoint.
@@ -45,8 +45,8 @@ class DstackService(TgiService):
         cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
         conf, with_token = service_conf(ctx)
         env = conf["env"]
-        contract = service_contract(
-            cfg, plan, plain_env={k: v for k, v in env.items() if k != HF_TOKEN_ENV},
+        contract = ctx.contract(
+            plain_env={k: v for k, v in env.items() if k != HF_TOKEN_ENV},
             secret_env=[HF_TOKEN_ENV] if with_token else [],
             shm=shm_bytes(cfg, plan) if plan.num_shard > 1 else 64 * 2**20, gateway_auth=cfg.gateway.auth)
         super().__init__(name, contract, opts)
@@ -75,7 +75,7 @@ class DstackService(TgiService):
         headers: pulumi.Output[dict[str, str]] = token.apply(
             lambda t: {"Authorization": f"Bearer {t}"} if cfg.gateway.auth else {})
         readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(token, run.run_name).apply(
-            lambda a: {"provider": cfg.provider, **readiness_spec(api, a[0], a[1])})
+            lambda a: readiness_spec(api, a[0], a[1]))
         # TGI's own /v1/chat/completions through dstack's service proxy: the smoke stage appends that path.
         endpoint = run.service_url.apply(lambda url: (url or "").rstrip("/"))
         self.finish(ServiceOutputs(

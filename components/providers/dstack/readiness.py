@@ -8,7 +8,7 @@ from typing import Any
 from components.errors import ApiError
 from components.providers.dstack.client import DstackApi, DstackApiError, api_from
 from components.providers.dstack.status import run_state
-from components.smoke.readiness import DeploymentEnded, ReadyCount
+from components.readiness import DeploymentEnded, ReadyCount
 
 
 class DstackRunFailed(DstackApiError, DeploymentEnded):

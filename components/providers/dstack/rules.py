@@ -1,7 +1,7 @@
 """Which changes to a service dstack applies to the running run, and which need it stopped and applied again.
 
 The lists are dstack 0.22's own (dstack/_internal/server/services/runs/spec.py, _TYPE_SPECIFIC_CONF_UPDATABLE_FIELDS
-for services); tests/dstack/test_service_config.py compares them with the installed dstack server's.
+for services); tests/unit/test_dstack_service_config.py compares them with the installed dstack server's.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from components.providers.base import Settings
+from components.config import Settings
 from components.urls import HttpUrlText
 
 # dstack interpolates ${{ secrets.NAME }} only for names of letters, digits and underscores (its

@@ -17,9 +17,9 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 from components.shutdown import prepare_provider_process
 
 if TYPE_CHECKING:
-    from components.salad.api_models import ContainerGroup as ApiGroup
-    from components.salad.api_models import ContainerGroupPrototype
-    from components.salad.client import SaladClient
+    from components.providers.salad.api_models import ContainerGroup as ApiGroup
+    from components.providers.salad.api_models import ContainerGroupPrototype
+    from components.providers.salad.client import SaladClient
 
 # The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and gRPC:
 # freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
@@ -29,16 +29,15 @@ prepare_provider_process()
 # httpx, the client and the generated API models load only when the engine calls create/read/update/delete:
 # a preview (here and in the dynamic-provider process) never pays for them.
 
-# A change of any spec field SaladCloud cannot PATCH (components/salad/patch.py) replaces the group; so does moving
-# it to another API, organization or project.
+# A change of any spec field SaladCloud cannot PATCH (components/providers/salad/patch.py) replaces the group; so
+# does moving it to another API, organization or project.
 REPLACE_API_KEYS = ("base_url", "organization", "project")
-DELETE_WAIT_S = 120.0
 # The digest of the secret env too: a plain hash of an HF token would let anyone with the state test guesses.
 SECRET_OUTPUTS = ["api_key", "secret_env", "secret_env_digest", "log_secret"]
 
 
 def _client(props: dict[str, Any], max_attempts: int = 6) -> SaladClient:
-    from components.salad.client import client_from
+    from components.providers.salad.client import client_from
 
     return client_from(props["api"], props["api_key"], max_attempts=max_attempts)
 
@@ -95,7 +94,7 @@ def _successor(client: SaladClient, id_: str, props: dict[str, Any]) -> str | No
     Groups carry the stack's TGI_FLEET_OWNER marker; a destroy, or a replacement of the same name (deleted before
     its successor is made), finds none.
     """
-    from components.salad.body import OWNER_ENV
+    from components.providers.salad.body import OWNER_ENV
 
     owner = (props["spec"]["container"].get("environment_variables") or {}).get(OWNER_ENV)
     for group in client.list_groups() if owner else ():
@@ -112,8 +111,8 @@ def _body(prototype: ContainerGroupPrototype) -> dict[str, Any]:
 
 def _prototype(client: SaladClient, props: dict[str, Any]) -> tuple[list[str], ContainerGroupPrototype]:
     """The GPU class ids (resolved by name through the API) and the validated request body."""
-    from components.salad.body import to_prototype
-    from components.salad.client import resolve_gpu_class_ids
+    from components.providers.salad.body import to_prototype
+    from components.providers.salad.client import resolve_gpu_class_ids
 
     ids = resolve_gpu_class_ids(client.list_gpu_classes(), props["gpu_class_names"])
     return ids, to_prototype(props["spec"], ids, props.get("secret_env") or {}, props.get("log_secret"))
@@ -124,9 +123,9 @@ def _adopt(client: SaladClient, prototype: ContainerGroupPrototype) -> ApiGroup:
 
     The group must carry this stack's TGI_FLEET_OWNER marker; any other group of that name stays a conflict.
     """
-    from components.salad.body import OWNER_ENV
-    from components.salad.client import NameConflictError
-    from components.salad.patch import merge_diff, split
+    from components.providers.salad.body import OWNER_ENV
+    from components.providers.salad.client import NameConflictError
+    from components.providers.salad.patch import merge_diff, split
 
     name, op = prototype.name, "create_container_group"
     ours = (prototype.container.environment_variables or {}).get(OWNER_ENV)
@@ -153,7 +152,7 @@ class ContainerGroupProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with _client(props) as client:
-            from components.salad.client import NameConflictError
+            from components.providers.salad.client import NameConflictError
 
             ids, prototype = _prototype(client, props)
             try:
@@ -184,7 +183,7 @@ class ContainerGroupProvider(ResourceProvider):
         return ReadResult(id_=id_, outs=_outputs({**props, "spec": spec}, group, [str(g) for g in res.gpu_classes]))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        from components.salad.patch import merge_diff, split
+        from components.providers.salad.patch import merge_diff, split
 
         replaces = [f"api.{k}" for k in REPLACE_API_KEYS if _get(olds, ("api", k)) != _get(news, ("api", k))]
         _, refused = split(merge_diff(olds.get("spec") or {}, news["spec"]))
@@ -209,8 +208,8 @@ class ContainerGroupProvider(ResourceProvider):
         return DiffResult(changes=bool(changes or replaces), replaces=replaces, delete_before_replace=same_name)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from components.salad.body import to_prototype
-        from components.salad.patch import merge_diff, split
+        from components.providers.salad.body import to_prototype
+        from components.providers.salad.patch import merge_diff, split
 
         with _client(news) as client:
             ids, wanted = _prototype(client, news)
@@ -220,7 +219,7 @@ class ContainerGroupProvider(ResourceProvider):
             patch, _ = split(merge_diff(_body(before), _body(wanted)))
             group = client.patch_group(id_, patch) if patch else client.get_group(id_)
             if group is None:
-                from components.salad.client import SaladApiError
+                from components.providers.salad.client import SaladApiError
 
                 raise SaladApiError("get_container_group", 404, f"{id_} is gone: run `pulumi refresh`, then up")
             if group.current_state.status == "stopped":  # stopped out of band: the declared state runs
@@ -230,7 +229,7 @@ class ContainerGroupProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from components import http
-        from components.salad.client import SaladApiError
+        from components.providers.salad.client import SaladApiError
 
         with _client(props) as client:
             # Blue-green: the engine deletes a replaced group once every other step ended, the smoke test's included
@@ -243,12 +242,10 @@ class ContainerGroupProvider(ResourceProvider):
                 pulumi.log.info(f"container group {id_!r} keeps serving for {drain_s:g} s (salad.drain_s) while "
                                 f"clients move to {successor}, then it is deleted")
                 time.sleep(drain_s)
-            if not client.delete_group(id_):
-                return
             # 202 = accepted; wait until it is really gone.
-            if not http.wait_until(lambda: client.get_group(id_) is None, DELETE_WAIT_S):
-                raise SaladApiError("delete_container_group", 202,
-                                    f"{id_} still exists {DELETE_WAIT_S:.0f} s after delete was accepted")
+            http.delete_and_wait(lambda: client.delete_group(id_), lambda: client.get_group(id_) is None,
+                                 lambda: SaladApiError("delete_container_group", 202, f"{id_} still exists "
+                                                       f"{http.DELETE_WAIT_S:.0f} s after delete was accepted"))
 
 
 class ContainerGroup(Resource):

@@ -14,16 +14,17 @@ import pytest
 import yaml
 
 from components.catalog.tokenizers import shipped_chat_template
-from components.config import ConfigError, parse_config
-from components.plan import build_plan
+from components.config import ConfigError
 from components.providers.dstack.rules import IN_PLACE, ROLLING, classify
 from components.providers.dstack.service_config import ServiceConfigError, service_config, source_key
 from components.providers.dstack.settings import DstackSettings
 from components.providers.dstack.validate import check, parse, unresolved_env
-from tests.dstack.conftest import ROOT, stack_cfg
+from components.stack import parse_config
+from tests.dstack_cases import ROOT, stack_cfg
+from tests.plans import plan_for
 from tests.program.harness import Recorder, build_service, settle
 
-SNAPSHOTS = ROOT / "tests" / "dstack" / "snapshots"
+SNAPSHOTS = ROOT / "tests" / "unit" / "snapshots"
 TGI_VENV = "/usr/src/.venv"
 SERVER_PYTHON = ROOT / ".venv-dstack" / "bin" / "python"
 SEED_GPTQ_EOS = "</s>"
@@ -33,7 +34,7 @@ BASE = {"tgi-fleet:provider": "dstack", "tgi-fleet:model": json.dumps({"id": "mi
 
 def conf_of(raw: dict[str, str] | None = None, hf_token: bool = True, **settings: Any) -> dict[str, Any]:
     cfg = parse_config({**BASE, **(raw or {})})
-    return service_config(cfg, build_plan(cfg), DstackSettings(**settings), hf_token=hf_token)
+    return service_config(cfg, plan_for(cfg), DstackSettings(**settings), hf_token=hf_token)
 
 
 def render(stack: str, out: Path) -> str:
@@ -93,7 +94,7 @@ def test_gptq_stack_carries_the_seed_template() -> None:
 def test_sharded_plan_gets_one_gpu_per_shard_and_shm() -> None:
     # The catalog's dstack rows are 1-GPU offerings: a 2-shard plan of the same model stands in.
     cfg = parse_config(BASE)
-    plan = build_plan(cfg).model_copy(update={"num_shard": 2})
+    plan = plan_for(cfg).model_copy(update={"num_shard": 2})
     conf = service_config(cfg, plan, DstackSettings(), hf_token=True)
     parsed = parse(conf)
     assert parsed.resources.gpu.count.min == 2 and conf["env"]["NUM_SHARD"] == "2"
@@ -102,7 +103,7 @@ def test_sharded_plan_gets_one_gpu_per_shard_and_shm() -> None:
 
 def test_unsharded_plan_has_no_shm_and_limits_from_the_plan() -> None:
     cfg = parse_config(BASE)
-    plan = build_plan(cfg)
+    plan = plan_for(cfg)
     conf = service_config(cfg, plan, DstackSettings(), hf_token=False)
     assert "shm_size" not in conf["resources"] and "HF_TOKEN" not in conf["env"]
     assert conf["env"]["MAX_TOTAL_TOKENS"] == str(plan.max_total_tokens)

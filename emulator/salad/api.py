@@ -9,7 +9,6 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,18 +18,20 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from components.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
-from emulator.cloud import ApiProblem, Cloud
+from components.providers.salad.api_models import ContainerGroupPatch, ContainerGroupPrototype
+from emulator.faults import Fault, Faults
 from emulator.hub import hub_router
+from emulator.ratelimit import RateLimiter
 from emulator.routes import allowed_methods
+from emulator.salad.cloud import ApiProblem, Cloud
+from emulator.salad.store import Group
 from emulator.specwalk import SpecSchemas
-from emulator.store import Group
 
 M = TypeVar("M", bound=BaseModel)
 
 P = "/organizations/{org}/projects/{project}"
 RATE_LIMIT_PER_MIN = 240  # SaladCloud's documented limit per API key
-SALAD_SPEC = Path(__file__).resolve().parents[1] / "contracts" / "salad" / "salad-cloud.yaml"
+SALAD_SPEC = Path(__file__).resolve().parents[2] / "contracts" / "salad" / "salad-cloud.yaml"
 
 
 @cache
@@ -44,49 +45,6 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
     """The spec's ProblemDetails body, with the spec's content type (application/json)."""
     return JSONResponse({"type": "about:blank", "status": status, "detail": detail}, status_code=status,
                         headers=headers)
-
-
-class Fault(BaseModel):
-    """An injected fault for the next `times` calls of operation `op` ('*' = any)."""
-
-    op: str = "*"
-    status: int | None = None
-    retry_after: str | None = None
-    delay_s: float = 0.0
-    commit_first: bool = False  # do the operation, then delay/fail the response (a lost answer)
-    times: int = 1
-
-
-@dataclass
-class Faults:
-    """Pending faults, consumed in order."""
-
-    pending: list[Fault]
-
-    def take(self, op: str) -> Fault | None:
-        for fault in self.pending:
-            if fault.op in ("*", op):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.pending.remove(fault)
-                return fault
-        return None
-
-
-class RateLimiter:
-    """A sliding one-minute window per API key."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute, self.calls = per_minute, deque[float]()
-
-    def retry_after(self) -> float | None:
-        now = time.monotonic()
-        while self.calls and now - self.calls[0] > 60:
-            self.calls.popleft()
-        if len(self.calls) >= self.per_minute:
-            return 60 - (now - self.calls[0])
-        self.calls.append(now)
-        return None
 
 
 def create_app(cloud: Cloud, api_key: str, rate_limit: int = RATE_LIMIT_PER_MIN) -> FastAPI:

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from emulator.store import Group, Instance, now_iso
+from emulator.salad.store import Group, Instance, now_iso
 
 FLUSH_S = 0.5  # how often a destination's batch is sent
 MAX_BATCH = 500  # records per HTTP request

@@ -12,7 +12,7 @@ from components.sizing.recommend import Plan
 from components.tgi import shm_bytes
 
 if TYPE_CHECKING:
-    from components.salad.api_models import ContainerGroupPrototype
+    from components.providers.salad.api_models import ContainerGroupPrototype
 
 OWNER_ENV = "TGI_FLEET_OWNER"
 GIB = 1024**3
@@ -110,13 +110,13 @@ def to_prototype(spec: dict[str, Any], gpu_class_ids: list[str], secret_env: dic
     """Validate the final request body (ids, secret env and the log destination's credential filled in) against
     the API's own model."""
     # The generated models take ~0.1 s to build; only create/update need them, never a preview.
-    from components.salad.api_models import ContainerGroupPrototype
+    from components.providers.salad.api_models import ContainerGroupPrototype
 
     body = {**spec, "container": {**spec["container"]}}
     body["container"]["environment_variables"] = {**spec["container"]["environment_variables"], **secret_env}
     body["container"]["resources"] = {**spec["container"]["resources"], "gpu_classes": gpu_class_ids}
     if spec["container"].get("logging"):
-        from components.salad.log_shipping import with_secret
+        from components.providers.salad.log_shipping import with_secret
 
         body["container"]["logging"] = with_secret(spec["container"]["logging"], log_secret)
     return ContainerGroupPrototype.model_validate(body)

@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 
-from emulator.gpus import GpuClasses
-from emulator.logship import LogShipping
-from emulator.nodes import DownloadRates
 from emulator.reconciler import Reconciler
-from emulator.store import Group, Instance, Node, Store
+from emulator.salad.gpus import GpuClasses
+from emulator.salad.logship import LogShipping
+from emulator.salad.nodes import DownloadRates
+from emulator.salad.store import Group, Instance, Node, Store
 from emulator.supervisor import (
     REPLICA_LOAD_S,
     REPLICA_TOKEN_MS,

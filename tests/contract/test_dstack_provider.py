@@ -6,7 +6,7 @@ import pickle
 from typing import Any
 
 from components.providers.dstack.resource import DstackRunProvider, token_digest
-from tests.dstack.conftest import RETRY, api_for, service_conf
+from tests.dstack_cases import RETRY, api_for, service_conf
 from tests.dstack_fixture import DstackProject
 
 
@@ -75,7 +75,7 @@ def test_create_read_update_delete(dstack_project: DstackProject) -> None:
 
 def test_up_repairs_a_run_deleted_or_stopped_out_of_band(dstack_project: DstackProject) -> None:
     # issue #27 item 4: `pulumi up` (no --refresh) sees it live in diff, and update applies the run again.
-    from tests.dstack.conftest import wait_for
+    from tests.dstack_cases import wait_for
 
     provider = DstackRunProvider()
     conf = service_conf(retry=RETRY)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.salad.client import SaladApiError, SaladClient
-from components.smoke.readiness import ReadyCount
+from components.providers.salad.client import SaladApiError, SaladClient
+from components.readiness import ReadyCount
 
 
 class SaladInstances:

@@ -37,7 +37,7 @@ def check(logging: dict[str, Any]) -> dict[str, Any]:
     # The generated API model validates the rest (only stacks that ship logs pay for loading it).
     from pydantic import ValidationError
 
-    from components.salad.api_models import CreateContainerLogging
+    from components.providers.salad.api_models import CreateContainerLogging
 
     try:
         CreateContainerLogging.model_validate(with_secret(logging, PLACEHOLDER))

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from emulator.statefile import save_json
 from emulator.supervisor import ReplicaProcess
 
 # The parts of a name that make its value a credential: HF_TOKEN, API_KEY, logging's api_token, ingestion_key,
@@ -55,7 +56,7 @@ class Node:
     storage_amount: int
     shm_size: int
     country: str
-    download_mb_s: float | None = None  # its Hub download rate, drawn per node (emulator/nodes.py); None: cached
+    download_mb_s: float | None = None  # its Hub download rate, drawn per node (emulator/salad/nodes.py); None: cached
 
     def fits(self, doc: dict[str, Any]) -> bool:
         """Whether this node still satisfies the group's resources and countries."""
@@ -181,13 +182,10 @@ class Store:
         """Write the groups to the state file (atomic rename)."""
         if not self.path:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
         # Credentials (the HF token in the env, a log destination's token) stay in memory: the file is plain
         # text in the working tree. After a restart a group serves without them until an update sends them.
-        tmp.write_text(json.dumps({"groups": [{"org": g.org, "project": g.project, "doc": redacted(g.doc)}
-                                              for g in self.live()]}, indent=1))
-        tmp.replace(self.path)
+        save_json(self.path, {"groups": [{"org": g.org, "project": g.project, "doc": redacted(g.doc)}
+                                         for g in self.live()]})
 
     def live(self) -> list[Group]:
         """The groups that are not being deleted."""

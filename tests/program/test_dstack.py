@@ -142,14 +142,14 @@ def test_the_update_log_lists_dstacks_offers_with_their_prices() -> None:
 
 def test_dstacks_offers_price_the_plan_in_the_sizing_table() -> None:
     """The server's cheapest offer replaces the catalog's dstack row and the plan's cost; the table lists them."""
-    from components.plan import build_plan
     from components.providers.dstack.offers import offers_of
     from components.sizing.recommend import with_live_offers
     from components.sizing.report import explain
-    from tests.dstack.conftest import stack_cfg
+    from tests.dstack_cases import stack_cfg
+    from tests.plans import plan_for
 
     cfg = stack_cfg().model_copy(update={"replicas": 2})
-    plan = build_plan(cfg)
+    plan = plan_for(cfg)
     catalog = {q.provider: q for q in plan.quotes}["dstack"]
     live = offers_of(run_plan([dstack_offer("aws", 0.3018, True), dstack_offer("gcp", 2.5, False, gpus=2)], 9),
                      "dstack", "dstack server http://127.0.0.1:3000, project 'main'")

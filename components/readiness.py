@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
@@ -62,13 +62,6 @@ class HttpHealth:
         """'serving' while /health answers 200, else what it answers."""
         count = self.count()
         return "serving" if count.ready else count.detail
-
-
-def source_from(spec: dict[str, Any]) -> ReadinessSource:
-    """The source a provider described in its component's `readiness` output (the smoke resource's input)."""
-    from components.providers import registry
-
-    return registry.provider(spec["provider"]).readiness(spec)
 
 
 class NotReadyError(TimeoutError):

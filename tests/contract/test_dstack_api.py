@@ -14,7 +14,7 @@ from components.providers.dstack.readiness import DstackReplicas, DstackRunFaile
 from components.providers.dstack.rules import classify
 from components.providers.dstack.status import run_state
 from components.smoke.resource import _healthy
-from tests.dstack.conftest import RETRY, api_for, service_conf, wait_for
+from tests.dstack_cases import RETRY, api_for, service_conf, wait_for
 from tests.dstack_fixture import DstackProject, DstackServer
 
 
@@ -173,17 +173,18 @@ def test_bad_token_and_unreachable_server_say_the_fix(dstack_server: DstackServe
 def test_the_sizing_table_asks_the_server_for_its_offers(dstack_project: DstackProject) -> None:
     """The program asks the real server for the plan's offers (none here: no fleet); where the server cannot be asked,
     the catalog's estimate stays and the run's check reports why."""
-    from components.plan import build_plan
-    from components.providers.base import BuildContext, Secrets
+    from components.providers.base import BuildContext
     from components.providers.dstack import PROVIDER, TOKEN_KEY
-    from tests.dstack.conftest import stack_cfg
+    from components.secrets import ResolvedSecrets
+    from tests.dstack_cases import stack_cfg
+    from tests.plans import plan_for
 
     server = dstack_project.server
 
     def ctx(url: str, token: str) -> BuildContext:  # type: ignore[type-arg]
         cfg = stack_cfg(server_url=url, project=dstack_project.name)
-        return BuildContext(cfg=cfg, settings=cfg.settings, plan=build_plan(cfg),
-                            secrets=Secrets(hf_token="hf_x", provider={TOKEN_KEY: token}))
+        return BuildContext(provider=PROVIDER, cfg=cfg, settings=cfg.settings, plan=plan_for(cfg),
+                            secrets=ResolvedSecrets(hf_token="hf_x", provider={TOKEN_KEY: token}))
 
     live = PROVIDER.live_offers(ctx(server.url, server.token))
     assert live is not None and live.offers == [] and live.total == 0

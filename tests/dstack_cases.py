@@ -1,4 +1,4 @@
-"""dstack tests: stack configs as the program parses them, and helpers for the real server (tests/dstack_fixture.py,
+"""dstack cases: stack configs as the program parses them, and helpers for the real server (tests/dstack_fixture.py,
 registered in tests/conftest.py: one server per session, one project per test)."""
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from components.config import FleetConfig, parse_config
-from components.plan import build_plan
+from components.config import FleetConfig
 from components.providers.dstack.client import ApiTarget, DstackApi
 from components.providers.dstack.service_config import service_config
+from components.stack import parse_config
 from tests.baseten_cases import raw_config, stack_config
 from tests.dstack_fixture import DstackProject
+from tests.plans import plan_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RETRY = {"on_events": ["no-capacity"], "duration": "1h"}
 
 
@@ -31,7 +32,7 @@ def service_conf(stack: str = "dstack-dev", **section: Any) -> dict[str, Any]:
     """A stack's service configuration under a fresh run name (tests share a server)."""
     cfg = stack_cfg(stack, **section)
     cfg = cfg.model_copy(update={"name": f"r{uuid.uuid4().hex[:8]}"})
-    return service_config(cfg, build_plan(cfg), cfg.settings, hf_token=True)
+    return service_config(cfg, plan_for(cfg), cfg.settings, hf_token=True)
 
 
 def api_for(project: DstackProject, token: str | None = None) -> DstackApi:

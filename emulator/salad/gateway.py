@@ -13,9 +13,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emulator.cloud import Cloud
 from emulator.forward import forward, proxy_app
-from emulator.store import Instance
+from emulator.salad.cloud import Cloud
+from emulator.salad.store import Instance
 
 
 def create_gateway(cloud: Cloud, api_key: str) -> Starlette:

@@ -14,10 +14,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from components.salad.api_models import ContainerGroup, ContainerGroupPatch, ContainerGroupPrototype, ContainerLogging
-from emulator.gpus import GpuClasses
-from emulator.lifecycle import Lifecycle, Timings
-from emulator.store import Group, Instance, Store, now_iso
+from components.providers.salad.api_models import (
+    ContainerGroup,
+    ContainerGroupPatch,
+    ContainerGroupPrototype,
+    ContainerLogging,
+)
+from emulator.salad.gpus import GpuClasses
+from emulator.salad.lifecycle import Lifecycle, Timings
+from emulator.salad.store import Group, Instance, Store, now_iso
 from emulator.supervisor import Supervisor
 
 

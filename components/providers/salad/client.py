@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from components import http
 from components.errors import ApiError
-from components.salad.api_models import (
+from components.providers.salad.api_models import (
     ContainerGroup,
     ContainerGroupCollection,
     ContainerGroupInstance,

@@ -50,8 +50,9 @@ DROP = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHR
 
 
 def readme_commands() -> set[str]:
-    """The `make demo`/`baseten-demo`/`truss`/`render`/... and sizing command lines in the README's code blocks."""
-    text = (ROOT / "README.md").read_text()
+    """The `make demo`/`baseten-demo`/`truss`/`render`/... and sizing command lines in the code blocks of the README
+    and the pages under docs/ it links to."""
+    text = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))])
     found: set[str] = set()
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         for line in block.splitlines():

@@ -1,5 +1,5 @@
-"""The README's SaladCloud steps through scripts/pulumi and the real engine: a production stack never gets its
-secrets encrypted with the published local passphrase."""
+"""The SaladCloud steps of docs/providers/salad.md and docs/operations.md through scripts/pulumi and the real
+engine: a production stack never gets its secrets encrypted with the published local passphrase."""
 
 from __future__ import annotations
 

@@ -222,7 +222,7 @@ def test_stack_settings_errors_name_the_dstack_key() -> None:
 
 def test_the_seeds_gpu_is_exactly_24gb_ours_at_least() -> None:
     """`dstack run ... --gpu 24GB` (seed 002): dstack reads "24GB" as the range 24..24, "24GB.." as 24 and up
-    (dstack's own resource models). The stack asks for at least 24 GB on purpose (README, dstack section)."""
+    (dstack's own resource models). The stack asks for at least 24 GB on purpose (docs/providers/dstack.md)."""
     from dstack._internal.core.models.resources import GPUSpec
 
     exact = GPUSpec.parse_obj({"memory": "24GB"}).memory

@@ -37,6 +37,9 @@ class StartupRule(BaseModel):
     model_config = ConfigDict(frozen=True)
     download_mb_s: float | None = Field(None, gt=0, description="a conservative weights download rate on its "
                                         "nodes, MB/s; None: Bandwidth's. A stack's sizing.download_mb_s wins")
+    slow_download_mb_s: float | None = Field(None, gt=0, description="a slow node's rate, MB/s, which the "
+                                             "probe's budget allows for (the readiness wait keeps download_mb_s); "
+                                             "None: download_mb_s")
     floor_s: int = Field(0, ge=0, description="the platform's own default startup allowance: never below it")
     ceiling_s: int | None = Field(None, gt=0, description="the longest startup its probe settings can express")
 
@@ -215,13 +218,21 @@ def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
     # A rate the stack sets is the stack's; otherwise the platform's conservative one (a replica killed by its
     # startup probe mid-download restarts, never gets ready, and bills).
     rate = bw.download_mb_s
-    if rule.download_mb_s is not None and "download_mb_s" not in bw.model_fields_set:
+    own_rate = "download_mb_s" in bw.model_fields_set
+    if rule.download_mb_s is not None and not own_rate:
         rate = rule.download_mb_s
+    # The probe allows for a slow node where the platform has them (one killed mid-download never gets ready);
+    # the update's wait needs the first replicas, so it keeps the typical rate.
+    slow = rule.slow_download_mb_s if rule.slow_download_mb_s is not None and not own_rate else rate
     weights_mb = mem.weights_bytes / 1e6
-    expected = math.ceil(weights_mb / rate + weights_mb / bw.load_mb_s + bw.warmup_s)
+
+    def seconds_at(mb_s: float) -> int:
+        return math.ceil(weights_mb / mb_s + weights_mb / bw.load_mb_s + bw.warmup_s)
+
+    expected = seconds_at(rate)
     # The platform's own default is the least it gets (a shorter one only kills slow nodes sooner); the wait
     # itself stays the expected time plus the image pull.
-    startup = max(expected, rule.floor_s)
+    startup = max(seconds_at(slow), rule.floor_s)
     if rule.ceiling_s is not None:
         startup = min(startup, rule.ceiling_s)
     readiness = expected + math.ceil(bw.image_gb * 1000 / rate)

@@ -6,7 +6,7 @@ PY := .venv/bin/python
 POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
 .PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render truss emulator \
-	baseten-demo baseten-demo-down dstack-config dstack-server dstack-server-stop docs
+	baseten-demo baseten-demo-down dstack-config dstack-server dstack-server-stop docs test-fast
 
 # Setup builds what the task needs: the engine and the runtime packages for everything (all `make demo` waits
 # for), the test tools and actionlint for lint, the Kubernetes provider plugin for Kubernetes stacks and the tests.
@@ -32,6 +32,11 @@ test:
 # docs/config.md from the config models (a test fails when it is stale).
 docs:
 	@$(PY) scripts/config_docs.py >docs/config.md
+
+# The fast tiers alone (unit and program tests, about a minute), for the edit-test loop; `make test` runs them all.
+test-fast:
+	@scripts/setup.sh dev
+	$(PY) -m pytest -q -m "unit or program"
 
 checks:
 	.venv/bin/ruff check .

@@ -10,22 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.baseten.accelerators import gpus_of
 from emulator.baseten.api import Uploads, create_api
 from emulator.baseten.inference import create_inference
 from emulator.baseten.lifecycle import Lifecycle, Timings
 from emulator.baseten.state import Workspace
 from emulator.supervisor import Supervisor
-
-
-def gpus_of(accelerator: str) -> tuple[int, int] | None:
-    """(VRAM per GPU, GPU count) of a truss accelerator spec Baseten offers (the catalog's baseten section)."""
-    from components.catalog.gpus import load_catalog
-
-    catalog = load_catalog()
-    for offering in catalog.offerings.get("baseten", []):
-        if offering.name == accelerator:
-            return offering.gpu.vram_bytes, offering.count
-    return None
 
 
 @dataclass

@@ -153,5 +153,5 @@ def test_render_writes_the_reviewed_config(tmp_path: Path) -> None:
     done = subprocess.run([str(ROOT / "scripts" / "render.sh"), "dstack-gptq", str(out)], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    snap = ROOT / "tests" / "dstack" / "snapshots" / "dstack-gptq.serve.dstack.yml"
+    snap = ROOT / "tests" / "unit" / "snapshots" / "dstack-gptq.serve.dstack.yml"
     assert (out / "serve.dstack.yml").read_text() == snap.read_text()

@@ -37,6 +37,8 @@ _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _DNS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 PositiveInt = Annotated[int, Field(ge=1)]
+# The engines tgi-fleet deploys (components/engines/ has one module each); the provider refuses one it cannot run.
+EngineName = Literal["tgi", "vllm", "sglang", "trt-llm"]
 
 
 def _dns_name(v: str) -> str:
@@ -252,6 +254,9 @@ class FleetConfig(BaseModel):
     name: DnsName = Field("tgi", description="the deployment name: lowercase letters, digits, dashes, 2..63 chars")
     model: ModelSpec = Field(description="an object with at least id")
     serving: Serving = Serving()
+    engine: EngineName = Field(
+        "tgi", description="the inference engine every replica runs: tgi, vllm, sglang, or trt-llm (Baseten's "
+                           "TensorRT-LLM builder, Baseten only)")
     gpu: GpuRequest = GpuRequest()
     replicas: int = Field(1, ge=1, le=500, description="replicas, 1..500")
     resources: Resources = Resources()

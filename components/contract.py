@@ -21,6 +21,7 @@ class ServiceContract(BaseModel):
     environment: str
     interruptible: bool
     name: str
+    engine: str = "tgi"  # tgi-fleet:engine: the inference engine the replicas run
     model_id: str
     dtype: str
     quantize: str

@@ -69,6 +69,7 @@ def service_contract(
         environment=cfg.environment,
         interruptible=interruptible or gpu.interruptible,
         name=cfg.name,
+        engine=cfg.engine,
         model_id=cfg.model.id,
         dtype=cfg.model.dtype,
         quantize=plan.quantize,

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from emulator.baseten import launcher
 
@@ -60,17 +60,54 @@ class Command:
     stderr: tuple[str, ...] = ()  # e.g. cat's complaint about a secret that is not mounted
 
 
+class Process(Protocol):
+    """What stands in for a server here: its command line on a given loopback port, and env it adds."""
+
+    @property
+    def env(self) -> Mapping[str, str]: ...
+
+    def argv(self, port: int) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Launch:
-    """The local stand-in for a program: `python -m module *args --port N`, with env added."""
+    """A stand-in that is a module of this emulator: `python -m module *args --port N`, with env added."""
 
     module: str
     args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
 
+    def argv(self, port: int) -> list[str]:
+        """Its command line, listening on 127.0.0.1:port."""
+        return [sys.executable, "-m", self.module, *self.args, "--port", str(port)]
 
-Resolver = Callable[[str, Sequence[str]], Launch | None]
-"""(image, the server's argv) -> the process that stands in for it here, or None when this emulator has none."""
+
+@dataclass(frozen=True)
+class WithEnv:
+    """Another stand-in with the container's env under its own."""
+
+    process: Process
+    env: Mapping[str, str]
+
+    def argv(self, port: int) -> list[str]:
+        """The stand-in's command line."""
+        return self.process.argv(port)
+
+
+Resolver = Callable[[str, Sequence[str]], Process | None]
+"""(image, the server's argv) -> the process that stands in for it here, None when this emulator has none; an
+exception's message says why the image cannot run (e.g. emulator/images.py's ImageError)."""
+
+
+def first_of(*resolvers: Resolver) -> Resolver:
+    """A resolver that asks each in turn (e.g. TGI's launcher, then the engines' image table)."""
+    def resolve(image: str, argv: Sequence[str]) -> Process | None:
+        for resolver in resolvers:
+            found = resolver(image, argv)
+            if found is not None:
+                return found
+        return None
+    return resolve
 
 
 def read_start_command(start_command: str, secret_files: Mapping[str, str],
@@ -173,7 +210,7 @@ def exit_launch(message: str) -> Launch:
 class Container:
     """What runs for a docker_server truss: the stand-in, and whether nginx reaches it at all."""
 
-    launch: Launch
+    launch: Process
     reachable: bool  # False: the server listens on another port than server_port
     stderr: tuple[str, ...] = ()
 
@@ -184,10 +221,13 @@ def container(config: Mapping[str, Any], secret_files: Mapping[str, str], resolv
     plain = {k: str(v) for k, v in (config.get("environment_variables") or {}).items()}
     command = read_start_command(str(server.get("start_command") or ""), secret_files, plain)
     image = str((config.get("base_image") or {}).get("image") or "")
-    launch = resolve(image, command.argv)
-    if launch is None:
+    try:
+        found = resolve(image, command.argv)
+    except Exception as exc:  # the resolver's own refusal (an image it knows that cannot run this command)
+        raise StartCommandError(f"{image} cannot run {command.argv[0]!r} here: {exc}") from None
+    if found is None:
         raise StartCommandError(f"the emulator has no stand-in for {command.argv[0]!r} (image {image!r})")
-    launch = Launch(launch.module, launch.args, {**plain, **command.env, **launch.env})
+    launch = WithEnv(found, {**plain, **command.env, **found.env})
     port = port_of(command.argv)
     if port == NGINX_PORT:
         return Container(exit_launch(f"OSError: [Errno 98] error while attempting to bind on address "

@@ -37,6 +37,7 @@ from emulator.supervisor import ReplicaProcess, ReplicaSpec, SpawnError, Supervi
 
 ENGINE_MODULE = "emulator.baseten.engine"
 TRUSS_SERVER_MODULE = "emulator.baseten.truss_server"
+DOCKER_SERVER = "docker_server"  # replica_env's name for a docker_server truss's stand-in (its own command line)
 TRUSS_READINESS = "/v1/models/model"  # truss's readiness route (templates/server/truss_server.py)
 # trt_llm quantization_type -> the simulated server's QUANTIZE (what it sizes the weights with).
 TRT_QUANTIZE = {"no_quant": "none", "weights_int8": "eetq", "weights_kv_int8": "eetq", "smooth_quant": "eetq",
@@ -86,7 +87,7 @@ def replica_env(config: dict[str, Any], resolve: Resolver = tgi_launcher) -> tup
         box = container(config, {}, resolve)
     except StartCommandError as exc:
         raise ValueError(f"docker_server.start_command: {exc}") from None
-    return box.launch.module, dict(box.launch.env)
+    return DOCKER_SERVER, dict(box.launch.env)
 
 
 def secrets_read(config: dict[str, Any]) -> set[str]:
@@ -273,11 +274,11 @@ class Lifecycle(Reconciler):
 
     async def _spawn(self, dep: Deployment, replica: Replica) -> None:
         module, env = replica_env(dep.config, self.resolve)
-        args: tuple[str, ...] = ()
+        argv: Callable[[int], list[str]] | None = None
         self.unreachable.discard(replica.id)
         if dep.config.get("docker_server"):
             box = container(dep.config, self.secret_files(dep.config), self.resolve)
-            module, args, env = box.launch.module, box.launch.args, dict(box.launch.env)
+            argv, env = box.launch.argv, dict(box.launch.env)
             for line in box.stderr:
                 dep.log(line, "ERROR", replica.id)
             if not box.reachable:
@@ -301,7 +302,7 @@ class Lifecycle(Reconciler):
                        for name in secrets_read(dep.config) if name in self.ws.secrets}
             env = {**env, **secrets, "TRUSS_DIR": str(self.truss_dir(dep)),
                    "PATH": os.pathsep.join([str(self.bin), os.environ.get("PATH", "")])}
-        spec = ReplicaSpec(env=env, gpu_vram_bytes=vram[0] if vram else None, module=module, args=args,
+        spec = ReplicaSpec(env=env, gpu_vram_bytes=vram[0] if vram else None, module=module, argv=argv,
                            label=f"baseten {dep.doc['model_id']}/{dep.id}/{replica.id}")
         try:
             replica.process = await self.supervisor.spawn(spec, on_line)

@@ -18,6 +18,7 @@ from emulator.baseten.docker_server import (
     Launch,
     StartCommandError,
     container,
+    first_of,
     port_of,
     read_start_command,
     tgi_launcher,
@@ -99,7 +100,8 @@ def stand_in(image: str, argv: Sequence[str]) -> Launch | None:
 
 def test_the_resolver_hook_gets_the_image_and_the_servers_argv() -> None:
     box = container(truss(VLLM_LORA), {"hf_access_token": "hf_granted"}, stand_in)
-    assert box.launch.module == "stand_in.vllm" and box.launch.args[0] == "mistralai/Mistral-7B-Instruct-v0.3"
+    assert box.launch.argv(5000)[1:4] == ["-m", "stand_in.vllm", "mistralai/Mistral-7B-Instruct-v0.3"]
+    assert box.launch.argv(5000)[-2:] == ["--port", "5000"]
     # The container's env: the truss's environment_variables, what the shell assigned, what the stand-in adds.
     assert box.launch.env == {"VLLM_LOGGING_LEVEL": "WARNING", "HF_TOKEN": "hf_granted", "STAND_IN": "1"}
     assert box.reachable
@@ -118,8 +120,18 @@ def test_a_server_on_another_port_than_server_port_is_never_reached() -> None:
 def test_a_server_on_8080_dies_as_the_docs_say() -> None:
     # docs.baseten.co/development/model/custom-server: "If your server binds to port 8080, the deployment fails
     # with [Errno 98] address already in use".
-    box = container(truss(VLLM_LORA.replace("--port 8000", "--port 8080"), port=8080), {}, stand_in)
-    assert box.launch.module == "emulator.baseten.docker_server" and "[Errno 98]" in box.launch.args[1]
+    box = container(truss(VLLM_LORA.replace("--port 8000", "--port 8080")), {}, stand_in)
+    argv = box.launch.argv(5000)
+    assert argv[1:4] == ["-m", "emulator.baseten.docker_server", "--exit"] and "[Errno 98]" in argv[4]
+
+
+def test_a_resolvers_refusal_is_the_reason_given() -> None:
+    def refuses(image: str, argv: Sequence[str]) -> Launch | None:
+        raise LookupError("exec: 'vllm': not this image's engine")
+
+    with pytest.raises(StartCommandError, match="not this image's engine"):
+        container(truss(VLLM_LORA), {}, first_of(tgi_launcher, refuses))
+    assert container(truss(VLLM_LORA), {}, first_of(tgi_launcher, stand_in)).reachable
 
 
 def test_tgis_launcher_is_the_stand_in_this_emulator_has() -> None:

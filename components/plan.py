@@ -134,13 +134,14 @@ def _check_engine_support(cfg: FleetConfig, arch: ModelArch, offerings: tuple[Of
         if not found:
             continue
         r = found[0]
-        key = _SUPPORT_KEYS[r.kind]
-        if r.kind == "quantize" and cfg.model.quantize == "none":
-            key = "model.id"  # a pre-quantized checkpoint carries its method
         usable = ", ".join(r.supported) or "none"
-        raise PlanError(f"tgi-fleet:{key} = {r.value!r}: {r.reason}; tgi-fleet:engine is {cfg.engine!r}, GPU "
-                        f"{o.name}. Fix: set {_SUPPORT_KEYS[r.kind]} to one {r.label} runs on {o.gpu.name} "
-                        f"({usable}), pick a GPU class it runs on in tgi-fleet:gpu, or another tgi-fleet:engine.")
+        where = f"tgi-fleet:{_SUPPORT_KEYS[r.kind]} = {r.value!r}"
+        fix = f"set {_SUPPORT_KEYS[r.kind]} to one {r.label} runs on {o.gpu.name} ({usable})"
+        if r.kind == "quantize" and cfg.model.quantize == "none":  # a pre-quantized checkpoint carries its method
+            where = f"tgi-fleet:model.id = {cfg.model.id!r}: a {r.value} checkpoint"
+            fix = f"use a checkpoint quantized with one {r.label} runs on {o.gpu.name} ({usable}) in model.id"
+        raise PlanError(f"{where}: {r.reason}; tgi-fleet:engine is {cfg.engine!r}, GPU {o.name}. Fix: {fix}, pick "
+                        f"a GPU class it runs on in tgi-fleet:gpu, or another tgi-fleet:engine.")
 
 
 def build_plan(cfg: FleetConfig, price_list: str | None, catalog: GpuCatalog | None = None,

@@ -247,6 +247,28 @@ def test_a_method_below_its_compute_capability_is_refused_naming_the_gpu() -> No
         plan_for(cfg)
 
 
+def test_a_pre_quantized_checkpoint_is_checked_by_its_own_method() -> None:
+    # TheBloke/Llama-2-13B-chat-GPTQ's config.json says quant_method gptq; SGLang runs GPTQ on CUDA as gptq_marlin,
+    # GPTQMarlinConfig.get_min_capability() = 80 (sglang/srt/layers/quantization/gptq/gptq.py): not on a T4.
+    cfg = config("sglang", "T4", model={"id": "TheBloke/Llama-2-13B-chat-GPTQ"})
+    with pytest.raises(PlanError, match=r"^tgi-fleet:model.id = 'TheBloke/Llama-2-13B-chat-GPTQ': a gptq checkpoint: "
+                                        r"SGLang 0.5.23 runs gptq on compute capability >= 8; T4 has 7.5"):
+        plan_for(cfg)
+    # vLLM's AutoGPTQConfig asks 6.0 (vllm/model_executor/layers/quantization/auto_gptq.py): a T4 runs it.
+    plan = plan_for(config("vllm", "T4", model={"id": "TheBloke/Llama-2-13B-chat-GPTQ"}))
+    assert plan.engine_limits is not None and plan.engine_limits.flags["--quantization"] == "gptq"
+
+
+def test_the_cli_sizes_by_the_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    from components.sizing.__main__ import main
+
+    args = ["--model-config", MISTRAL["id"], "--gpu", "RTX 4070 Ti Super (16 GB)", "--max-total-tokens", "4096"]
+    assert main(args) == 0  # TGI: 15.46 GiB fits
+    assert main([*args, "--engine", "vllm"]) == 1  # vLLM's 0.92 share does not
+    out = capsys.readouterr().out
+    assert "vllm launch limits" in out and "--gpu-memory-utilization            0.92" in out
+
+
 # --- config keys --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("engine,serving,key", [

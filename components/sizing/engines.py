@@ -351,19 +351,24 @@ class SglangRule:
                             num_shard=num_shard, knobs=knobs, gpu=gpu)
         capacity = max(0, (math.floor(vram * fraction) - mem.weights_bytes_per_shard) // mem.kv_cache_bytes_per_token)
         seqs = knobs.max_num_seqs or self.capacity_max_running_requests(capacity, total)
-        flags = {"--context-length": str(total), "--chunked-prefill-size": str(prefill),
-                 "--max-running-requests": str(seqs), "--tp-size": str(num_shard)}
+        flags = {"--context-length": str(total), "--chunked-prefill-size": str(prefill)}
+        if fraction:  # with no GPU chosen and no key set, SGLang picks both at start (the CLI without --gpu)
+            flags["--max-running-requests"] = str(seqs)
+        flags["--tp-size"] = str(num_shard)
         quant = _quantization_flag(arch, quantize)
         if quant:
             flags["--quantization"] = quant
         flags["--kv-cache-dtype"] = knobs.kv_cache_dtype
-        flags["--mem-fraction-static"] = f"{fraction:g}"
+        if fraction:
+            flags["--mem-fraction-static"] = f"{fraction:g}"
+        share = f"{fraction:g} x VRAM" if fraction else "mem_fraction_static x VRAM"
         why = [
-            f"--mem-fraction-static {fraction:g}: "
-            + ("tgi-fleet:serving.mem_fraction_static" if knobs.mem_fraction_static
-               else "SGLang's default for this GPU and TP size (sglang/srt/arg_groups/memory_hook.py)"),
-            f"weights + KV pool = {fraction:g} x VRAM; the rest holds the {prefill}-token chunked prefill and "
-            f"CUDA graphs; the pool must hold one --context-length {total} sequence",
+            f"--mem-fraction-static {fraction:g}: " + (
+                "tgi-fleet:serving.mem_fraction_static" if knobs.mem_fraction_static
+                else "SGLang's default for this GPU and TP size (sglang/srt/arg_groups/memory_hook.py)")
+            if fraction else "--mem-fraction-static: SGLang's default for the GPU it starts on (no GPU chosen)",
+            f"weights + KV pool = {share}; the rest holds the {prefill}-token chunked prefill and CUDA graphs; the "
+            f"pool must hold one --context-length {total} sequence",
         ]
         resolved = knobs.model_copy(update={"mem_fraction_static": fraction or None, "max_num_seqs": seqs})
         return EngineLimits(engine="sglang", flags=flags, memory_fraction=fraction, kv_token_capacity=capacity,

@@ -320,3 +320,12 @@ def test_an_old_contract_without_engine_knobs_still_validates() -> None:
 def test_vllm_defaults_without_a_known_gpu() -> None:
     # get_batch_defaults falls back to device_memory = 0 when it cannot query the device: 2048 / 256.
     assert VllmRule._defaults(None) == (2048, 256)
+
+
+def test_sglang_without_a_gpu_leaves_its_gpu_dependent_flags_to_sglang() -> None:
+    from components.sizing import PlanInputs, recommend
+
+    plan = recommend(PlanInputs(model_id="m", arch=load_model(MISTRAL["id"]), engine="sglang"))
+    assert plan.engine_limits is not None
+    assert "--mem-fraction-static" not in plan.engine_limits.flags
+    assert "--max-running-requests" not in plan.engine_limits.flags

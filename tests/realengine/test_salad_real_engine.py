@@ -19,7 +19,7 @@ import pytest
 
 from tests.contract.salad_groups import RTX_4090, all_ready, wait_for
 from tests.emulator_fixture import Emulator, running
-from tests.realengine.vllm_server import MODEL, START_TIMEOUT_S, group_members, vllm_python
+from tests.realengine.vllm_server import MODEL, START_TIMEOUT_S, group_members, members_after, vllm_python
 
 KEY = secrets.token_urlsafe(16)
 
@@ -71,7 +71,7 @@ def test_a_vllm_group_runs_a_real_vllm_the_gateway_reaches(real_engine_emulator:
     # Deleting the group stops the replica and vLLM's engine core with it.
     assert api.delete("/containers/real").status_code == 202
     emu.wait_empty(timeout=30)
-    assert group_members(process["pid"]) == []
+    assert members_after(process["pid"]) == []
 
 
 def _ready(api: httpx.Client) -> bool:

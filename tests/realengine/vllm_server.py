@@ -113,8 +113,13 @@ def stop_group(proc: subprocess.Popen[bytes], grace_s: float = 30.0) -> None:
         os.killpg(proc.pid, signal.SIGKILL)  # the engine core and any other worker of the server
     if proc.poll() is None:
         proc.wait(10)
-    deadline = time.monotonic() + 10
-    while group_members(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = group_members(proc.pid)
+    left = members_after(proc.pid)
     assert not left, f"processes of the real vLLM outlived it: {left}"
+
+
+def members_after(pgid: int, timeout_s: float = 15.0) -> list[int]:
+    """The group's processes still there after up to timeout_s (a killed engine takes a moment to free its memory)."""
+    deadline = time.monotonic() + timeout_s
+    while group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return group_members(pgid)

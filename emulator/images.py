@@ -22,6 +22,7 @@ replica's port (the gateway routes to it).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,7 +89,7 @@ class Engines:
             if not Path(python).is_file():
                 raise ValueError(f"--real-engine {spec!r}: {python} is not a file (make it with "
                                  "`scripts/setup.sh vllm`, which writes .venv-vllm)")
-            real[engine] = python
+            real[engine] = os.path.abspath(python)  # not resolve(): a venv's python is a symlink that must stay one
         if real and model_cache is None:
             raise ValueError("--real-engine needs --model-cache DIR: the HF_HOME the real engine loads its model "
                              "from (offline; e.g. the one `scripts/tiny_model.py --hf-home DIR` builds)")

@@ -59,13 +59,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="a project of that organization (repeatable; default: default)")
     serve.add_argument("--replica-quota", type=int, default=int(os.environ.get("EMULATOR_REPLICA_QUOTA", "20")),
                        help="container replicas per organization (each is a real process here)")
-    serve.add_argument("--real-engine", action="append", default=[], metavar="ENGINE=PYTHON",
+    real = os.environ.get("EMULATOR_REAL_ENGINE")
+    serve.add_argument("--real-engine", action="append", default=real.split(",") if real else [],
+                       metavar="ENGINE=PYTHON",
                        help="run containers of ENGINE's image (vllm: vllm/vllm-openai) as the REAL engine, started "
                             "with PYTHON (e.g. vllm=.venv-vllm/bin/python, from `scripts/setup.sh vllm`) instead "
-                            "of the simulated one; repeatable")
-    serve.add_argument("--model-cache", type=Path, default=None,
+                            "of the simulated one; repeatable (env EMULATOR_REAL_ENGINE, comma-separated)")
+    cache = os.environ.get("EMULATOR_MODEL_CACHE")
+    serve.add_argument("--model-cache", type=Path, default=Path(cache) if cache else None,
                        help="the HF_HOME real engines load their models from, offline (needed with --real-engine; "
-                            "`scripts/tiny_model.py --hf-home DIR` builds the tiny test model there)")
+                            "`scripts/tiny_model.py --hf-home DIR` builds the tiny test model there; "
+                            "env EMULATOR_MODEL_CACHE)")
     return p
 
 

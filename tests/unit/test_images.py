@@ -92,3 +92,20 @@ def test_image_references() -> None:
     assert repository("localhost:5000/vllm/vllm-openai@sha256:abc") == "localhost:5000/vllm/vllm-openai"
     assert repository("nginx") == "nginx"
     assert without_binding(["--port", "1", "--host=0.0.0.0", "--api-key", "k"]) == ("--api-key", "k")
+
+
+def test_the_emulator_refuses_a_bad_real_engine_option_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from emulator.salad.__main__ import main
+
+    assert main(["serve", "--real-engine", "vllm=/nonexistent/python", "--model-cache", "/tmp"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("emulator: --real-engine 'vllm=/nonexistent/python': ") and "Traceback" not in err
+
+
+def test_a_relative_python_stays_the_venvs_own_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    venv = tmp_path / ".venv-vllm" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "python").symlink_to(sys.executable)
+    monkeypatch.chdir(tmp_path)
+    engines = Engines.parse(["vllm=.venv-vllm/bin/python"], tmp_path)
+    assert engines.real["vllm"] == str(venv / "python")  # absolute, not resolved to the base interpreter

@@ -25,7 +25,7 @@ lint:
 	@$(MAKE) --no-print-directory checks
 
 test:
-	@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client
+	@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client vllm
 	@$(MAKE) --no-print-directory checks
 	$(PY) -m pytest -q
 

@@ -77,7 +77,12 @@ class ReplicaProcess:
         return await port_open(self.port)
 
     def kill(self) -> None:
-        """SIGKILL (a container stop gives no grace here); a no-op once it has exited."""
+        """SIGKILL its whole process group (a container stop gives no grace here).
+
+        The group, not the pid, and even once the replica itself has exited: a real engine runs worker processes
+        of its own (vLLM's engine core), which a container's end takes with it."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # start_new_session: its pid is its group's id
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()

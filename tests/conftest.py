@@ -10,7 +10,7 @@ import pytest
 pytest_plugins = ["tests.emulator_fixture", "tests.baseten_fixture", "tests.moto_fixture", "tests.dstack_fixture",
                   "tests.log_collectors"]
 
-TIERS = ("unit", "program", "engine", "contract")  # the folders under tests/, fastest first
+TIERS = ("unit", "program", "engine", "contract", "realengine")  # the folders under tests/, fastest first
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

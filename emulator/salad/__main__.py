@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from emulator.images import Engines
 from emulator.procs import key_source, local_url, start_daemon, stop_command
 from emulator.salad.api import create_app
 from emulator.salad.cloud import Cloud
@@ -58,6 +59,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="a project of that organization (repeatable; default: default)")
     serve.add_argument("--replica-quota", type=int, default=int(os.environ.get("EMULATOR_REPLICA_QUOTA", "20")),
                        help="container replicas per organization (each is a real process here)")
+    real = os.environ.get("EMULATOR_REAL_ENGINE")
+    serve.add_argument("--real-engine", action="append", default=real.split(",") if real else [],
+                       metavar="ENGINE=PYTHON",
+                       help="run containers of ENGINE's image (vllm: vllm/vllm-openai) as the REAL engine, started "
+                            "with PYTHON (e.g. vllm=.venv-vllm/bin/python, from `scripts/setup.sh vllm`) instead "
+                            "of the simulated one; repeatable (env EMULATOR_REAL_ENGINE, comma-separated)")
+    cache = os.environ.get("EMULATOR_MODEL_CACHE")
+    serve.add_argument("--model-cache", type=Path, default=Path(cache) if cache else None,
+                       help="the HF_HOME real engines load their models from, offline (needed with --real-engine; "
+                            "`scripts/tiny_model.py --hf-home DIR` builds the tiny test model there; "
+                            "env EMULATOR_MODEL_CACHE)")
     return p
 
 
@@ -88,7 +100,7 @@ async def _serve(args: argparse.Namespace) -> None:
                       token_ms=args.token_ms, node_download=args.node_download_mb_s)
     cloud = Cloud(None if args.no_state else args.state_dir / "state.json", timings,
                   replica_quota=args.replica_quota, organization=args.organization,
-                  projects=tuple(args.projects or ["default"]))
+                  projects=tuple(args.projects or ["default"]), engines=args.engines)
     cloud.start_reconciler()
     servers = [server(create_app(cloud, args.api_key, args.rate_limit), args.host, args.port),
                server(create_gateway(cloud, args.api_key), args.host, args.gateway_port, proxy=True)]
@@ -103,6 +115,11 @@ def serve(args: argparse.Namespace) -> int:
     if not ipaddress.ip_address(args.host).is_loopback:
         print(f"emulator: --host {args.host} is not a loopback address; the emulator only listens on loopback.",
               file=sys.stderr)
+        return 2
+    try:
+        args.engines = Engines.parse(args.real_engine, args.model_cache.resolve() if args.model_cache else None)
+    except ValueError as exc:
+        print(f"emulator: {exc}", file=sys.stderr)
         return 2
     if not args.daemon:
         asyncio.run(_serve(args))

@@ -20,6 +20,7 @@ from components.providers.salad.api_models import (
     ContainerGroupPrototype,
     ContainerLogging,
 )
+from emulator.images import Engines
 from emulator.salad.gpus import GpuClasses
 from emulator.salad.lifecycle import Lifecycle, Timings
 from emulator.salad.store import Group, Instance, Store, now_iso
@@ -39,7 +40,7 @@ class Cloud:
 
     def __init__(self, state_path: Path | None, timings: Timings, gateway_domain: str = "salad.localhost",
                  replica_quota: int = 20, organization: str = "local-org",
-                 projects: tuple[str, ...] = ("default",)) -> None:
+                 projects: tuple[str, ...] = ("default",), engines: Engines | None = None) -> None:
         self.t, self.domain = timings, gateway_domain
         # The organization the API key belongs to, and its projects: the emulator hosts no other.
         self.organization, self.projects = organization, projects
@@ -49,7 +50,7 @@ class Cloud:
         self.gpu_classes = self.gpus.items
         self.store = Store(state_path)
         self.supervisor = Supervisor(timings.replica_defaults(), max_processes=replica_quota)
-        self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.gpus)
+        self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.gpus, engines)
 
     @property
     def groups(self) -> dict[tuple[str, str, str], Group]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from emulator.images import Engines, ImageError
 from emulator.reconciler import Reconciler
 from emulator.salad.gpus import GpuClasses
 from emulator.salad.logship import LogShipping
@@ -55,9 +56,11 @@ class Timings:
 class Lifecycle(Reconciler):
     """One reconcile pass every 100 ms over every group in the store."""
 
-    def __init__(self, store: Store, supervisor: Supervisor, timings: Timings, gpus: GpuClasses) -> None:
+    def __init__(self, store: Store, supervisor: Supervisor, timings: Timings, gpus: GpuClasses,
+                 engines: Engines | None = None) -> None:
         super().__init__(probe_timeout_s=10.0)
         self.store, self.supervisor, self.t, self.gpus = store, supervisor, timings, gpus
+        self.engines = engines or Engines()
         self.shipping = LogShipping()
         self.node_rates = timings.node_download.sampler() if timings.node_download else None
 
@@ -177,19 +180,24 @@ class Lifecycle(Reconciler):
 
     async def _spawn(self, group: Group, inst: Instance, now: float) -> None:
         """Start the instance's container; one that cannot start fails like a container that exits at once."""
-        env = dict(group.doc["container"].get("environment_variables") or {})
+        container = group.doc["container"]
+        env = dict(container.get("environment_variables") or {})
         if inst.node is not None and inst.node.download_mb_s is not None:
             env["TGI_SIM_DOWNLOAD_MB_S"] = f"{inst.node.download_mb_s:.3f}"  # the node's link, not the group's
-        spec = ReplicaSpec(env=env, gpu_vram_bytes=inst.gpu_vram_bytes, label=f"{group.name}/{inst.id[:8]}")
+        label = f"{group.name}/{inst.id[:8]}"
         try:
             inst.last_error = ""
+            # The image's entrypoint, or the container's command in its place, decides what runs (images.py).
+            launch = self.engines.launch(container["image"], container.get("command"))
+            spec = ReplicaSpec(env={**env, **launch.env}, gpu_vram_bytes=inst.gpu_vram_bytes, label=label,
+                               argv=launch.argv)
             inst.process = await self.supervisor.spawn(spec, on_line=lambda _, stream, text: self._line(
                 group, inst, stream, text))
         except CapacityError as exc:  # no node free here: the instance waits, as it would for capacity
-            print(f"emulator: {spec.label}: {exc}", file=sys.stderr, flush=True)
+            print(f"emulator: {label}: {exc}", file=sys.stderr, flush=True)
             inst.phase_until = now + self.t.restart_backoff_s
-        except SpawnError as exc:
-            print(f"emulator: {spec.label}: {exc}", file=sys.stderr, flush=True)
+        except (SpawnError, ImageError) as exc:
+            print(f"emulator: {label}: {exc}", file=sys.stderr, flush=True)
             self._event(group, inst, f"Container failed to start: {exc}")
             self._on_exit(group, inst, 1, now)
         else:

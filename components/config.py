@@ -260,10 +260,11 @@ class FleetConfig(BaseModel):
     gpu: GpuRequest = GpuRequest()
     replicas: int = Field(1, ge=1, le=500, description="replicas, 1..500")
     resources: Resources = Resources()
-    image: str = Field(
-        "ghcr.io/huggingface/text-generation-inference:3.3.0",
+    image: str | None = Field(
+        None,
         min_length=1,
-        description="the TGI image with a pinned tag or digest",
+        description="the engine's image with a pinned tag or digest (default: the engine's pinned image, "
+                    "docs/engines.md; TGI: ghcr.io/huggingface/text-generation-inference:3.3.0)",
     )
     gateway: Gateway = Gateway()
     extra_env: Annotated[dict[str, str], BeforeValidator(_env_text)] = Field(
@@ -280,8 +281,8 @@ class FleetConfig(BaseModel):
 
     @field_validator("image")
     @classmethod
-    def _pinned(cls, v: str) -> str:
-        problem = pin_problem(v)
+    def _pinned(cls, v: str | None) -> str | None:
+        problem = pin_problem(v) if v is not None else None
         if problem:
             raise ValueError(f"the image is not pinned: {problem}. Fix: a fixed tag (e.g. {PIN_EXAMPLE}) or "
                              f"an @sha256: digest")

@@ -74,6 +74,10 @@ def parse_config(raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset
         cfg = FleetConfig.model_validate(data)
     except ValidationError as exc:
         problems += format_errors(exc, secret_keys=frozenset(secrets), top_keys=(section, *provider.secret_keys))
+    if not problems:
+        engine_problem = provider.engine_problem(name, cfg.engine)
+        if engine_problem:
+            problems.append(engine_problem)
     if problems:
         raise _fail(problems)
     return cfg

@@ -218,6 +218,13 @@ def test_the_contract_carries_the_engine_and_its_image() -> None:
         assert contract.engine == engine and contract.image == image
 
 
+@pytest.mark.parametrize("stack,engine", [("k8s-prod", "vllm"), ("docker-gpu", "sglang"), ("dstack-vllm", "vllm"),
+                                          ("baseten-mixtral", "trt-llm"), ("baseten-mistral", "tgi")])
+def test_every_provider_puts_the_engine_in_the_contract(stack: str, engine: str) -> None:
+    cfg = parse_config(*raw_config(stack, engine=engine))
+    assert contract_for(cfg, plan_for(cfg), plain_env={}, secret_env=[]).engine == engine
+
+
 # --- refusals at preview ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("provider", ["salad", "kubernetes"])
@@ -275,9 +282,13 @@ def test_salad_vllm_stack_is_seed_000s_model_on_vllm() -> None:
 
 
 def test_dstack_vllm_stack_follows_dstacks_example() -> None:
+    from components.providers.dstack.validate import check
     from tests.dstack_cases import service_conf
 
     conf = service_conf("dstack-vllm")
+    parsed = check(conf, ["hf_token"])  # dstack's own configuration models and interpolator accept it
+    assert (parsed.model.type, parsed.model.format, parsed.model.name) == ("chat", "openai",
+                                                                           "meta-llama/Llama-3.1-8B-Instruct")
     assert conf["image"] == "vllm/vllm-openai:v0.32.0" and conf["port"] == 8000
     assert conf["model"] == {"type": "chat", "name": "meta-llama/Llama-3.1-8B-Instruct", "format": "openai",
                              "prefix": "/v1"}

@@ -37,8 +37,9 @@ _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _DNS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 PositiveInt = Annotated[int, Field(ge=1)]
-# The engines tgi-fleet deploys (components/engines/ has one module each); the provider refuses one it cannot run.
-EngineName = Literal["tgi", "vllm", "sglang", "trt-llm"]
+# The engines tgi-fleet deploys: components/engines/registry.py names them (one module each; the stack loader
+# refuses a name it lacks, and the provider one it cannot run), so adding an engine needs no change here.
+EngineName = str
 
 
 def _dns_name(v: str) -> str:
@@ -255,8 +256,8 @@ class FleetConfig(BaseModel):
     model: ModelSpec = Field(description="an object with at least id")
     serving: Serving = Serving()
     engine: EngineName = Field(
-        "tgi", description="the inference engine every replica runs: tgi, vllm, sglang, or trt-llm (Baseten's "
-                           "TensorRT-LLM builder, Baseten only)")
+        "tgi", description="the inference engine every replica runs (docs/engines.md): tgi, vllm, sglang, or "
+                           "trt-llm (Baseten's TensorRT-LLM builder, Baseten only)")
     gpu: GpuRequest = GpuRequest()
     replicas: int = Field(1, ge=1, le=500, description="replicas, 1..500")
     resources: Resources = Resources()

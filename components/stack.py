@@ -21,6 +21,7 @@ from components.config import (
     Settings,
     format_errors,
 )
+from components.engines import registry as engines
 from components.providers import registry
 
 
@@ -75,8 +76,9 @@ def parse_config(raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset
     except ValidationError as exc:
         problems += format_errors(exc, secret_keys=frozenset(secrets), top_keys=(section, *provider.secret_keys))
     if not problems:
-        engine_problem = provider.engine_problem(name, cfg.engine)
-        if engine_problem:
+        if cfg.engine not in engines.ENGINES:
+            problems.append(f"{NAMESPACE}:engine = {json.dumps(cfg.engine)}: {engines.unknown_message(cfg.engine)}.")
+        elif engine_problem := provider.engine_problem(name, cfg.engine):
             problems.append(engine_problem)
     if problems:
         raise _fail(problems)

@@ -6,6 +6,7 @@ A module is imported only when its engine is used.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import TYPE_CHECKING
 
@@ -31,12 +32,18 @@ def names() -> list[str]:
     return list(ENGINES)
 
 
+def unknown_message(name: object) -> str:
+    """'unknown engine X' with the registered names and the closest one."""
+    close = difflib.get_close_matches(str(name), names(), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown engine {name!r}{hint}. Fix: use one of {', '.join(names())}"
+
+
 def engine(name: str) -> Engine:
     """The engine object of a registered name (its module is imported now, once)."""
     try:
         module = ENGINES[name]
     except KeyError:
-        raise UnknownEngineError(f"tgi-fleet:engine: unknown engine {name!r}. Fix: use one of "
-                                 f"{', '.join(names())}.") from None
+        raise UnknownEngineError(f"tgi-fleet:engine: {unknown_message(name)}.") from None
     found: Engine = importlib.import_module(module).ENGINE
     return found

@@ -59,6 +59,10 @@ def test_every_registered_engine_is_one_module_with_its_name() -> None:
 def test_an_unknown_engine_names_the_key() -> None:
     with pytest.raises(ValueError, match=r"tgi-fleet:engine: unknown engine 'x'\. Fix: use one of tgi, vllm"):
         registry.engine("x")
+    # In a stack: the registry decides (adding an engine is its module and its registry line, no config change).
+    with pytest.raises(ConfigError, match=r"tgi-fleet:engine = \"vlm\": unknown engine 'vlm' \(did you mean "
+                                          r"'vllm'\?\)\. Fix: use one of tgi, vllm, sglang, trt-llm\."):
+        salad_cfg(engine="vlm")
 
 
 def test_no_module_outside_the_engines_branches_on_an_engine_name() -> None:

@@ -138,9 +138,13 @@ class Engine:
         return mib * MIB
 
     def startup_failure(self, lines: list[str]) -> str | None:
-        """The first log line that says why the engine could not start, or None."""
-        patterns = [re.compile(p) for p in self.failure_lines]
-        return next((line for line in lines if any(p.search(line) for p in patterns)), None)
+        """The log line that says best why the engine could not start (the first pattern that matches any line:
+        the root cause before the generic ending), or None."""
+        for pattern in map(re.compile, self.failure_lines):
+            found = next((line for line in lines if pattern.search(line)), None)
+            if found:
+                return found.strip()
+        return None
 
     def _unsupported(self, quantize: str, supported: tuple[str, ...]) -> EngineError:
         return EngineError(f"tgi-fleet:model.quantize = {quantize!r}: the {self.name} engine has no such method. "

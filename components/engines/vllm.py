@@ -15,8 +15,10 @@ Sources (vLLM 0.32.0, the version the tests parse our arguments with, /work/vllm
 - vllm/entrypoints/serve/middleware/register.py: "--api-key option from CLI takes precedence over VLLM_API_KEY":
   the key comes from the env VLLM_API_KEY (vllm/envs.py), never from a plain argument; it guards /v1 only, so
   /health stays open for the probes.
-- vllm/v1/engine/utils.py: a failed start ends with "Engine core initialization failed"; a context that does
-  not fit ends with a ValueError naming max_model_len and the KV cache.
+- vllm/v1/engine/utils.py: a failed start ends with "RuntimeError: Engine core initialization failed. See root
+  cause above."; the root cause of a context that does not fit, vllm/v1/core/kv_cache_utils.py: "ValueError: To
+  serve at least one request with the model's max seq len (N), ..." or "No available memory for the cache
+  blocks".
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class Vllm(Engine):
     api_key_env = "VLLM_API_KEY"
     extra_route = ExtraRoute(name="completions", path="/v1/completions")
     chat_template = "the tokenizer's own chat_template (vLLM's --chat-template overrides it)"
-    failure_lines = (r"Engine core initialization failed", r"ValueError: .*max_model_len", r"CUDA out of memory")
+    failure_lines = (r"ValueError: (To serve at least one request with the model's max seq len|No available "
+                     r"memory for the cache blocks)", r"CUDA out of memory", r"Engine core initialization failed")
     program = ("python3", "-m", "vllm.entrypoints.openai.api_server")
 
     def quantization(self, quantize: str) -> str | None:

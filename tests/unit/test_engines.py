@@ -310,3 +310,25 @@ def test_dstack_tgi_mapping_is_refused_for_an_openai_engine() -> None:
     with pytest.raises(ServiceConfigError, match=r"tgi-fleet:dstack\.model_format = 'tgi' maps chat to TGI's own API, "
                                                  r"which the vllm engine does not serve"):
         service_conf("dstack-vllm", model_format="tgi")
+
+
+# --- start-up failure lines (for the crash-loop message) ----------------------------------------------------------
+
+VLLM_LOG = [
+    "INFO 12-07 05:00:00 [core.py:93] Initializing a V1 LLM engine (v0.32.0)",
+    "ValueError: To serve at least one request with the model's max seq len (32768), (4.00 GiB KV cache is needed, "
+    "which is larger than the available KV cache memory (1.5 GiB). Try increasing `gpu_memory_utilization` ...",
+    "RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}",
+]
+
+
+def test_each_engine_names_its_start_up_failure() -> None:
+    """The lines as the engines write them: vLLM 0.32 v1/core/kv_cache_utils.py and v1/engine/utils.py; TGI's
+    launcher ends with `Error: ShardCannotStart` (launcher/src/main.rs LauncherError)."""
+    vllm = registry.engine("vllm")
+    assert vllm.startup_failure(VLLM_LOG) == VLLM_LOG[1]  # the root cause, not the generic last line
+    assert vllm.startup_failure(VLLM_LOG[2:]) == VLLM_LOG[2]
+    assert vllm.startup_failure(VLLM_LOG[:1]) is None
+    tgi = registry.engine("tgi")
+    assert tgi.startup_failure(["2026-12-07T05:00:00Z INFO text_generation_launcher: Starting shard",
+                                "Error: ShardCannotStart"]) == "Error: ShardCannotStart"

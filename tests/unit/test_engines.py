@@ -211,6 +211,8 @@ def test_kubernetes_container_per_engine() -> None:
     assert sglang["image"] == "lmsysorg/sglang:v0.5.9"
     for c in (vllm, sglang):
         assert SECRET not in str(c)
+        # The model cache where these images download (huggingface_hub's default as root), not TGI's /data.
+        assert {"name": "model-cache", "mountPath": "/root/.cache/huggingface"} in c["volumeMounts"]
         assert c["readinessProbe"]["httpGet"]["path"] == "/health"
 
 

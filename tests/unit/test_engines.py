@@ -132,6 +132,12 @@ def test_a_quantization_the_engine_lacks_names_the_key_and_the_fix(engine: str, 
         registry.engine(engine).quantization(quantize)
 
 
+def test_a_stack_with_a_quantization_its_engine_lacks_stops_at_load() -> None:
+    with pytest.raises(ConfigError, match=r"tgi-fleet:model.quantize = 'eetq': the vllm engine has no such method"):
+        salad_cfg(engine="vllm", model={**MISTRAL, "quantize": "eetq"})
+    assert salad_cfg(model={**MISTRAL, "quantize": "eetq"}).model.quantize == "eetq"  # TGI has it
+
+
 def test_vllm_reads_its_key_from_the_environment_not_an_argument() -> None:
     """vLLM takes VLLM_API_KEY from the env (register.py): the key never appears among the arguments."""
     vllm = registry.engine("vllm")

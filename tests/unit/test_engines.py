@@ -222,6 +222,23 @@ def test_kubernetes_container_per_engine() -> None:
         assert c["readinessProbe"]["httpGet"]["path"] == "/health"
 
 
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+def test_kubernetes_accepts_the_engines_pod(engine: str) -> None:
+    """The container's command/args (and the $(API_KEY) reference) in a Deployment Kubernetes' own schema takes."""
+    import kubernetes_validate
+
+    cfg = stack_config(K8S, {"api_key": SECRET}, engine=engine)
+    plan = plan_for(cfg)
+    launch = registry.engine(engine).launch(cfg, plan, host="0.0.0.0", api_key=True)
+    pod = pod_spec(cfg, cfg.settings, plan, launch.env, "eng-secrets", ["HF_TOKEN", "API_KEY"], launch)
+    pod = {k: v for k, v in pod.items() if v is not None}
+    labels = {"app": "eng"}
+    kubernetes_validate.validate({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "eng"},
+                                  "spec": {"selector": {"matchLabels": labels},
+                                           "template": {"metadata": {"labels": labels}, "spec": pod}}},
+                                 "1.30.0", strict=True)  # the schema version tests/engine/test_kubernetes.py uses
+
+
 def test_the_contract_carries_the_engine_and_its_image() -> None:
     for engine, image in (("tgi", "ghcr.io/huggingface/text-generation-inference:3.3.0"),
                           ("vllm", "vllm/vllm-openai:v0.32.0"), ("sglang", "lmsysorg/sglang:v0.5.9")):

@@ -25,6 +25,7 @@ from pydantic.fields import FieldInfo
 
 from components.errors import UserError
 from components.image import PIN_EXAMPLE, pin_problem
+from components.sizing.engines import KNOB_ENGINES, KvCacheDtype
 from components.sizing.memory import Dtype, Quantize
 from components.sizing.recommend import Bandwidth
 from components.urls import HttpUrlText
@@ -117,6 +118,18 @@ class Serving(_Section):
     )
     num_shard: Literal[1, 2, 4, 8] | None = Field(None, description="1, 2, 4 or 8 (GPUs per replica)")
     max_concurrent_requests: PositiveInt = Field(128, description="a positive integer (TGI default 128)")
+    # The engine-specific keys (sizing.engines.KNOB_ENGINES says which engine reads each); unset: its default.
+    gpu_memory_utilization: float | None = Field(
+        None, gt=0, le=1, description="vLLM only: the fraction of each GPU vLLM takes, > 0 and <= 1 (vLLM's "
+                                      "default 0.92)")
+    mem_fraction_static: float | None = Field(
+        None, gt=0, lt=1, description="SGLang only: the fraction of each GPU for weights and KV cache, > 0 and < 1 "
+                                      "(SGLang's default depends on the GPU's memory)")
+    kv_cache_dtype: KvCacheDtype = Field(
+        "auto", description="vLLM and SGLang: auto (the model's dtype), fp8, fp8_e4m3 or fp8_e5m2")
+    max_num_seqs: PositiveInt | None = Field(
+        None, description="vLLM and SGLang: the sequences batched at once (vLLM --max-num-seqs, SGLang "
+                          "--max-running-requests), a positive integer")
 
     @model_validator(mode="after")
     def _ordered(self) -> Serving:
@@ -312,6 +325,12 @@ class FleetConfig(BaseModel):
                 raise ValueError(f"tgi-fleet:extra_env.{name} is set in plain text, and it is a secret. Fix: remove "
                                  f"extra_env.{name} and use `pulumi config set --secret "
                                  f"{key if key in SECRET_KEYS else '<key>'} <value>`")
+        for key, engines in KNOB_ENGINES.items():
+            value = getattr(s, key)
+            if self.engine not in engines and value not in (None, "auto"):
+                raise ValueError(f"tgi-fleet:serving.{key} = {value!r} is read by {' and '.join(engines)} only; "
+                                 f"tgi-fleet:engine is {self.engine!r}. Fix: remove serving.{key}, or set "
+                                 f"tgi-fleet:engine to {' or '.join(engines)}")
         ready = self.smoke.min_ready_replicas
         if ready is not None and ready > self.replicas:
             raise ValueError(f"tgi-fleet:smoke.min_ready_replicas ({ready}) is more than tgi-fleet:replicas "

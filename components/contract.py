@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from components.catalog.models import ModelArch
+from components.sizing.engines import EngineKnobs
 
 SERVICE_TYPE = "tgi-fleet:index:TgiService"
 CONTRACT_VERSION = 1
@@ -22,6 +23,9 @@ class ServiceContract(BaseModel):
     interruptible: bool
     name: str
     engine: str = "tgi"  # tgi-fleet:engine: the inference engine the replicas run
+    # The engine's memory keys as launched (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, the KV
+    # dtype, max_num_seqs): the pack recomputes the fit by the engine's rule (sizing.engines). Default: TGI's none.
+    engine_knobs: EngineKnobs = EngineKnobs()
     model_id: str
     dtype: str
     quantize: str

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from components.catalog.engine_support import refusals
 from components.catalog.gpus import GpuCatalog, Offering, load_catalog
 from components.catalog.models import ModelArch, load_model
 from components.config import FleetConfig
 from components.errors import UserError
+from components.sizing.engines import EngineKnobs
 from components.sizing.fit import fixes, shard_fit
+from components.sizing.memory import effective_quantize
 from components.sizing.recommend import Plan, PlanInputs, SizingError, StartupRule, check_limits, gib, recommend
 
 
@@ -111,6 +114,36 @@ def _check_checkpoint_quantization(cfg: FleetConfig, arch: ModelArch) -> None:
                         f"checkpoint in model.id, or set model.quantize to {instead}.")
 
 
+def engine_knobs(cfg: FleetConfig) -> EngineKnobs:
+    """The stack's engine-specific serving keys, for the engine's sizing rule."""
+    s = cfg.serving
+    return EngineKnobs(gpu_memory_utilization=s.gpu_memory_utilization, mem_fraction_static=s.mem_fraction_static,
+                       kv_cache_dtype=s.kv_cache_dtype, max_num_seqs=s.max_num_seqs)
+
+
+# The config key that sets each value the engine support table checks.
+_SUPPORT_KEYS = {"quantize": "model.quantize", "dtype": "model.dtype", "kv_cache_dtype": "serving.kv_cache_dtype"}
+
+
+def _check_engine_support(cfg: FleetConfig, arch: ModelArch, offerings: tuple[Offering, ...]) -> None:
+    """The engine must run the quantization (the checkpoint's own included), dtype and KV dtype on every GPU."""
+    quantize = effective_quantize(arch, cfg.model.quantize)
+    for o in offerings:
+        found = refusals(cfg.engine, o.gpu, quantize=quantize, dtype=cfg.model.dtype,
+                         kv_cache_dtype=cfg.serving.kv_cache_dtype)
+        if not found:
+            continue
+        r = found[0]
+        usable = ", ".join(r.supported) or "none"
+        where = f"tgi-fleet:{_SUPPORT_KEYS[r.kind]} = {r.value!r}"
+        fix = f"set {_SUPPORT_KEYS[r.kind]} to one {r.label} runs on {o.gpu.name} ({usable})"
+        if r.kind == "quantize" and cfg.model.quantize == "none":  # a pre-quantized checkpoint carries its method
+            where = f"tgi-fleet:model.id = {cfg.model.id!r}: a {r.value} checkpoint"
+            fix = f"use a checkpoint quantized with one {r.label} runs on {o.gpu.name} ({usable}) in model.id"
+        raise PlanError(f"{where}: {r.reason}; tgi-fleet:engine is {cfg.engine!r}, GPU {o.name}. Fix: {fix}, pick "
+                        f"a GPU class it runs on in tgi-fleet:gpu, or another tgi-fleet:engine.")
+
+
 def build_plan(cfg: FleetConfig, price_list: str | None, catalog: GpuCatalog | None = None,
                hf_token: str | None = None, startup: StartupRule | None = None) -> Plan:
     """The sizing plan for this stack; PlanError when its token limits cannot work for the model.
@@ -125,6 +158,7 @@ def build_plan(cfg: FleetConfig, price_list: str | None, catalog: GpuCatalog | N
     offerings = resolve_gpu_classes(cfg, catalog, price_list)
     _check_shards(cfg, arch, offerings)
     _check_checkpoint_quantization(cfg, arch)
+    _check_engine_support(cfg, arch, offerings)
     for key, value in (("max_total_tokens", s.max_total_tokens), ("max_input_tokens", s.max_input_tokens)):
         if value is not None and value > context:
             raise PlanError(f"tgi-fleet:serving.{key} = {value}: beyond the context of {cfg.model.id} ({context} "
@@ -134,6 +168,8 @@ def build_plan(cfg: FleetConfig, price_list: str | None, catalog: GpuCatalog | N
             PlanInputs(
                 model_id=cfg.model.id,
                 arch=arch,
+                engine=cfg.engine,
+                knobs=engine_knobs(cfg),
                 dtype=cfg.model.dtype,
                 quantize=cfg.model.quantize,
                 max_input_tokens=s.max_input_tokens,
@@ -149,10 +185,20 @@ def build_plan(cfg: FleetConfig, price_list: str | None, catalog: GpuCatalog | N
         )
     except SizingError as exc:
         raise PlanError(f"tgi-fleet:serving: {exc}. Fix: set the serving limits explicitly.") from None
-    problems = check_limits(plan.max_input_tokens, plan.max_total_tokens, plan.max_batch_prefill_tokens, context)
+    seqs = plan.engine_limits.max_num_seqs if plan.engine_limits else None
+    problems = check_limits(plan.max_input_tokens, plan.max_total_tokens, plan.max_batch_prefill_tokens, context,
+                            plan.engine, seqs)
     if problems:
         raise PlanError(f"tgi-fleet:serving: {'; '.join(problems)}. Fix: adjust tgi-fleet:serving.")
     return plan
+
+
+def _reserve_text(plan: Plan) -> str:
+    """The part of the GPU the engine's rule keeps out of its budget (vLLM, SGLang), for the verdict."""
+    if plan.engine_limits is None or not plan.memory.engine_reserve_bytes:
+        return ""
+    return (f", and {gib(plan.memory.engine_reserve_bytes)} {plan.engine} keeps outside its "
+            f"{plan.engine_limits.memory_fraction:g} of the GPU")
 
 
 def check_fit(cfg: FleetConfig, plan: Plan) -> str | None:
@@ -163,13 +209,14 @@ def check_fit(cfg: FleetConfig, plan: Plan) -> str | None:
         return None
     m = plan.memory
     found = fixes(plan.arch, plan.dtype, plan.quantize, plan.max_total_tokens, plan.max_batch_prefill_tokens,
-                  plan.num_shard, gpu.gpu.vram_bytes, gpu.count)
+                  plan.num_shard, gpu.gpu.vram_bytes, gpu.count, plan.engine, plan.knobs, gpu.gpu)
     verdict = (
         f"tgi-fleet:gpu: sizing verdict DOES NOT FIT: {plan.model_id} "
         f"{plan.quantize if plan.quantize != 'none' else plan.dtype} at {plan.max_total_tokens} tokens "
         f"(num_shard {plan.num_shard}) needs {gib(m.min_vram_bytes)} per GPU (weights "
         f"{gib(m.weights_bytes_per_shard)}, KV cache {gib(m.kv_cache_bytes)}, prefill workspace "
-        f"{gib(m.prefill_workspace_bytes)}, CUDA context + allocator {gib(m.overhead_bytes)}); {gpu.name} has "
+        f"{gib(m.prefill_workspace_bytes)}, CUDA context + allocator {gib(m.overhead_bytes)}"
+        f"{_reserve_text(plan)}); {gpu.name} has "
         f"{gib(gpu.gpu.vram_bytes)}. Fix: {' or '.join(found)}"
     )
     if cfg.sizing.allow_unfit:

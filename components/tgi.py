@@ -48,6 +48,7 @@ def service_contract(
         interruptible=interruptible or gpu.interruptible,
         name=cfg.name,
         engine=cfg.engine,
+        engine_knobs=plan.engine_limits.knobs if plan.engine_limits else plan.knobs,
         model_id=cfg.model.id,
         dtype=cfg.model.dtype,
         quantize=plan.quantize,

@@ -48,6 +48,9 @@ class ReplicaSpec:
     gpu_vram_bytes: int | None = None  # the emulated GPU's memory; a model that needs more fails with CUDA OOM
     label: str = "replica"  # prefixes the replica's lines in the emulator's log
     module: str = "emulator.replica"  # the simulated server: TGI's, or another engine speaking its env (Baseten's)
+    # The whole command line for a port, in place of `python -m module --port PORT` (an engine's own arguments,
+    # a real engine's python: emulator/images.py).
+    argv: Callable[[int], list[str]] | None = None
 
 
 class ReplicaProcess:
@@ -109,8 +112,9 @@ class Supervisor:
         if spec.gpu_vram_bytes:
             env["TGI_SIM_GPU_VRAM_BYTES"] = str(spec.gpu_vram_bytes)
         try:
+            argv = spec.argv(port) if spec.argv else [sys.executable, "-m", spec.module, "--port", str(port)]
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", spec.module, "--port", str(port), env=env, start_new_session=True,
+                *argv, env=env, start_new_session=True,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 preexec_fn=_die_with_parent)
         except OSError as exc:  # E2BIG (environment too large), ENOMEM, EAGAIN: this replica's failure only

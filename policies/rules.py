@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.catalog.gpus import GIB, Gpu
 from components.catalog.nodes import request_problems
 from components.contract import ServiceContract
 from components.image import PIN_EXAMPLE, pin_problem
@@ -19,18 +20,25 @@ KEY_QUALIFIERS = frozenset({"API", "ACCESS", "PRIVATE", "SECRET", "AUTH"})
 SECRET_VALUE = re.compile(r"^(hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})$")
 
 
+def _chip(c: ServiceContract) -> Gpu:
+    return Gpu(name=c.gpu_name, vram_gb=c.gpu_vram_bytes / GIB, compute_capability=c.gpu_compute_capability)
+
+
 def required_vram(c: ServiceContract) -> int:
-    """min_vram_bytes recomputed from the model's architecture and the deployed limits (not trusted as given)."""
-    return need(c.model_arch, c.dtype, c.quantize, c.max_total_tokens, c.max_batch_prefill_tokens, c.num_shard)
+    """min_vram_bytes recomputed from the model's architecture and the deployed limits (not trusted as given), by
+    the engine's own rule (TGI: all of the GPU; vLLM, SGLang: the fraction of it they take)."""
+    return need(c.model_arch, c.dtype, c.quantize, c.max_total_tokens, c.max_batch_prefill_tokens, c.num_shard,
+                c.engine, c.engine_knobs, _chip(c))
 
 
 def gpu_vram_minimum(c: ServiceContract, cfg: Config) -> list[str]:
-    """The GPU must hold the model at the configured context (weights + KV + prefill + CUDA context)."""
+    """The GPU must hold the model at the configured context by the engine's rule (weights + KV + prefill + CUDA
+    context; vLLM and SGLang within the fraction of the GPU they take)."""
     needed = required_vram(c)
     if needed <= c.gpu_vram_bytes:
         return []
     found = fixes(c.model_arch, c.dtype, c.quantize, c.max_total_tokens, c.max_batch_prefill_tokens, c.num_shard,
-                  c.gpu_vram_bytes, c.gpu_count)
+                  c.gpu_vram_bytes, c.gpu_count, c.engine, c.engine_knobs, _chip(c))
     override = (" The stack sets tgi-fleet:sizing.allow_unfit, which lets the program deploy it; this policy still "
                 "stops it." if c.allow_unfit else "")
     return [
@@ -86,8 +94,10 @@ def gateway_auth_in_prod(c: ServiceContract, cfg: Config) -> list[str]:
 
 
 def token_limits_consistent(c: ServiceContract, cfg: Config) -> list[str]:
-    """max_input < max_total <= model context, max_batch_prefill >= max_input (TGI refuses to start otherwise)."""
-    problems = check_limits(c.max_input_tokens, c.max_total_tokens, c.max_batch_prefill_tokens, c.model_max_context)
+    """max_input < max_total <= model context, and the engine's own rule for the prefill batch (TGI: >= max_input;
+    vLLM: >= max_num_seqs): the engine refuses to start otherwise."""
+    problems = check_limits(c.max_input_tokens, c.max_total_tokens, c.max_batch_prefill_tokens, c.model_max_context,
+                            c.engine, c.engine_knobs.max_num_seqs)
     return [f"{c.model_id}: {p}: fix tgi-fleet:serving." for p in problems]
 
 

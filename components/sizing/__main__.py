@@ -1,4 +1,4 @@
-"""python -m components.sizing --model-config PATH_OR_HF_ID [--dtype float16] [--quantize …] [--json]"""
+"""python -m components.sizing --model-config PATH_OR_HF_ID [--engine tgi] [--dtype float16] [--quantize …] [--json]"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import get_args
 
 from components.catalog.gpus import Offering, load_catalog
 from components.catalog.models import load_model
+from components.sizing.engines import RULES, EngineKnobs
 from components.sizing.memory import Dtype, Quantize
 from components.sizing.recommend import PlanInputs, recommend
 from components.sizing.report import explain
@@ -26,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m components.sizing", description=__doc__)
     p.add_argument("--model-config", required=True, metavar="PATH_OR_HF_ID",
                    help="a config.json path, a shipped model id, or (online) any HF Hub model id")
+    p.add_argument("--engine", choices=list(RULES), default="tgi", help="whose memory rule sizes it (default: tgi)")
+    p.add_argument("--gpu-memory-utilization", type=float, help="vLLM: the share of the GPU it takes (default 0.92)")
+    p.add_argument("--mem-fraction-static", type=float, help="SGLang: the share for weights and KV (default: SGLang's)")
     p.add_argument("--dtype", choices=get_args(Dtype), default="float16")
     p.add_argument("--quantize", choices=get_args(Quantize), default="none")
     p.add_argument("--max-total-tokens", type=_positive)
@@ -52,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
             PlanInputs(
                 model_id=args.model_config,
                 arch=arch,
+                engine=args.engine,
+                knobs=EngineKnobs(gpu_memory_utilization=args.gpu_memory_utilization,
+                                  mem_fraction_static=args.mem_fraction_static),
                 dtype=args.dtype,
                 quantize=args.quantize,
                 max_input_tokens=args.max_input_tokens,

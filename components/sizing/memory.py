@@ -57,7 +57,10 @@ class MemoryEstimate(BaseModel):
     kv_cache_bytes: int  # per shard, for max_total_tokens
     prefill_workspace_bytes: int  # per shard, for max_batch_prefill_tokens
     overhead_bytes: int  # per shard: CUDA context, NCCL, allocator slack
-    min_vram_bytes: int  # per GPU: the sum of the four parts above
+    min_vram_bytes: int  # per GPU: the sum of the four parts above (and the engine's reserve)
+    # Per GPU: what the engine's own rule keeps outside its budget (vLLM: 1 - gpu_memory_utilization of the GPU;
+    # SGLang: its default reserve beyond these parts). 0 for TGI, which sizes itself to the GPU.
+    engine_reserve_bytes: int = 0
 
 
 def kv_bytes_per_token(arch: ModelArch, dtype: Dtype, num_shard: int) -> int:

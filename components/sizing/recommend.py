@@ -6,14 +6,15 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from components.catalog.gpus import GIB, GpuCatalog, Offering
+from components.catalog.gpus import GIB, Gpu, GpuCatalog, Offering
 from components.catalog.models import ModelArch
-from components.sizing.memory import Dtype, MemoryEstimate, Quantize, effective_quantize, estimate_memory
+from components.sizing import engines
+from components.sizing.engines import EngineKnobs, EngineLimits
+from components.sizing.memory import Dtype, MemoryEstimate, Quantize, effective_quantize
 
 DEFAULT_TOTAL_TOKENS = 4096  # what HF's TGI recommender proposes for 7B-class models (seed 003)
 FALLBACK_TOTAL_TOKENS = (2048, 1024, 512)
 GENERATION_RESERVE = 96  # tokens kept for the answer when only max_total_tokens is known (HF: 4096 -> 4000)
-PREFILL_ROUNDING = 256
 SHARD_CHOICES = (1, 2, 4, 8)
 
 
@@ -57,6 +58,8 @@ class PlanInputs(BaseModel):
     model_config = ConfigDict(frozen=True)
     model_id: str
     arch: ModelArch
+    engine: str = "tgi"  # tgi-fleet:engine: whose memory rule sizes the plan (sizing.engines)
+    knobs: EngineKnobs = EngineKnobs()
     dtype: Dtype = "float16"
     quantize: Quantize = "none"
     max_input_tokens: int | None = None
@@ -126,40 +129,33 @@ class Plan(BaseModel):
     hourly_cost: float | None
     quotes: list[ProviderQuote]
     live: LiveOffers | None = None  # the provider's own offers, where its API quotes them (the catalog estimates)
+    engine: str = "tgi"  # tgi-fleet:engine: whose memory rule sized it
+    knobs: EngineKnobs = EngineKnobs()
+    # The engine's launch limits and expected KV capacity (vLLM, SGLang); None: TGI reads the fields above.
+    engine_limits: EngineLimits | None = None
 
 
-def _estimate(inputs: PlanInputs, total: int, prefill: int, shards: int) -> MemoryEstimate:
-    return estimate_memory(
-        inputs.arch,
-        dtype=inputs.dtype,
-        quantize=inputs.quantize,
-        max_total_tokens=total,
-        max_batch_prefill_tokens=prefill,
-        num_shard=shards,
-    )
+def _estimate(inputs: PlanInputs, total: int, prefill: int, shards: int, gpu: Gpu | None) -> MemoryEstimate:
+    return engines.rule(inputs.engine).estimate(inputs.arch, dtype=inputs.dtype, quantize=inputs.quantize, total=total,
+                                        prefill=prefill, num_shard=shards, knobs=inputs.knobs, gpu=gpu)
 
 
-def _limits(inputs: PlanInputs, total: int) -> tuple[int, int, int]:
-    """(max_input, max_total, max_batch_prefill) with the recommender's defaults for what is unset."""
+def _limits(inputs: PlanInputs, total: int, gpu: Gpu | None = None, shards: int = 1) -> tuple[int, int, int]:
+    """(max_input, max_total, max_batch_prefill) with the recommender's defaults for what is unset (the prefill
+    batch: TGI's max_input rounded up to 256; vLLM's and SGLang's own default for the GPU)."""
     if inputs.max_total_tokens is None and inputs.max_input_tokens is not None:
         total = inputs.max_input_tokens + GENERATION_RESERVE
     total = inputs.max_total_tokens or total
     reserve = min(GENERATION_RESERVE, total // 2)
     max_input = inputs.max_input_tokens or total - reserve
-    prefill = inputs.max_batch_prefill_tokens or math.ceil(max_input / PREFILL_ROUNDING) * PREFILL_ROUNDING
+    prefill = inputs.max_batch_prefill_tokens or engines.rule(inputs.engine).default_prefill(max_input, gpu, shards)
     return max_input, total, prefill
 
 
-def check_limits(max_input: int, total: int, prefill: int, context: int) -> list[str]:
-    """TGI's own start-up rules for the token limits; an empty list means consistent."""
-    problems = []
-    if max_input >= total:
-        problems.append(f"max_input_tokens ({max_input}) must be < max_total_tokens ({total})")
-    if total > context:
-        problems.append(f"max_total_tokens ({total}) exceeds the model's context ({context})")
-    if prefill < max_input:
-        problems.append(f"max_batch_prefill_tokens ({prefill}) must be >= max_input_tokens ({max_input})")
-    return problems
+def check_limits(max_input: int, total: int, prefill: int, context: int, engine: str = "tgi",
+                 max_num_seqs: int | None = None) -> list[str]:
+    """The engine's own start-up rules for the token limits (TGI's by default); an empty list means consistent."""
+    return engines.rule(engine).check_limits(max_input, total, prefill, context, max_num_seqs)
 
 
 def shard_choices(arch: ModelArch, max_gpus: int) -> list[int]:
@@ -172,6 +168,7 @@ def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
     arch = inputs.arch
     context = arch.max_position_embeddings
     smallest = min(inputs.gpu_classes, key=lambda o: (o.gpu.vram_bytes, o.count), default=None)
+    chip = smallest.gpu if smallest else None
     max_gpus = smallest.count if smallest else 8
     shards = [inputs.num_shard] if inputs.num_shard else shard_choices(arch, max_gpus) or [1]
     totals = [inputs.max_total_tokens] if inputs.max_total_tokens else [
@@ -182,8 +179,8 @@ def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
     chosen: tuple[int, int, int, int, MemoryEstimate] | None = None
     for total_guess in totals:
         for n in shards:
-            max_input, total, prefill = _limits(inputs, total_guess)
-            mem = _estimate(inputs, total, prefill, n)
+            max_input, total, prefill = _limits(inputs, total_guess, chip, n)
+            mem = _estimate(inputs, total, prefill, n, chip)
             if chosen is None:
                 chosen = (max_input, total, prefill, n, mem)
             if smallest is None or mem.min_vram_bytes <= smallest.gpu.vram_bytes:
@@ -197,10 +194,12 @@ def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
     if smallest is not None and mem.min_vram_bytes > smallest.gpu.vram_bytes and not inputs.num_shard:
         # Nothing fits: report the largest shard count (least memory per GPU) so the message is useful.
         n = shards[-1]
-        max_input, total, prefill = _limits(inputs, totals[0])
-        mem = _estimate(inputs, total, prefill, n)
+        max_input, total, prefill = _limits(inputs, totals[0], chip, n)
+        mem = _estimate(inputs, total, prefill, n, chip)
 
-    problems = check_limits(max_input, total, prefill, context)
+    engine_rule = engines.rule(inputs.engine)
+    seqs = inputs.knobs.max_num_seqs or engine_rule.default_max_num_seqs(chip, n)
+    problems = check_limits(max_input, total, prefill, context, inputs.engine, seqs)
     if inputs.max_total_tokens is None and inputs.max_input_tokens is None and problems:
         raise SizingError("; ".join(problems))
     filled = [
@@ -257,6 +256,10 @@ def recommend(inputs: PlanInputs, catalog: GpuCatalog | None = None) -> Plan:
         replicas=inputs.replicas,
         hourly_cost=None if price is None else round(price * inputs.replicas, 4),
         quotes=[],
+        engine=inputs.engine,
+        knobs=inputs.knobs,
+        engine_limits=engine_rule.limits(arch, dtype=inputs.dtype, quantize=inputs.quantize, total=total,
+                                         prefill=prefill, num_shard=n, knobs=inputs.knobs, gpu=chip),
     )
     if catalog is not None:
         plan.quotes = quote_providers(inputs, plan, catalog)
@@ -269,7 +272,7 @@ def quote_providers(inputs: PlanInputs, plan: Plan, catalog: GpuCatalog) -> list
     for provider in catalog.offerings:
         best: ProviderQuote | None = None
         for n in shard_choices(inputs.arch, 8):
-            mem = _estimate(inputs, plan.max_total_tokens, plan.max_batch_prefill_tokens, n)
+            mem = _estimate(inputs, plan.max_total_tokens, plan.max_batch_prefill_tokens, n, None)
             offering = catalog.cheapest(provider, mem.min_vram_bytes, gpus=n)
             if offering is None or offering.price_per_hour is None:
                 continue

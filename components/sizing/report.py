@@ -23,10 +23,17 @@ def explain(plan: Plan) -> str:
         f"  {'KV cache':<28}{gib(m.kv_cache_bytes):>12}  {plan.max_total_tokens} tokens x "
         f"{m.kv_cache_bytes_per_token / 1024:.1f} KiB",
         f"  {'prefill workspace':<28}{gib(m.prefill_workspace_bytes):>12}  "
-        f"{plan.max_batch_prefill_tokens} tokens (TGI warm-up)",
+        f"{plan.max_batch_prefill_tokens} tokens "
+        f"({'TGI warm-up' if plan.engine_limits is None else plan.engine + ' profile run'})",
         f"  {'CUDA context + allocator':<28}{gib(m.overhead_bytes):>12}",
-        f"  {'min VRAM per GPU':<28}{gib(m.min_vram_bytes):>12}",
     ]
+    limits = plan.engine_limits
+    if limits is not None and m.engine_reserve_bytes:
+        rows.append(f"  {'outside the engine share':<28}{gib(m.engine_reserve_bytes):>12}  "
+                    f"{plan.engine} takes {limits.memory_fraction:g} of the GPU")
+    rows.append(f"  {'min VRAM per GPU':<28}{gib(m.min_vram_bytes):>12}")
+    if limits is not None:
+        rows += engine_rows(plan)
     if plan.gpu is not None:
         verdict = "fits" if plan.fits else "DOES NOT FIT"
         rows.append(
@@ -46,6 +53,20 @@ def explain(plan: Plan) -> str:
     if plan.live is not None:
         rows += live_rows(plan.live, plan.replicas)
     return "\n".join(rows)
+
+
+def engine_rows(plan: Plan) -> list[str]:
+    """The engine's launch limits, the KV tokens it should hold on the GPU, and why (vLLM, SGLang)."""
+    limits = plan.engine_limits
+    assert limits is not None
+    rows = [f"  {plan.engine} launch limits (its own rule, sizing.engines):"]
+    rows += [f"    {flag:<30}{value:>10}" for flag, value in limits.flags.items()]
+    if plan.gpu is not None:
+        rows.append(f"  KV cache on {plan.gpu.gpu.name}: {limits.kv_token_capacity} tokens per GPU "
+                    f"({limits.kv_token_capacity / plan.max_total_tokens:.1f} x a {plan.max_total_tokens}-token "
+                    f"sequence)")
+    rows += [f"    why: {line}" for line in limits.why]
+    return rows
 
 
 def live_rows(live: LiveOffers, replicas: int, shown: int = 5) -> list[str]:

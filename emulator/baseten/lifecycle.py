@@ -3,8 +3,9 @@
 BUILDING unpacks the uploaded truss archive (it must hold the config the deployment was created with, and a
 model-class truss its model file), DEPLOYING checks the truss's secrets exist, LOADING_MODEL runs the replicas on
 the shared supervisor — for a model-class truss the emulated truss server running the archive's model class (with
-the emulated `text-generation-launcher` on its PATH, the truss's secrets as TRUSS_SECRET_<name>), TGI's simulated
-server for a docker_server truss that runs text-generation-launcher, the simulated TensorRT-LLM engine for a
+the emulated `text-generation-launcher` on its PATH, the truss's secrets as TRUSS_SECRET_<name>), a docker_server
+truss's start command as truss's image runs it (docker_server.py: the secrets as /secrets/<name>, the server's
+stand-in found by the resolver, readiness on its readiness_endpoint), the simulated TensorRT-LLM engine for a
 trt_llm truss — and a replica that cannot load (CUDA out of memory when the plan does not fit the GPUs) crash-loops
 until the deployment is DEPLOY_FAILED. Replicas follow the autoscaling settings and the traffic in flight.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import shlex
 import shutil
 import sys
 import tempfile
@@ -30,13 +30,14 @@ import httpx
 
 from emulator.baseten import launcher
 from emulator.baseten.archive import unpack
+from emulator.baseten.docker_server import Resolver, StartCommandError, container, tgi_launcher
 from emulator.baseten.state import Deployment, Model, Replica, Workspace, new_id
 from emulator.reconciler import Reconciler
 from emulator.supervisor import ReplicaProcess, ReplicaSpec, SpawnError, Supervisor
 
-TGI_LAUNCHER = launcher.NAME
 ENGINE_MODULE = "emulator.baseten.engine"
 TRUSS_SERVER_MODULE = "emulator.baseten.truss_server"
+DOCKER_SERVER = "docker_server"  # replica_env's name for a docker_server truss's stand-in (its own command line)
 TRUSS_READINESS = "/v1/models/model"  # truss's readiness route (templates/server/truss_server.py)
 # trt_llm quantization_type -> the simulated server's QUANTIZE (what it sizes the weights with).
 TRT_QUANTIZE = {"no_quant": "none", "weights_int8": "eetq", "weights_kv_int8": "eetq", "smooth_quant": "eetq",
@@ -62,7 +63,7 @@ def faults(dep: Deployment) -> set[str]:
     return {f.strip() for f in str(env.get("BASETEN_SIM_FAULTS", "")).split(",") if f.strip()}
 
 
-def replica_env(config: dict[str, Any]) -> tuple[str, dict[str, str]]:
+def replica_env(config: dict[str, Any], resolve: Resolver = tgi_launcher) -> tuple[str, dict[str, str]]:
     """(module, environment) of the simulated server a truss runs; ValueError when the emulator cannot run it."""
     plain = {k: str(v) for k, v in (config.get("environment_variables") or {}).items()}
     trt = config.get("trt_llm")
@@ -82,16 +83,11 @@ def replica_env(config: dict[str, Any]) -> tuple[str, dict[str, str]]:
     if not config.get("docker_server"):
         # A model-class truss: the truss server runs the archive's model class (whatever that starts).
         return TRUSS_SERVER_MODULE, plain
-    server = config.get("docker_server") or {}
-    words = shlex.split(server.get("start_command") or "")
-    if words[:2] == ["sh", "-c"] and len(words) > 2:
-        words = shlex.split(words[2])
-    if TGI_LAUNCHER not in words:
-        raise ValueError(f"the emulator runs TGI's {TGI_LAUNCHER} (docker_server.start_command) or a trt_llm truss")
-    env = {**plain, **launcher.flags_env(words[words.index(TGI_LAUNCHER) + 1:])}
-    for owned in ("PORT", "HOSTNAME"):  # the supervisor picks the port; replicas listen on loopback
-        env.pop(owned, None)
-    return "emulator.replica", env
+    try:
+        box = container(config, {}, resolve)
+    except StartCommandError as exc:
+        raise ValueError(f"docker_server.start_command: {exc}") from None
+    return DOCKER_SERVER, dict(box.launch.env)
 
 
 def secrets_read(config: dict[str, Any]) -> set[str]:
@@ -104,8 +100,12 @@ def secrets_read(config: dict[str, Any]) -> set[str]:
 
 
 def readiness_path(config: dict[str, Any]) -> str:
-    """Where a replica's readiness is probed: truss's readiness route for a model-class truss, else /health."""
-    return "/health" if config.get("trt_llm") or config.get("docker_server") else TRUSS_READINESS
+    """Where a replica's readiness is probed: what truss's proxy sends its readiness route to (a docker_server's
+    readiness_endpoint), truss's own readiness route for a model-class truss, /health for the trt_llm engine."""
+    server = config.get("docker_server")
+    if server:
+        return str(server.get("readiness_endpoint") or "/")
+    return "/health" if config.get("trt_llm") else TRUSS_READINESS
 
 
 class Lifecycle(Reconciler):
@@ -115,11 +115,14 @@ class Lifecycle(Reconciler):
 
     def __init__(self, ws: Workspace, supervisor: Supervisor, timings: Timings,
                  vram_of: Callable[[str], tuple[int, int] | None],
-                 read_archive: Callable[[str], bytes] | None = None) -> None:
-        # vram_of: accelerator spec -> (VRAM per GPU, GPU count); read_archive: s3 key -> the uploaded archive
+                 read_archive: Callable[[str], bytes] | None = None, resolve: Resolver = tgi_launcher) -> None:
+        # vram_of: accelerator spec -> (VRAM per GPU, GPU count); read_archive: s3 key -> the uploaded archive;
+        # resolve: (image, a docker_server's argv) -> the local process standing in for that server
         super().__init__(probe_timeout_s=2.0)
         self.ws, self.supervisor, self.t, self.vram_of, self.read_archive = (ws, supervisor, timings, vram_of,
                                                                              read_archive)
+        self.resolve = resolve
+        self.unreachable: set[str] = set()  # replicas whose server listens where truss's proxy never forwards
         self.clock = time.monotonic
         # Unpacked trusses (the containers' files) live beside the state, so a restart can load them again.
         self.files = ws.path.parent / "trusses" if ws.path else Path(tempfile.mkdtemp(prefix="baseten-trusses-"))
@@ -186,7 +189,7 @@ class Lifecycle(Reconciler):
             if uploaded != dep.config:
                 return "the uploaded truss's config.yaml differs from the config the deployment was created with"
         try:
-            module, env = replica_env(dep.config)
+            module, env = replica_env(dep.config, self.resolve)
         except ValueError as exc:
             return str(exc)
         if module == TRUSS_SERVER_MODULE:
@@ -258,15 +261,28 @@ class Lifecycle(Reconciler):
             if now >= replica.restart_at:
                 await self._spawn(dep, replica)
             return
-        if not replica.ready and await proc.listening():
+        if not replica.ready and replica.id not in self.unreachable and await proc.listening():
             try:
                 url = f"http://127.0.0.1:{proc.port}{readiness_path(dep.config)}"
                 replica.ready = (await self.http.get(url)).status_code == 200
             except httpx.HTTPError:
                 replica.ready = False
 
+    def secret_files(self, config: dict[str, Any]) -> dict[str, str]:
+        """The files /secrets/<name> of a truss's container: the workspace secrets its `secrets` names."""
+        return {name: str(self.ws.secrets[name]["value"]) for name in secrets_read(config) if name in self.ws.secrets}
+
     async def _spawn(self, dep: Deployment, replica: Replica) -> None:
-        module, env = replica_env(dep.config)
+        module, env = replica_env(dep.config, self.resolve)
+        argv: Callable[[int], list[str]] | None = None
+        self.unreachable.discard(replica.id)
+        if dep.config.get("docker_server"):
+            box = container(dep.config, self.secret_files(dep.config), self.resolve)
+            argv, env = box.launch.argv, dict(box.launch.env)
+            for line in box.stderr:
+                dep.log(line, "ERROR", replica.id)
+            if not box.reachable:
+                self.unreachable.add(replica.id)
         accelerator = str((dep.config.get("resources") or {}).get("accelerator") or "")
         vram = self.vram_of(accelerator)
 
@@ -286,7 +302,7 @@ class Lifecycle(Reconciler):
                        for name in secrets_read(dep.config) if name in self.ws.secrets}
             env = {**env, **secrets, "TRUSS_DIR": str(self.truss_dir(dep)),
                    "PATH": os.pathsep.join([str(self.bin), os.environ.get("PATH", "")])}
-        spec = ReplicaSpec(env=env, gpu_vram_bytes=vram[0] if vram else None, module=module,
+        spec = ReplicaSpec(env=env, gpu_vram_bytes=vram[0] if vram else None, module=module, argv=argv,
                            label=f"baseten {dep.doc['model_id']}/{dep.id}/{replica.id}")
         try:
             replica.process = await self.supervisor.spawn(spec, on_line)

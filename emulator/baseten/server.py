@@ -12,6 +12,7 @@ from typing import Any
 
 from emulator.baseten.accelerators import gpus_of
 from emulator.baseten.api import Uploads, create_api
+from emulator.baseten.docker_server import Resolver, tgi_launcher
 from emulator.baseten.inference import create_inference
 from emulator.baseten.lifecycle import Lifecycle, Timings
 from emulator.baseten.state import Workspace
@@ -45,10 +46,11 @@ def local_s3(port: int | None) -> Iterator[str | None]:
 
 
 def build(state_path: Path | None, supervisor: Supervisor, api_key: str, timings: Timings,
-          s3_endpoint: str | None, rate_limit: int = 600) -> Baseten:
-    """The emulated Baseten over one supervisor (start its lifecycle inside the running event loop)."""
+          s3_endpoint: str | None, rate_limit: int = 600, resolve: Resolver = tgi_launcher) -> Baseten:
+    """The emulated Baseten over one supervisor (start its lifecycle inside the running event loop); resolve:
+    which local process stands in for a docker_server truss's server (image, argv)."""
     uploads = Uploads(s3_endpoint)
     uploads.ensure_bucket()
     read = uploads.read if s3_endpoint else None
-    life = Lifecycle(Workspace(state_path), supervisor, timings, gpus_of, read)
+    life = Lifecycle(Workspace(state_path), supervisor, timings, gpus_of, read, resolve)
     return Baseten(life, create_api(life, uploads, api_key, rate_limit), create_inference(life, api_key), uploads)

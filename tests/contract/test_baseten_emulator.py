@@ -70,7 +70,14 @@ def statuses_until(emu: BasetenEmulator, model_id: str, deployment_id: str, done
     client, seen = sdk(emu), []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = client.api.get_models_deployments_deployment_id(model_id=model_id, deployment_id=deployment_id).status
+        try:
+            status = client.api.get_models_deployments_deployment_id(model_id=model_id,
+                                                                     deployment_id=deployment_id).status
+        except ResponseError as exc:  # the emulator's rate limit (600/min) answers a fast poll 429: wait as told
+            if exc.status_code != 429:
+                raise
+            time.sleep(1.0)
+            continue
         if not seen or seen[-1] != status:
             seen.append(status)
         if done(status):

@@ -51,6 +51,21 @@ def test_pack_denies_a_gpu_too_small(service: Project) -> None:
         assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
 
 
+def test_pack_denies_by_the_engines_vram_rule(service: Project) -> None:
+    # The limits TGI fits in 16 GB (15.46 GiB) do not fit vLLM, which takes 0.92 of the GPU (vllm/config/cache.py).
+    service.config("tgi-fleet:gpu", json.dumps({"classes": ["RTX 4070 Ti Super (16 GB)"]}))
+    service.config("tgi-fleet:serving", json.dumps({"max_total_tokens": 4096}))
+    service.config("tgi-fleet:engine", "vllm")
+    out = service.run("preview", "--policy-pack", POLICIES, check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    assert "[mandatory]  gpu-vram-minimum" in text
+    assert "at 4096 tokens needs 17.09 GiB per GPU; RTX 4070 Ti Super (16 GB) has 16.00 GiB" in text, text
+    service.config("tgi-fleet:engine", "tgi")
+    tgi = service.run("preview", "--policy-pack", POLICIES, check=False)
+    assert "gpu-vram-minimum" not in tgi.stdout + tgi.stderr, tgi.stdout + tgi.stderr
+
+
 def test_pack_config_thresholds_apply(service: Project, tmp_path: Path) -> None:
     service.config("tgi-fleet:gpu", json.dumps({"classes": ["RTX 4090 (24 GB)"]}))
     cfg = tmp_path / "policy-config.json"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 
 from components.providers.base import BuildContext
 from components.providers.baseten import API_KEY
+from components.providers.baseten.docker_server import ServerSpec
 from components.providers.baseten.resource import BasetenModel
 from components.providers.baseten.settings import BasetenSettings
-from components.providers.baseten.truss import deploy_timeout_s, max_new_tokens, truss_config
+from components.providers.baseten.truss import deploy_timeout_s, max_new_tokens, served_model, truss_config
 from components.service import ServiceOutputs, TgiService
 from components.tgi import HF_TOKEN_ENV
 
@@ -18,6 +20,23 @@ AUTH_HINT = {"header": "Authorization", "env": "BASETEN_API_KEY", "value_hint": 
 OPENAI_SUFFIX = "/v1"  # the smoke stage and clients append /v1/chat/completions to the endpoint
 SEED_001_TOP_K = 40  # the Mistral truss's predict defaults (seed 001): temperature 0.1, top_p 0.75, top_k 40
 SEED_004_KNOBS = {"top_k": 50, "beam_width": 1, "bad_words_list": [], "repetition_penalty": 1.0}  # Mixtral truss
+
+
+CHAT_PATH = "/v1/chat/completions"  # the OpenAI route vLLM and SGLang serve, and the smoke stage calls
+
+
+def engine_server(*, image: str, command: Sequence[str], env: Mapping[str, str], port: int, health_path: str,
+                  secret_env: Mapping[str, str] | None = None, chat_path: str = CHAT_PATH) -> ServerSpec:
+    """An OpenAI-compatible engine's server (vLLM, SGLang) as Baseten runs it: the glue the engine seam calls.
+
+    image, command (program first: truss replaces the image's ENTRYPOINT, so `vllm serve ...` or
+    `python3 -m sglang.launch_server ...`), plain env, port and health route come from the engine; readiness and
+    liveness probe the health route and Baseten's /predict maps to the chat route, as truss-examples' vLLM and
+    SGLang trusses do (essential/config.yaml, commit 3003cbe5e66cd40e89d625738b5cf78b05b53d09). The HF token is
+    added by the truss (truss.server_config). Pass the result to BasetenService(server=...).
+    """
+    return ServerSpec(image=image, command=tuple(command), env=dict(env), secret_env=dict(secret_env or {}),
+                      port=port, readiness_path=health_path, liveness_path=health_path, predict_path=chat_path)
 
 
 def _trt_llm_predict(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
@@ -39,8 +58,14 @@ def _tgi_predict(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
 PREDICT_BODIES = {"tgi": _tgi_predict, "trt-llm": _trt_llm_predict}
 
 
-def predict_body(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
-    """A predict request with the seed truss's knobs, in the shape its predict takes (seed 001's or 004's)."""
+def predict_body(ctx: BuildContext[BasetenSettings], server: ServerSpec | None = None) -> dict[str, Any]:
+    """A predict request in the shape the truss's predict takes: seed 001's or 004's knobs, or, for an engine's
+    own server, an OpenAI chat request (its /predict is the chat route)."""
+    smoke = ctx.cfg.smoke
+    if server is not None:
+        return {"model": served_model(server, ctx.cfg), "messages": [{"role": "user", "content": smoke.prompts[0]}],
+                "max_tokens": smoke.max_tokens, "temperature": smoke.temperature, "top_p": smoke.top_p,
+                "stream": False}
     return PREDICT_BODIES[ctx.cfg.engine](ctx)
 
 
@@ -48,13 +73,15 @@ class BasetenService(TgiService):
     """The Baseten model (a dynamic resource over the management API) under the policy contract."""
 
     def __init__(self, name: str, ctx: BuildContext[BasetenSettings],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None, *, server: ServerSpec | None = None) -> None:
         cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
         token = ctx.secrets.hf_token
-        truss = truss_config(cfg, plan, s, with_token=bool(token))  # a TrussError names the key at preview
+        # server: an engine's own image as a docker_server truss (engine_server); None: the tgi / trt-llm truss.
+        truss = truss_config(cfg, plan, s, with_token=bool(token), server=server)  # TrussError names the key
         # Baseten always checks the Api-Key; the HF token reaches the server as a Baseten secret, never as env.
+        secret_env = sorted({*(server.secret_env if server else {}), *([HF_TOKEN_ENV] if token else [])})
         contract = ctx.contract(plain_env=dict(truss.get("environment_variables") or {}),
-                               secret_env=[HF_TOKEN_ENV] if token else [], gateway_auth=True)
+                               secret_env=secret_env, gateway_auth=True)
         super().__init__(name, contract, opts)
 
         api = s.api(deploy_timeout_s(plan, s, cfg.engine))
@@ -65,7 +92,7 @@ class BasetenService(TgiService):
             hf_token=pulumi.Output.secret(token) if token else None,
             owner=f"{pulumi.get_project()}/{pulumi.get_stack()}", opts=self.child_opts,
         )
-        body = predict_body(ctx)
+        body = predict_body(ctx, server)
         headers: pulumi.Output[dict[str, str]] = key.apply(lambda k: {"Authorization": f"Api-Key {k}"})
         readiness: pulumi.Output[dict[str, Any]] = pulumi.Output.all(key, model.model_id).apply(
             lambda args: {"api": api, "api_key": args[0], "model_id": args[1]})

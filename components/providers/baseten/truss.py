@@ -3,7 +3,9 @@
 engine tgi: TGI's own image as the truss's base image with a model class (truss_model.py, shipped as
 model/model.py): truss's server loads it, it starts text-generation-launcher with the plan's limits (config.yaml
 `model_metadata.tgi`) and serves seed 001's predict API (prompt, max_new_tokens, ...) and TGI's OpenAI routes.
-engine trt-llm: Baseten's TensorRT-LLM engine builder (`trt_llm`), from the model's Hub checkpoint. Pure: plain
+engine trt-llm: Baseten's TensorRT-LLM engine builder (`trt_llm`), from the model's Hub checkpoint.
+An OpenAI-compatible server image (vLLM, SGLang): a `docker_server` truss (docker_server.py) that runs the engine's
+own command line, the HF token read from the truss secret, Baseten's /predict mapped to its chat route. Pure: plain
 dicts, no SDK, so preview stays light; the SDK's generated ModelConfig validates the result at create
 (config_model) and truss's own model in the tests.
 """
@@ -22,8 +24,10 @@ import yaml
 from components.config import FleetConfig
 from components.engines.registry import engine
 from components.errors import UserError
+from components.providers.baseten.docker_server import ServerSpec, sections
 from components.providers.baseten.settings import BasetenSettings
 from components.sizing.recommend import Plan
+from components.tgi import HF_TOKEN_ENV
 
 HF_SECRET = "hf_access_token"  # truss's default runtime_secret_name; Baseten mounts it at /secrets/<name>
 OPENAI_TAG = "openai-compatible"  # trt_llm decoders must choose; this one serves /v1/chat/completions
@@ -39,7 +43,7 @@ _SPEC = re.compile(r"^(?P<gpu>[A-Z0-9_]+)(?::(?P<count>[1-9]\d*))?$")
 # current truss schema still names weights_int8 (marked legacy there; its successor fp8 needs compute >= 8.9).
 TRT_QUANTIZATION = {"none": "no_quant", "eetq": "weights_int8", "bitsandbytes": "weights_int8", "fp8": "fp8"}
 FP8_MIN_COMPUTE = 8.9  # truss refuses fp8 on A10G/A100/T4/V100 (CUDA compute < 8.9)
-KEY_ORDER = ("model_name", "description", "model_metadata", "base_image", "trt_llm", "resources",
+KEY_ORDER = ("model_name", "description", "model_metadata", "base_image", "docker_server", "trt_llm", "resources",
              "secrets", "environment_variables", "runtime")
 # Seconds a deployment may spend building before it loads: copying TGI's image vs compiling a TensorRT engine.
 BUILD_ALLOWANCE_S = {"tgi": 600, "trt-llm": 3600}
@@ -170,9 +174,52 @@ def trt_llm_config(cfg: FleetConfig, plan: Plan, with_token: bool) -> dict[str, 
     return {**_common(cfg, plan, with_token), "model_metadata": {"tags": [OPENAI_TAG]}, "trt_llm": trt}
 
 
-def truss_config(cfg: FleetConfig, plan: Plan, settings: BasetenSettings, *, with_token: bool) -> dict[str, Any]:
-    """The whole config.yaml as a dict, for the configured engine, keys in the order a person writes them."""
-    config = TRUSS_BUILDERS[cfg.engine](cfg, plan, with_token)
+def server_config(cfg: FleetConfig, plan: Plan, server: ServerSpec, with_token: bool) -> dict[str, Any]:
+    """An engine's own server image (vLLM, SGLang) as a docker_server truss, on the plan's GPUs.
+
+    The HF token reaches the server as HF_TOKEN read from the truss secret's file, never as text in config.yaml;
+    tgi-fleet:extra_env joins the server's env. example_model_input is an OpenAI chat request, what Baseten's
+    /predict (mapped to the server's chat route) takes, as in truss-examples' vLLM trusses (essential/config.yaml,
+    commit 3003cbe5e66cd40e89d625738b5cf78b05b53d09: model, messages, max_tokens).
+    """
+    secret_env = {**server.secret_env, **({HF_TOKEN_ENV: HF_SECRET} if with_token else {})}
+    try:
+        server = ServerSpec.model_validate({**server.model_dump(), "env": {**server.env, **cfg.extra_env},
+                                            "secret_env": secret_env})
+    except ValueError as exc:
+        raise TrussError(f"tgi-fleet:extra_env cannot join the server's environment on Baseten: {exc}. Fix: "
+                         f"rename or drop that tgi-fleet:extra_env entry.") from None
+    common = {k: v for k, v in _common(cfg, plan, with_token=False).items() if k != "environment_variables"}
+    example = {"model": served_model(server, cfg), "messages": [{"role": "user", "content": "What is Deep Learning?"}],
+               "max_tokens": min(cfg.smoke.max_tokens, plan.max_total_tokens - 1), "stream": False}
+    return {
+        **common, **sections(server),
+        "model_metadata": {"example_model_input": example, "tags": [OPENAI_TAG]},
+        # Traffic waits for readiness_endpoint, which the server answers once the model is loaded.
+        "runtime": {"predict_concurrency": cfg.serving.max_concurrent_requests,
+                    "health_checks": {"startup_threshold_seconds": plan.startup_budget_s}},
+    }
+
+
+def served_model(server: ServerSpec, cfg: FleetConfig) -> str:
+    """The model name the server answers to: its --served-model-name when it has one, else the model id."""
+    words = list(server.command)
+    for i, word in enumerate(words):
+        if word == "--served-model-name" and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--served-model-name="):
+            return word.split("=", 1)[1]
+    return cfg.model.id
+
+
+def truss_config(cfg: FleetConfig, plan: Plan, settings: BasetenSettings, *, with_token: bool,
+                 server: ServerSpec | None = None) -> dict[str, Any]:
+    """The whole config.yaml as a dict, keys in the order a person writes them: a docker_server truss when the
+    engine runs as its own server image (`server`), else the configured engine's (tgi or trt-llm)."""
+    if server is not None:
+        config = server_config(cfg, plan, server, with_token)
+    else:
+        config = TRUSS_BUILDERS[cfg.engine](cfg, plan, with_token)
     return {key: config[key] for key in sorted(config, key=KEY_ORDER.index)}
 
 

@@ -22,7 +22,6 @@ from components.config import (
     format_errors,
 )
 from components.engines import registry as engines
-from components.engines.base import EngineError
 from components.providers import registry
 
 
@@ -81,11 +80,6 @@ def parse_config(raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset
             problems.append(f"{NAMESPACE}:engine = {json.dumps(cfg.engine)}: {engines.unknown_message(cfg.engine)}.")
         elif engine_problem := provider.engine_problem(name, cfg.engine):
             problems.append(engine_problem)
-        else:
-            try:  # the engine's own names for the quantization (vLLM and SGLang lack some of TGI's)
-                engines.engine(cfg.engine).quantization(cfg.model.quantize)
-            except EngineError as exc:
-                problems.append(str(exc))
     if problems:
         raise _fail(problems)
     return cfg

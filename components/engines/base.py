@@ -146,6 +146,14 @@ class Engine:
                 return found.strip()
         return None
 
+    def sized_flags(self, plan: Plan) -> list[str] | None:
+        """The launch flags the plan's sizing set by this engine's own rule (components/sizing/engines.py
+        EngineLimits.flags: limits, memory share, KV-cache dtype, quantization), or None when it set none."""
+        limits = plan.engine_limits
+        if limits is None or limits.engine != self.name:
+            return None
+        return [part for flag, value in limits.flags.items() for part in (flag, value)]
+
     def _unsupported(self, quantize: str, supported: tuple[str, ...]) -> EngineError:
         return EngineError(f"tgi-fleet:model.quantize = {quantize!r}: the {self.name} engine has no such method. "
                            f"Fix: set model.quantize to one of none, {', '.join(supported)}, or tgi-fleet:engine to "

@@ -75,17 +75,19 @@ class Sglang(Engine):
 
     def launch(self, cfg: FleetConfig, plan: Plan, *, host: str, api_key: bool = False) -> Launch:
         args = ["--model-path", cfg.model.id, "--served-model-name", cfg.model.id, "--host", host,
-                "--port", str(cfg.gateway.port),
-                "--context-length", str(plan.max_total_tokens),
-                "--chunked-prefill-size", str(plan.max_batch_prefill_tokens),
-                "--max-running-requests", str(cfg.serving.max_concurrent_requests),
-                "--tp-size", str(plan.num_shard),
-                "--dtype", cfg.model.dtype, "--enable-metrics"]
+                "--port", str(cfg.gateway.port)]
+        # The limits the sizing set by SGLang's own rule (Engine.sized_flags), else the plan's limits mapped.
+        sized = self.sized_flags(plan)
+        if sized is None:
+            sized = ["--context-length", str(plan.max_total_tokens),
+                     "--chunked-prefill-size", str(plan.max_batch_prefill_tokens),
+                     "--max-running-requests", str(cfg.serving.max_concurrent_requests),
+                     "--tp-size", str(plan.num_shard)]
+            quantization = self.quantization(plan.quantize)
+            sized += ["--quantization", quantization] if quantization else []
+        args += [*sized, "--dtype", cfg.model.dtype, "--enable-metrics"]
         if cfg.model.revision:
             args += ["--revision", cfg.model.revision]
-        quantization = self.quantization(plan.quantize)
-        if quantization:
-            args += ["--quantization", quantization]
         if cfg.model.trust_remote_code:
             args.append("--trust-remote-code")
         secret = (("--api-key", self.api_key_env),) if api_key else ()

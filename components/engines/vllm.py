@@ -68,19 +68,21 @@ class Vllm(Engine):
         return Launch(program=self.program, args=tuple(self.args(cfg, plan, host=host)), env=dict(cfg.extra_env))
 
     def args(self, cfg: FleetConfig, plan: Plan, *, host: str) -> list[str]:
-        """vLLM's arguments from the plan (the limits the sizing set; engsize's rule may add its own)."""
+        """vLLM's arguments: the model and where it listens, then the limits the sizing set by vLLM's own rule
+        (Engine.sized_flags), else the plan's limits mapped to vLLM's flags."""
         args = ["--model", cfg.model.id, "--served-model-name", cfg.model.id, "--host", host,
-                "--port", str(cfg.gateway.port),
-                "--max-model-len", str(plan.max_total_tokens),
-                "--max-num-batched-tokens", str(plan.max_batch_prefill_tokens),
-                "--max-num-seqs", str(cfg.serving.max_concurrent_requests),
-                "--tensor-parallel-size", str(plan.num_shard),
-                "--dtype", cfg.model.dtype]
+                "--port", str(cfg.gateway.port)]
+        sized = self.sized_flags(plan)
+        if sized is None:
+            sized = ["--max-model-len", str(plan.max_total_tokens),
+                     "--max-num-batched-tokens", str(plan.max_batch_prefill_tokens),
+                     "--max-num-seqs", str(cfg.serving.max_concurrent_requests),
+                     "--tensor-parallel-size", str(plan.num_shard)]
+            quantization = self.quantization(plan.quantize)
+            sized += ["--quantization", quantization] if quantization else []
+        args += [*sized, "--dtype", cfg.model.dtype]
         if cfg.model.revision:
             args += ["--revision", cfg.model.revision]
-        quantization = self.quantization(plan.quantize)
-        if quantization:
-            args += ["--quantization", quantization]
         if cfg.model.trust_remote_code:
             args.append("--trust-remote-code")
         return args

@@ -43,6 +43,10 @@ def argv_of(**overrides: Any) -> list[str]:
     return list(registry.engine("vllm").launch(cfg, plan_for(cfg), host="::").args)
 
 
+def seqs_of(argv: list[str]) -> int:
+    return int(argv[argv.index("--max-num-seqs") + 1])
+
+
 def parse(*argvs: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(VLLM_PYTHON), "-c", PARSE, json.dumps(argvs)], capture_output=True, text=True,
                           timeout=300)
@@ -59,7 +63,7 @@ def test_vllms_parser_takes_our_arguments() -> None:
     first, second = (json.loads(line) for line in out.stdout.strip().splitlines()[-2:])
     assert first == {"model": "mistralai/Mistral-7B-Instruct-v0.3",
                      "served_model_name": ["mistralai/Mistral-7B-Instruct-v0.3"], "host": "::", "port": 8080,
-                     "max_model_len": 8192, "max_num_batched_tokens": 4096, "max_num_seqs": 64,
+                     "max_model_len": 8192, "max_num_batched_tokens": 4096, "max_num_seqs": seqs_of(plain),
                      "tensor_parallel_size": 1, "quantization": None, "dtype": "float16"}
     assert second["quantization"] == "gptq"
 

@@ -11,6 +11,9 @@ Sources (sgl-project/sglang):
 - docker/k8s-sglang-service.yaml: the image `lmsysorg/sglang:<tag>` with `command: ["python3", "-m",
   "sglang.launch_server"]` and `--host 0.0.0.0 --port 30000`, probed on `/health`.
 - dstackai/dstack examples/inference/sglang/README.md: the same command as a dstack service with `model:`.
+- The pinned tag: `lmsysorg/sglang:v0.5.20`, an image tag in public use (pulled by digest in published reports);
+  the sizing's rule and support table (components/sizing/engines.py, catalog/engine_support.yaml) are read from
+  SGLang 0.5.23 on PyPI; the flags used here are long-standing ones of both.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ class Sglang(Engine):
     """SGLang: its launch_server with arguments from the plan; the API key expanded from API_KEY."""
 
     name = "sglang"
-    default_image = "lmsysorg/sglang:v0.5.9"
+    default_image = "lmsysorg/sglang:v0.5.20"
     default_port = 30000
     api_key_env = "API_KEY"
     extra_route = ExtraRoute(name="generate", path="/generate")

@@ -213,7 +213,7 @@ def test_kubernetes_container_per_engine() -> None:
         vllm["env"]
     sglang = k8s_container("sglang")
     assert sglang["args"][-2:] == ["--api-key", "$(API_KEY)"]
-    assert sglang["image"] == "lmsysorg/sglang:v0.5.9"
+    assert sglang["image"] == "lmsysorg/sglang:v0.5.20"
     for c in (vllm, sglang):
         assert SECRET not in str(c)
         # The model cache where these images download (huggingface_hub's default as root), not TGI's /data.
@@ -240,7 +240,7 @@ def test_kubernetes_accepts_the_engines_pod(engine: str) -> None:
 
 def test_the_contract_carries_the_engine_and_its_image() -> None:
     for engine, image in (("tgi", "ghcr.io/huggingface/text-generation-inference:3.3.0"),
-                          ("vllm", "vllm/vllm-openai:v0.32.0"), ("sglang", "lmsysorg/sglang:v0.5.9")):
+                          ("vllm", "vllm/vllm-openai:v0.32.0"), ("sglang", "lmsysorg/sglang:v0.5.20")):
         cfg = salad_cfg(engine=engine)
         contract = contract_for(cfg, plan_for(cfg), plain_env={}, secret_env=[])
         assert contract.engine == engine and contract.image == image

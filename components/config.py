@@ -38,8 +38,9 @@ _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _DNS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 PositiveInt = Annotated[int, Field(ge=1)]
-# The engines tgi-fleet deploys (components/engines/ has one module each); the provider refuses one it cannot run.
-EngineName = Literal["tgi", "vllm", "sglang", "trt-llm"]
+# The engines tgi-fleet deploys: components/engines/registry.py names them (one module each; the stack loader
+# refuses a name it lacks, and the provider one it cannot run), so adding an engine needs no change here.
+EngineName = str
 
 
 def _dns_name(v: str) -> str:
@@ -268,15 +269,16 @@ class FleetConfig(BaseModel):
     model: ModelSpec = Field(description="an object with at least id")
     serving: Serving = Serving()
     engine: EngineName = Field(
-        "tgi", description="the inference engine every replica runs: tgi, vllm, sglang, or trt-llm (Baseten's "
-                           "TensorRT-LLM builder, Baseten only)")
+        "tgi", description="the inference engine every replica runs (docs/engines.md): tgi, vllm, sglang, or "
+                           "trt-llm (Baseten's TensorRT-LLM builder, Baseten only)")
     gpu: GpuRequest = GpuRequest()
     replicas: int = Field(1, ge=1, le=500, description="replicas, 1..500")
     resources: Resources = Resources()
-    image: str = Field(
-        "ghcr.io/huggingface/text-generation-inference:3.3.0",
+    image: str | None = Field(
+        None,
         min_length=1,
-        description="the TGI image with a pinned tag or digest",
+        description="the engine's image with a pinned tag or digest (default: the engine's pinned image, "
+                    "docs/engines.md; TGI: ghcr.io/huggingface/text-generation-inference:3.3.0)",
     )
     gateway: Gateway = Gateway()
     extra_env: Annotated[dict[str, str], BeforeValidator(_env_text)] = Field(
@@ -293,8 +295,8 @@ class FleetConfig(BaseModel):
 
     @field_validator("image")
     @classmethod
-    def _pinned(cls, v: str) -> str:
-        problem = pin_problem(v)
+    def _pinned(cls, v: str | None) -> str | None:
+        problem = pin_problem(v) if v is not None else None
         if problem:
             raise ValueError(f"the image is not pinned: {problem}. Fix: a fixed tag (e.g. {PIN_EXAMPLE}) or "
                              f"an @sha256: digest")

@@ -74,6 +74,7 @@ def deploy() -> None:
             seed_requests=[r.model_dump() for r in smoke.requests],
             billing=billing_spec(cfg.provider, pulumi.get_stack(), cfg.replicas, plan.gpu.name if plan.gpu else None,
                                  plan.hourly_cost, smoke.on_failure),
+            engine=cfg.engine,
         )
         test = SmokeTest(f"{cfg.name}-smoke", args, opts=pulumi.ResourceOptions(parent=service))
         pulumi.export("smoke", {k: getattr(test, k) for k in

@@ -28,9 +28,16 @@ def pin_problem(image: str) -> str | None:
 # - Google's TGI DLCs, huggingface/Google-Cloud-Containers containers/tgi/gpu/{2.3.1,2.4.0,3.0.1}/Dockerfile:
 #   `ENV HF_HOME=/tmp` (2.2.0: `HUGGINGFACE_HUB_CACHE=/tmp`), commit 8d6aa78; Google's GKE example
 #   (examples/gke/tgi-deployment/config/deployment.yaml, same commit) mounts its cache volume at /tmp.
+# - vLLM's and SGLang's images keep huggingface_hub's default, ~/.cache/huggingface as root: vLLM's Docker docs
+#   run `-v ~/.cache/huggingface:/root/.cache/huggingface vllm/vllm-openai` (vllm-project/vllm docs, "Deploying
+#   with Docker"); SGLang's own Kubernetes example mounts its cache at /root/.cache/huggingface
+#   (sgl-project/sglang docker/k8s-sglang-service.yaml, commit 0b082f52).
 DEFAULT_HUB_CACHE = "/data"
+ROOT_HF_CACHE = "/root/.cache/huggingface"
 HUB_CACHE_BY_IMAGE = (
     ("us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-", "/tmp"),
+    ("vllm/vllm-openai:", ROOT_HF_CACHE), ("vllm/vllm-openai@", ROOT_HF_CACHE),
+    ("lmsysorg/sglang:", ROOT_HF_CACHE), ("lmsysorg/sglang@", ROOT_HF_CACHE),
 )
 
 

@@ -21,6 +21,7 @@ from components.config import (
     Settings,
     format_errors,
 )
+from components.engines import registry as engines
 from components.providers import registry
 
 
@@ -74,6 +75,11 @@ def parse_config(raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset
         cfg = FleetConfig.model_validate(data)
     except ValidationError as exc:
         problems += format_errors(exc, secret_keys=frozenset(secrets), top_keys=(section, *provider.secret_keys))
+    if not problems:
+        if cfg.engine not in engines.ENGINES:
+            problems.append(f"{NAMESPACE}:engine = {json.dumps(cfg.engine)}: {engines.unknown_message(cfg.engine)}.")
+        elif engine_problem := provider.engine_problem(name, cfg.engine):
+            problems.append(engine_problem)
     if problems:
         raise _fail(problems)
     return cfg

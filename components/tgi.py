@@ -1,49 +1,27 @@
-"""What every provider gives the TGI container: launcher env from the plan, secret env names, /dev/shm."""
+"""What every provider gives the engine's container: the policy contract, secret env names, /dev/shm.
+
+The engine's own launch settings live in components/engines/ (TGI's launcher env: components/engines/tgi.py,
+re-exported here as `launcher_env` for the TGI-only callers).
+"""
 
 from __future__ import annotations
 
 from components.config import FleetConfig
 from components.contract import ServiceContract
+from components.engines.base import HF_TOKEN_ENV, MIB
+from components.engines.registry import engine
+from components.engines.tgi import launcher_env
 from components.sizing.recommend import Plan
 
+__all__ = ["API_KEY_ENV", "HF_TOKEN_ENV", "MB", "MIB", "launcher_env", "service_contract", "shm_bytes"]
+
 MB = 1000**2
-MIB = 1024**2
-HF_TOKEN_ENV = "HF_TOKEN"
 API_KEY_ENV = "API_KEY"  # TGI's own bearer-token check, used where no gateway provides auth
-SHARDED_SHM_MIB = 1024  # NCCL between shards needs far more than Docker's 64 MB default
-
-
-def launcher_env(cfg: FleetConfig, plan: Plan, hostname: str = "::") -> dict[str, str]:
-    """Non-secret TGI launcher env (text-generation-launcher reads these names).
-
-    hostname: "::" as SaladCloud's recipe wants (its gateway reaches containers over IPv6); "0.0.0.0" where the
-    platform owns HOSTNAME (Kubernetes) or IPv6 may be off (a Docker host).
-    """
-    env = {
-        "MODEL_ID": cfg.model.id,
-        "PORT": str(cfg.gateway.port),
-        "HOSTNAME": hostname,
-        "MAX_INPUT_TOKENS": str(plan.max_input_tokens),
-        "MAX_TOTAL_TOKENS": str(plan.max_total_tokens),
-        "MAX_BATCH_PREFILL_TOKENS": str(plan.max_batch_prefill_tokens),
-        "NUM_SHARD": str(plan.num_shard),
-        "MAX_CONCURRENT_REQUESTS": str(cfg.serving.max_concurrent_requests),
-    }
-    if cfg.model.revision:
-        env["REVISION"] = cfg.model.revision
-    if plan.quantize != "none":
-        env["QUANTIZE"] = plan.quantize
-    elif cfg.model.dtype != "float16":
-        env["DTYPE"] = cfg.model.dtype  # TGI refuses --dtype together with --quantize
-    if cfg.model.trust_remote_code:
-        env["TRUST_REMOTE_CODE"] = "true"
-    return {**env, **cfg.extra_env}
 
 
 def shm_bytes(cfg: FleetConfig, plan: Plan) -> int:
-    """/dev/shm size: configured, else 1 GiB when sharded, else Docker's 64 MiB."""
-    mib = cfg.resources.shm_mb or (SHARDED_SHM_MIB if plan.num_shard > 1 else 64)
-    return mib * MIB
+    """/dev/shm size by the stack's engine's rule (configured, else 1 GiB when sharded, else Docker's 64 MiB)."""
+    return engine(cfg.engine).shm_bytes(cfg, plan)
 
 
 def service_contract(
@@ -87,7 +65,7 @@ def service_contract(
         gpu_compute_capability=gpu.gpu.compute_capability,
         min_vram_bytes=plan.memory.min_vram_bytes,
         replicas=cfg.replicas,
-        image=cfg.image,
+        image=engine(cfg.engine).image(cfg),
         gateway_enabled=cfg.gateway.enabled,
         gateway_auth=cfg.gateway.auth if gateway_auth is None else gateway_auth,
         shm_bytes=shm_bytes(cfg, plan) if shm is None else shm,

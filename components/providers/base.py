@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from components.config import FleetConfig, Settings
 from components.contract import ServiceContract
+from components.engines.base import Engine
+from components.engines.registry import engine
 from components.secrets import ResolvedSecrets, hf_token, require
 from components.sizing.recommend import Plan, StartupRule
 from components.tgi import service_contract
@@ -29,6 +31,11 @@ class BuildContext(Generic[S]):
     settings: S
     plan: Plan
     secrets: ResolvedSecrets
+
+    @property
+    def engine(self) -> Engine:
+        """The stack's engine (tgi-fleet:engine): what the provider puts in the container."""
+        return engine(self.cfg.engine)
 
     def contract(self, *, plain_env: dict[str, str], secret_env: list[str], shm: int | None = None,
                  gateway_auth: bool | None = None, node_type: str | None = None, cpu_request_m: int | None = None,
@@ -53,6 +60,15 @@ class Provider(Generic[S]):
     plugins: ClassVar[tuple[str, ...]] = ()  # Pulumi resource plugins its resources need (setup installs them)
     # Its nodes' download rate and its probes' default and limit, which the startup budget respects (with sources).
     startup: ClassVar[StartupRule] = StartupRule()
+    # The engines (tgi-fleet:engine, components/engines/) it can run; the stack loader refuses any other.
+    engines: ClassVar[tuple[str, ...]] = ("tgi", "vllm", "sglang")
+
+    def engine_problem(self, name: str, engine: str) -> str | None:
+        """Why this provider cannot run `engine` (a line naming the key and the fix), or None when it can."""
+        if engine in self.engines:
+            return None
+        return (f"tgi-fleet:engine = {engine!r}: the {name} provider cannot run it. Fix: set tgi-fleet:engine to "
+                f"one of {', '.join(self.engines)}, or pick a provider that runs {engine} (docs/engines.md).")
 
     def catalog(self, settings: S) -> str | None:
         """Its key in components/catalog/gpus.yaml for prices and classes; None when it has no price list."""

@@ -18,12 +18,12 @@ from components.providers.base import BuildContext, Provider
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
 from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, StartupRule
-from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, launcher_env, shm_bytes
+from components.tgi import HF_TOKEN_ENV, shm_bytes
 
 LOG_SECRET = "docker_log_secret"
-# The TGI image has no curl or wget: the health check uses its Python.
+# The TGI image has no curl or wget: the health check uses the image's Python (the engine names it).
 HEALTHCHECK = ("import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("
-               "'http://127.0.0.1:{port}/health', timeout=5).status == 200 else 1)")
+               "'http://127.0.0.1:{port}{path}', timeout=5).status == 200 else 1)")
 
 
 class DockerSettings(Settings):
@@ -60,12 +60,15 @@ class DockerService(TgiService):
             raise PlanError(f"tgi-fleet:replicas = {cfg.replicas}: a Docker host runs one TGI container (it takes "
                             f"all its GPUs). Fix: set replicas: 1, or use the kubernetes provider for several.")
         port = cfg.gateway.port
-        env = launcher_env(cfg, plan, hostname="0.0.0.0")
+        eng = ctx.engine
+        # No gateway in front: the engine checks the key itself (its env var holds it).
+        launch = eng.launch(cfg, plan, host="0.0.0.0", api_key=cfg.gateway.auth)
+        env = launch.env
         secret: dict[str, str] = {}
         if ctx.secrets.hf_token:
             secret[HF_TOKEN_ENV] = ctx.secrets.hf_token
         if cfg.gateway.auth:
-            secret[API_KEY_ENV] = required_api_key(ctx.secrets)
+            secret[eng.api_key_env] = required_api_key(ctx.secrets)
         contract = ctx.contract(plain_env=env, secret_env=sorted(secret),
                                gateway_auth=cfg.gateway.auth and cfg.gateway.enabled)
         super().__init__(name, contract, opts)
@@ -73,7 +76,7 @@ class DockerService(TgiService):
         if dc.host:
             provider = docker.Provider(f"{name}-docker", host=dc.host, opts=child)
             child = pulumi.ResourceOptions(parent=self, provider=provider)
-        image = docker.RemoteImage(f"{name}-image", name=cfg.image, keep_locally=True, opts=child)
+        image = docker.RemoteImage(f"{name}-image", name=eng.image(cfg), keep_locally=True, opts=child)
         log_secret = ctx.secrets.provider.get(LOG_SECRET)
         log_opts: pulumi.Input[dict[str, str]] | None = dict(dc.log_opts) or None
         if dc.log_secret_opt and log_secret:
@@ -85,13 +88,15 @@ class DockerService(TgiService):
             name=name,
             image=image.image_id,
             envs=envs,
+            # Docker's entrypoint replaces the image's ENTRYPOINT (and its CMD); none: the image's own (TGI).
+            entrypoints=None if launch.image_default else launch.exec_form(),
             device_requests=[docker.ContainerDeviceRequestArgs(driver="nvidia", count=plan.num_shard,
                                                                capabilities=["gpu"])],
             shm_size=shm_bytes(cfg, plan) // 2**20,
             ports=[docker.ContainerPortArgs(internal=port, external=dc.host_port)],
-            volumes=[docker.ContainerVolumeArgs(host_path=dc.data_dir, container_path=hub_cache_dir(cfg.image))],
+            volumes=[docker.ContainerVolumeArgs(host_path=dc.data_dir, container_path=hub_cache_dir(eng.image(cfg)))],
             healthcheck=docker.ContainerHealthcheckArgs(
-                tests=["CMD", "python", "-c", HEALTHCHECK.format(port=port)],
+                tests=["CMD", eng.python, "-c", HEALTHCHECK.format(port=port, path=eng.health_path)],
                 interval="10s", timeout="5s", retries=3, start_period=f"{plan.startup_budget_s}s"),
             restart="unless-stopped",
             memory=cfg.resources.memory_mb,

@@ -15,13 +15,15 @@ from pydantic import Field
 
 from components.catalog.nodes import request_problems
 from components.config import FleetConfig, Settings
+from components.engines.base import Launch
+from components.engines.registry import engine
 from components.image import hub_cache_dir
 from components.plan import PlanError
 from components.providers.base import BuildContext, Provider
 from components.providers.direct import HealthReadiness, bearer_auth, required_api_key
 from components.service import ServiceOutputs, TgiService
 from components.sizing.recommend import SINGLE_CONNECTION_HUB_MB_S, Plan, StartupRule
-from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, MIB, launcher_env, shm_bytes
+from components.tgi import API_KEY_ENV, HF_TOKEN_ENV, MIB, shm_bytes
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GKE_ACCELERATOR = "cloud.google.com/gke-accelerator"
@@ -50,13 +52,14 @@ class KubernetesSettings(Settings):
     )
 
 
-def _secret_ref(secret: str, key: str) -> dict[str, Any]:
-    return {"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+def _secret_ref(secret: str, key: str, env: str | None = None) -> dict[str, Any]:
+    """The env var `env` (default: the key's name) from key `key` of the Secret."""
+    return {"name": env or key, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
-def probes(port: int, startup_budget_s: int) -> dict[str, Any]:
+def probes(port: int, startup_budget_s: int, path: str = "/health") -> dict[str, Any]:
     """Startup covers download + load + warm-up; readiness gates traffic; liveness restarts a hung server."""
-    get = {"path": "/health", "port": port}
+    get = {"path": path, "port": port}
     return {
         "startupProbe": {"httpGet": get, "periodSeconds": PROBE_PERIOD_S, "timeoutSeconds": 5,
                          "failureThreshold": max(3, math.ceil(startup_budget_s / PROBE_PERIOD_S))},
@@ -127,9 +130,12 @@ def _container_resources(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan) -
 
 
 def pod_spec(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan, env: dict[str, str], secret: str,
-             secret_keys: list[str]) -> dict[str, Any]:
-    """The TGI pod: GPUs = num_shard, /dev/shm in memory, a model cache where the image writes, probes from the
-    sizing budget."""
+             secret_keys: list[str], launch: Launch | None = None) -> dict[str, Any]:
+    """The engine's pod: GPUs = num_shard, /dev/shm in memory, a model cache where the image writes, probes from
+    the sizing budget. launch: the engine's command (None or the image's own: env only, as TGI); the API key
+    reaches the engine's own variable from the Secret's API_KEY key."""
+    eng = engine(cfg.engine)
+    launch = launch or Launch(env=env)
     port = cfg.gateway.port
     r = cfg.resources
     volumes: list[dict[str, Any]] = [{"name": "dshm", "emptyDir": {
@@ -140,15 +146,18 @@ def pod_spec(cfg: FleetConfig, kc: KubernetesSettings, plan: Plan, env: dict[str
         volumes.append({"name": "model-cache", "emptyDir": {"sizeLimit": f"{r.storage_gb}Gi"}})
     container = {
         "name": "tgi",
-        "image": cfg.image,
+        "image": eng.image(cfg),
         "ports": [{"name": "http", "containerPort": port}],
         "env": [{"name": k, "value": v} for k, v in sorted(env.items())]
-        + [_secret_ref(secret, key) for key in secret_keys],
+        + [_secret_ref(secret, key, eng.api_key_env if key == API_KEY_ENV else key) for key in secret_keys],
         "resources": _container_resources(cfg, kc, plan),
         "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"},
-                         {"name": "model-cache", "mountPath": hub_cache_dir(cfg.image)}],
-        **probes(port, plan.startup_budget_s),
+                         {"name": "model-cache", "mountPath": hub_cache_dir(eng.image(cfg))}],
+        **probes(port, plan.startup_budget_s, eng.health_path),
     }
+    if not launch.image_default:  # Kubernetes expands $(VAR) in command and args from the container's env
+        container["command"] = list(launch.program)
+        container["args"] = launch.kubernetes_args()
     return {
         "containers": [container],
         "volumes": volumes,
@@ -186,7 +195,9 @@ class KubernetesService(TgiService):
         import pulumi_kubernetes as k8s
 
         cfg, plan, kc = ctx.cfg, ctx.plan, ctx.settings
-        env = launcher_env(cfg, plan, hostname="0.0.0.0")  # k8s would set HOSTNAME to the pod name otherwise
+        # 0.0.0.0: k8s would set HOSTNAME (TGI's bind address) to the pod name otherwise.
+        launch = ctx.engine.launch(cfg, plan, host="0.0.0.0", api_key=cfg.gateway.auth)
+        env = launch.env
         secret_keys = ([HF_TOKEN_ENV] if cfg.secrets.hf_token_source != "none" else []) + (
             [API_KEY_ENV] if cfg.gateway.auth else [])
         render = kc.render_dir is not None
@@ -198,7 +209,8 @@ class KubernetesService(TgiService):
                             "GitOps pipeline provides (e.g. External Secrets).")
         check_node_fit(cfg, kc, plan)
         cpu_m, memory_mib = pod_requests(cfg, kc)
-        contract = ctx.contract(plain_env=env, secret_env=secret_keys, shm=pod_shm_bytes(cfg, kc, plan),
+        secret_env = [ctx.engine.api_key_env if key == API_KEY_ENV else key for key in secret_keys]
+        contract = ctx.contract(plain_env=env, secret_env=secret_env, shm=pod_shm_bytes(cfg, kc, plan),
                                 gateway_auth=cfg.gateway.auth and cfg.gateway.enabled,
                                 node_type=gke_node_type(kc, plan), cpu_request_m=cpu_m, memory_request_mib=memory_mib)
         super().__init__(name, contract, opts)
@@ -239,7 +251,7 @@ class KubernetesService(TgiService):
             spec={"replicas": cfg.replicas, "selector": {"matchLabels": selector},
                   "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
                   "template": {"metadata": {"labels": labels},
-                               "spec": pod_spec(cfg, kc, plan, env, secret_name, secret_keys)}},
+                               "spec": pod_spec(cfg, kc, plan, env, secret_name, secret_keys, launch)}},
             opts=after)
         svc = k8s.core.v1.Service(
             name, metadata={**meta, "name": name},

@@ -1,9 +1,10 @@
-"""OpenAI-style chat completions against TGI, streamed and not, with timing."""
+"""OpenAI-style chat completions against the engine, streamed and not, with timing; the engine's own route."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,11 +33,14 @@ class Measurement:
     text: str
 
 
-def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str]) -> Measurement:
-    """One chat completion; validates the answer against TGI's own models (contracts/tgi) and its token counts."""
+def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str],
+         models: tuple[type[BaseModel], type[BaseModel]] = (ChatCompletion, ChatCompletionChunk)) -> Measurement:
+    """One chat completion; validates the answer against the engine's models (default TGI's own, contracts/tgi:
+    Engine.chat_models) and its token counts."""
     start = time.perf_counter()
     if not body.get("stream"):
-        answer, r, elapsed = _post(client, url, body, headers, ChatCompletion, "a chat completion")
+        answer: Any
+        answer, r, elapsed = _post(client, url, body, headers, models[0], "a chat completion")
         message = answer.choices[0].message if answer.choices else None
         text = getattr(message, "content", None) or ""
         if not text.strip():
@@ -45,7 +49,7 @@ def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str
         return Measurement(False, elapsed, elapsed, answer.usage.completion_tokens, text)
     ttft: float | None = None
     parts: list[str] = []
-    usage: Usage | None = None
+    usage: Any = None
     with connect_sse(client, "POST", url, json=body, headers=headers) as events:
         if events.response.status_code != 200:
             events.response.read()
@@ -54,7 +58,7 @@ def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str
             for event in events.iter_sse():
                 if event.data == "[DONE]":
                     break
-                chunk = _chunk(event.data, url)
+                chunk = _chunk(event.data, url, models[1])
                 usage = chunk.usage or usage
                 for choice in chunk.choices:
                     content = getattr(choice.delta, "content", None)
@@ -71,7 +75,7 @@ def chat(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str
     return Measurement(True, ttft, elapsed, tokens, "".join(parts))
 
 
-def _chunk(data: str, url: str) -> ChatCompletionChunk:
+def _chunk(data: str, url: str, model: type[BaseModel] = ChatCompletionChunk) -> Any:
     """A stream event as a chunk; TGI reports a failure met while streaming as an error event inside the 200."""
     try:
         payload = json.loads(data)
@@ -84,7 +88,7 @@ def _chunk(data: str, url: str) -> ChatCompletionChunk:
         except ValidationError:
             raise SmokeFailure(f"{url}: the stream ended with an error: {data[:300]}") from None
     try:
-        return ChatCompletionChunk.model_validate(payload)
+        return model.model_validate(payload)
     except ValidationError as exc:
         raise SmokeFailure(f"{url}: a stream event is not a chat completion chunk: {_brief(exc)}") from None
 
@@ -104,6 +108,24 @@ def generate_body(client: httpx.Client, url: str, body: dict[str, Any], headers:
     tokens = answer.details.generated_tokens if answer.details else 1
     _check_tokens(tokens, {"max_tokens": (body.get("parameters") or {}).get("max_new_tokens")}, url)
     return Measurement(False, elapsed, elapsed, tokens, answer.generated_text)
+
+
+def engine_route(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str], max_tokens: int,
+                 read: Callable[[Any], tuple[str, int]], name: str) -> Measurement:
+    """POST the engine's own route (Engine.extra_route): 200, the shape the engine reads (Engine.extra_answer),
+    a token count within max_tokens."""
+    start = time.perf_counter()
+    r = client.post(url, json=body, headers=headers)
+    elapsed = (time.perf_counter() - start) * 1000
+    _check_status(r, url)
+    try:
+        text, tokens = read(r.json())
+    except (ValueError, ValidationError) as exc:
+        raise SmokeFailure(f"{url}: the answer is not the engine's {name} answer: {_brief(exc)}") from None
+    if not text.strip():
+        raise SmokeFailure(f"{url}: the {name} answer has no text")
+    _check_tokens(tokens, {"max_tokens": max_tokens}, url)
+    return Measurement(False, elapsed, elapsed, tokens, text)
 
 
 def seed_request(client: httpx.Client, endpoint: str, request: dict[str, Any], probes: list[dict[str, Any]],
@@ -174,7 +196,7 @@ def _brief(exc: Exception) -> str:
     return str(exc)
 
 
-def _check_usage(usage: Usage, body: dict[str, Any], url: str) -> None:
+def _check_usage(usage: Usage | Any, body: dict[str, Any], url: str) -> None:
     _check_tokens(usage.completion_tokens, body, url)
     if usage.total_tokens != usage.prompt_tokens + usage.completion_tokens:
         raise SmokeFailure(f"{url}: usage does not add up: {usage}")

@@ -11,7 +11,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.shutdown import prepare_provider_process
-from components.smoke.args import INPUT_KEYS, SmokeArgs
+from components.smoke.args import INPUT_DEFAULTS, INPUT_KEYS, SmokeArgs
 
 # The engine's dynamic-provider process loads this module to unpickle the provider, after the SDK and gRPC:
 # freezing them here spares that process's exit, which every preview and update waits for; a watchdog ends
@@ -36,11 +36,14 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
-def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict[str, str]) -> tuple[str, str]:
-    """A curl and an openai-python example; secrets as environment variables, never inlined."""
+def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict[str, str],
+             request_model: str = "tgi") -> tuple[str, str]:
+    """A curl and an openai-python example; secrets as environment variables, never inlined.
+
+    request_model: the `model` the engine wants in a request (TGI ignores it; vLLM and SGLang check it)."""
     header = "".join(f" \\\n  -H '{k}: {v}'" for k, v in plain.items())
     header += f' \\\n  -H "{auth["header"]}: {auth["value_hint"]}"' if auth else ""
-    body = json.dumps({"model": "tgi", "messages": [{"role": "user", "content": "What is Deep Learning?"}],
+    body = json.dumps({"model": request_model, "messages": [{"role": "user", "content": "What is Deep Learning?"}],
                        "max_tokens": 128, "stream": True})
     curl = (f"curl {endpoint}/v1/chat/completions \\\n  -H 'Content-Type: application/json'{header} \\\n"
             f"  -d '{body}'")
@@ -57,13 +60,14 @@ def examples(endpoint: str, model: str, auth: dict[str, str] | None, plain: dict
 def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     """Wait for readiness, send the chat completions, check shape and SLOs; raise SmokeFailure on any miss."""
     from components import http
+    from components.engines.registry import engine as engine_named
     from components.providers.registry import readiness_source
     from components.readiness import status_of, wait_ready
     from components.smoke.chat import (
         Measurement,
         SmokeFailure,
         chat,
-        generate,
+        engine_route,
         percentile,
         probe_request,
         seed_request,
@@ -71,10 +75,13 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
 
     # 3 tries, 0.5 s then 1 s apart; no overall bound (a slow answer is the SLO check's business, not the retry's).
     retrying = http.retrying(_transient, max_attempts=3, max_delay_s=math.inf)
-    chat_retrying, generate_retrying, probe_retrying = retrying(chat), retrying(generate), retrying(probe_request)
+    chat_retrying, route_retrying, probe_retrying = retrying(chat), retrying(engine_route), retrying(probe_request)
     seed_retrying = retrying(seed_request)
     # Pulumi hands dynamic providers every number as a float; TGI's serde wants integers (max_tokens).
     knobs = http.whole_numbers(props["knobs"])
+    engine = engine_named(props.get("engine") or "tgi")
+    request_model = engine.request_model(props["model"])
+    models = engine.chat_models()
     log = pulumi.log.info
     source = readiness_source(props["readiness"])
     waited = wait_ready(source, int(props["min_ready"]), float(props["timeout_s"]), log)
@@ -88,7 +95,7 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         for prompt in knobs["prompts"]:
             for stream in (False, True):
                 body: dict[str, Any] = {
-                    "model": "tgi", "messages": [{"role": "user", "content": prompt}], "stream": stream,
+                    "model": request_model, "messages": [{"role": "user", "content": prompt}], "stream": stream,
                     "max_tokens": knobs["max_tokens"], "temperature": knobs["temperature"],
                     "top_p": knobs["top_p"],
                 }
@@ -96,13 +103,17 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
                     body["stop"] = knobs["stop"]
                 if first_request_ms is None:
                     first_request_ms = (time.monotonic() - ready_at) * 1000
-                results.append(chat_retrying(client, url, body, headers))
-        if props.get("tgi_routes", True):
-            # TGI's own route as well (the TGI containers' guide tests both chat and generate).
+                results.append(chat_retrying(client, url, body, headers, models))
+        route = engine.extra_route
+        if props.get("tgi_routes", True) and route is not None:
+            # The engine's own route as well (the TGI containers' guide tests both chat and generate; vLLM's
+            # /v1/completions, SGLang's /generate).
             sampling = {"temperature": knobs["temperature"], "top_p": knobs["top_p"]} if knobs["temperature"] else {}
-            generated = generate_retrying(client, f"{endpoint}/generate", knobs["prompts"][0], knobs["max_tokens"],
-                                          headers, **sampling, **({"stop": knobs["stop"]} if knobs.get("stop") else {}))
-            log(f"smoke: /generate OK via {endpoint}: {generated.completion_tokens} tokens")
+            sampling.update({"stop": knobs["stop"]} if knobs.get("stop") else {})
+            request = engine.extra_request(request_model, knobs["prompts"][0], knobs["max_tokens"], sampling)
+            generated = route_retrying(client, f"{endpoint}{route.path}", request, headers, knobs["max_tokens"],
+                                       engine.extra_answer, route.name)
+            log(f"smoke: {route.path} OK via {endpoint}: {generated.completion_tokens} tokens")
         for probe in props.get("probes") or []:
             probe_retrying(client, probe, headers)
             log(f"smoke: {probe['name']} OK via {probe['url']}")
@@ -130,7 +141,8 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
         raise SmokeFailure(f"{endpoint} answers, but misses its SLOs: {'; '.join(misses)}")
     log(f"smoke: {len(results)} chat completions OK via {endpoint}: TTFT p50 {summary['ttft_ms_p50']} ms, "
         f"latency p95 {summary['latency_ms_p95']} ms, {summary['tokens_per_s']} tokens/s")
-    curl, py = examples(endpoint, props["model"], props.get("auth_hint"), props.get("plain_headers") or {})
+    curl, py = examples(endpoint, props["model"], props.get("auth_hint"), props.get("plain_headers") or {},
+                        request_model)
     # Read at the end of the update, after the wait and the requests (not the status the create returned).
     return {**summary, "curl_example": curl, "openai_example": py, "status": status_of(source, waited.count)}
 
@@ -156,7 +168,7 @@ class SmokeTestProvider(ResourceProvider):
         return CreateResult(id_=f"smoke-{props['trigger']}"[:60], outs={**props, **self._run(props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        changed = [k for k in INPUT_KEYS if olds.get(k, INPUT_DEFAULTS.get(k)) != news.get(k, INPUT_DEFAULTS.get(k))]
         # The stack's health check: a deployment that no longer has its ready replicas (one crashed, the group
         # was repaired) is proven again, even when nothing in the config changed.
         if not changed and not _healthy(news):

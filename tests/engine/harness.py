@@ -125,4 +125,5 @@ def copy_program(tmp: Path) -> Path:
     for stack in (ROOT / "stacks").glob("Pulumi.*.yaml"):
         shutil.copy(stack, src / "stacks" / stack.name)
     (src / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml's virtualenv, used by the dynamic providers
+    (src / "models").symlink_to(ROOT / "models")  # local model configs a stack names (model.config_path)
     return src

@@ -173,8 +173,8 @@ def test_mixtral_trt_llm_truss_follows_the_plan() -> None:
 
 
 def test_dense_model_on_trt_llm_uses_the_v1_build_section() -> None:
-    cfg, settings, plan = load("baseten-mistral")
-    truss = validate(truss_config(cfg, plan, settings.model_copy(update={"engine": "trt-llm"}), with_token=True))
+    cfg, settings, plan = load("baseten-mistral", engine="trt-llm")
+    truss = validate(truss_config(cfg, plan, settings, with_token=True))
     assert truss.trt_llm is not None
     build = truss.trt_llm.root.build
     assert truss.trt_llm.root.inference_stack.value == "v1"
@@ -184,8 +184,8 @@ def test_dense_model_on_trt_llm_uses_the_v1_build_section() -> None:
 
 def test_tensor_parallelism_must_use_every_gpu_as_truss_demands() -> None:
     cfg, settings, plan = load("baseten-mistral", gpu={"classes": ["A100:2"]},
-                               serving={"num_shard": 1})
-    config = truss_config(cfg, plan, settings.model_copy(update={"engine": "trt-llm"}), with_token=True)
+                               serving={"num_shard": 1}, engine="trt-llm")
+    config = truss_config(cfg, plan, settings, with_token=True)
     with pytest.raises(ValueError, match="Tensor parallelism and GPU count must be the same"):
         validate(config)
 
@@ -272,10 +272,16 @@ def test_baseten_settings_errors_name_the_key_and_the_fix() -> None:
     from tests.baseten_cases import raw_config
 
     raw, secret = raw_config("baseten-mistral", baseten={"engine": "vllm", "autoscaling": {"concurency_target": 3}})
+    # (issue #26 item 1: the engine is tgi-fleet:engine now; the old key's error names it)
     with pytest.raises(ConfigError) as info:
         parse_config(raw, secret)
     text = str(info.value)
-    assert "tgi-fleet:baseten.engine = \"vllm\": Input should be 'tgi' or 'trt-llm'. Fix: tgi (TGI's image" in text
+    assert "tgi-fleet:baseten.engine = 'vllm' is no longer read: the engine is the top-level key tgi-fleet:engine" \
+           " now, for every provider. Fix: remove baseten.engine and set tgi-fleet:engine: vllm" in text
+    raw, secret = raw_config("baseten-mistral", baseten={"autoscaling": {"concurency_target": 3}})
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, secret)
+    text = str(info.value)
     assert "tgi-fleet:baseten.autoscaling.concurency_target: unknown key" in text
     assert "did you mean 'concurrency_target'?" in text
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from components.config import ConfigError
+from components.engines import registry as engine_registry
 from components.providers import registry
 from components.stack import parse_config
 
@@ -109,7 +110,9 @@ def test_defaults_and_types() -> None:
     cfg = parse_config({**BASE, "tgi-fleet:replicas": "5"})
     assert cfg.replicas == 5 and cfg.environment == "dev"
     assert registry.provider(cfg.provider).interruptible(cfg.settings)
-    assert cfg.image == "ghcr.io/huggingface/text-generation-inference:3.3.0"
+    # Unset: the engine's pinned image (issue #26: TGI's, as before, for the default engine).
+    assert cfg.engine == "tgi" and cfg.image is None
+    assert engine_registry.engine(cfg.engine).image(cfg) == "ghcr.io/huggingface/text-generation-inference:3.3.0"
 
 
 def error_of(raw: dict[str, str], secret: frozenset[str] = frozenset()) -> str:

@@ -123,7 +123,7 @@ def test_an_emulator_stack_may_use_the_published_passphrase_until_it_points_else
     assert verdict().stdout.strip() == "default"
     stack.write_text("config:\n  tgi-fleet:baseten:\n    base_url: https://api.baseten.co\n")
     assert verdict().returncode == 1
-    stack.write_text("config:\n  tgi-fleet:baseten:\n    engine: tgi\n")  # the real service by default
+    stack.write_text("config:\n  tgi-fleet:baseten:\n    poll_s: 1\n")  # the real service by default
     out = verdict()
     assert out.returncode == 1 and "PULUMI_CONFIG_PASSPHRASE" in out.stderr
 

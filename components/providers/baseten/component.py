@@ -39,21 +39,34 @@ def engine_server(*, image: str, command: Sequence[str], env: Mapping[str, str],
                       port=port, readiness_path=health_path, liveness_path=health_path, predict_path=chat_path)
 
 
+def _trt_llm_predict(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
+    """Seed 004's predict: messages with the Mixtral truss's knobs, streamed."""
+    smoke = ctx.cfg.smoke
+    return {"messages": [{"role": "user", "content": smoke.prompts[0]}], "max_tokens": smoke.max_tokens,
+            "temperature": smoke.temperature, "top_p": smoke.top_p, "stop_words_list": smoke.stop,
+            **SEED_004_KNOBS, "stream": True}
+
+
+def _tgi_predict(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
+    """Seed 001's predict: a prompt with the Mistral truss's knobs."""
+    smoke = ctx.cfg.smoke
+    return {"prompt": smoke.prompts[0], "max_new_tokens": min(smoke.max_tokens, max_new_tokens(ctx.plan)[0]),
+            "temperature": smoke.temperature, "top_p": smoke.top_p, "top_k": SEED_001_TOP_K, "stream": False}
+
+
+# The predict shape of each engine's truss (BasetenProvider.engines lists the same names).
+PREDICT_BODIES = {"tgi": _tgi_predict, "trt-llm": _trt_llm_predict}
+
+
 def predict_body(ctx: BuildContext[BasetenSettings], server: ServerSpec | None = None) -> dict[str, Any]:
     """A predict request in the shape the truss's predict takes: seed 001's or 004's knobs, or, for an engine's
     own server, an OpenAI chat request (its /predict is the chat route)."""
     smoke = ctx.cfg.smoke
-    prompt = smoke.prompts[0]
     if server is not None:
-        return {"model": served_model(server, ctx.cfg), "messages": [{"role": "user", "content": prompt}],
+        return {"model": served_model(server, ctx.cfg), "messages": [{"role": "user", "content": smoke.prompts[0]}],
                 "max_tokens": smoke.max_tokens, "temperature": smoke.temperature, "top_p": smoke.top_p,
                 "stream": False}
-    if ctx.settings.engine == "trt-llm":
-        return {"messages": [{"role": "user", "content": prompt}], "max_tokens": smoke.max_tokens,
-                "temperature": smoke.temperature, "top_p": smoke.top_p, "stop_words_list": smoke.stop,
-                **SEED_004_KNOBS, "stream": True}
-    return {"prompt": prompt, "max_new_tokens": min(smoke.max_tokens, max_new_tokens(ctx.plan)[0]),
-            "temperature": smoke.temperature, "top_p": smoke.top_p, "top_k": SEED_001_TOP_K, "stream": False}
+    return PREDICT_BODIES[ctx.cfg.engine](ctx)
 
 
 class BasetenService(TgiService):
@@ -71,7 +84,7 @@ class BasetenService(TgiService):
                                secret_env=secret_env, gateway_auth=True)
         super().__init__(name, contract, opts)
 
-        api = s.api(deploy_timeout_s(plan, s))
+        api = s.api(deploy_timeout_s(plan, s, cfg.engine))
         key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
         model = BasetenModel(
             name, model_name=cfg.name, api=api, api_key=key, truss=truss,

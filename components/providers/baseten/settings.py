@@ -11,7 +11,8 @@ from components.config import Settings
 from components.errors import UserError
 from components.urls import HostPort, HttpUrlText
 
-Engine = Literal["tgi", "trt-llm"]
+# tgi-fleet:baseten.engine became tgi-fleet:engine (one key for every provider, issue #26 item 1).
+MOVED_KEYS = {"engine": "tgi-fleet:engine"}
 
 
 class Autoscaling(Settings):
@@ -42,8 +43,6 @@ class BasetenSettings(Settings):
     s3_endpoint_url: str | None = Field(
         None, description="an S3 endpoint for the truss upload (tests: a local S3); unset: AWS's own"
     )
-    engine: Engine = Field("tgi", description="tgi (TGI's image with a truss model class that runs it) or trt-llm "
-                                              "(Baseten's TensorRT-LLM engine builder)")
     request_timeout_s: float = Field(30.0, gt=0, description="management API request timeout in seconds")
     deploy_timeout_s: int | None = Field(
         None, ge=1, description="seconds to wait for a deployment to become ACTIVE (default: the sizing's readiness "
@@ -51,6 +50,17 @@ class BasetenSettings(Settings):
     )
     poll_s: float = Field(5.0, gt=0, description="seconds between deployment status polls")
     autoscaling: Autoscaling = Autoscaling()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old, new in MOVED_KEYS.items():
+                if old in data:
+                    raise ValueError(f"tgi-fleet:baseten.{old} = {data[old]!r} is no longer read: the engine is the "
+                                     f"top-level key {new} now, for every provider. Fix: remove baseten.{old} and "
+                                     f"set {new}: {data[old]}")
+        return data
 
     @model_validator(mode="after")
     def _address(self) -> BasetenSettings:

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from components.config import FleetConfig
+from components.engines.registry import engine
 from components.errors import UserError
 from components.providers.baseten.docker_server import ServerSpec, sections
 from components.providers.baseten.settings import BasetenSettings
@@ -120,7 +121,7 @@ def tgi_config(cfg: FleetConfig, plan: Plan, with_token: bool) -> dict[str, Any]
     return {
         **_common(cfg, plan, with_token),
         # truss runs its server with the image's python3 (TGI's own venv), the launcher is on the image's PATH.
-        "base_image": {"image": cfg.image},
+        "base_image": {"image": engine(cfg.engine).image(cfg)},
         # example_model_input: seed 001's example (`truss predict -d ...`), which Baseten's UI offers to send.
         "model_metadata": {"tgi": tgi, "example_model_input": {"prompt": "What is the meaning of life?",
                                                                "max_new_tokens": most}},
@@ -136,9 +137,9 @@ def trt_quantization(cfg: FleetConfig, plan: Plan) -> str:
     quantize = plan.quantize
     if quantize not in TRT_QUANTIZATION:
         raise TrussError(
-            f"tgi-fleet:model.quantize = {quantize!r}: Baseten's TensorRT-LLM engine (baseten.engine: trt-llm) has "
+            f"tgi-fleet:model.quantize = {quantize!r}: Baseten's TensorRT-LLM engine (tgi-fleet:engine: trt-llm) has "
             f"no such quantization. Fix: none, eetq or bitsandbytes (int8 weights: weights_int8) or fp8, or "
-            f"baseten.engine: tgi."
+            f"tgi-fleet:engine: tgi."
         )
     quant = TRT_QUANTIZATION[quantize]
     compute = plan.gpu.gpu.compute_capability
@@ -218,14 +219,17 @@ def truss_config(cfg: FleetConfig, plan: Plan, settings: BasetenSettings, *, wit
     if server is not None:
         config = server_config(cfg, plan, server, with_token)
     else:
-        build = trt_llm_config if settings.engine == "trt-llm" else tgi_config
-        config = build(cfg, plan, with_token)
+        config = TRUSS_BUILDERS[cfg.engine](cfg, plan, with_token)
     return {key: config[key] for key in sorted(config, key=KEY_ORDER.index)}
 
 
-def deploy_timeout_s(plan: Plan, settings: BasetenSettings) -> int:
+# The truss each engine Baseten runs becomes (BasetenProvider.engines lists the same names).
+TRUSS_BUILDERS = {"tgi": tgi_config, "trt-llm": trt_llm_config}
+
+
+def deploy_timeout_s(plan: Plan, settings: BasetenSettings, engine: str) -> int:
     """How long a new deployment may take to become ACTIVE: configured, else build allowance + readiness."""
-    return settings.deploy_timeout_s or BUILD_ALLOWANCE_S[settings.engine] + plan.readiness_timeout_s
+    return settings.deploy_timeout_s or BUILD_ALLOWANCE_S[engine] + plan.readiness_timeout_s
 
 
 def config_yaml(config: dict[str, Any]) -> str:

@@ -12,10 +12,11 @@ import yaml
 
 from components.catalog.tokenizers import shipped_chat_template
 from components.config import FleetConfig
+from components.engines.registry import engine
 from components.errors import UserError
 from components.providers.dstack.settings import DstackSettings
 from components.sizing.recommend import Plan
-from components.tgi import HF_TOKEN_ENV, launcher_env, shm_bytes
+from components.tgi import HF_TOKEN_ENV, shm_bytes
 
 # TGI's image runs as root. Naming the user, together with the CPU architecture, spares the dstack server a
 # download of the image's config from its registry at get_plan (dstack reads both from there otherwise).
@@ -24,10 +25,7 @@ CPU_ARCH = "x86"  # TGI's CUDA images are built for amd64 only
 PROBE: dict[str, Any] = {"type": "http", "url": "/health", "interval": "15s", "timeout": "10s"}
 MAX_RUN_NAME = 41  # dstack's resource names: ^[a-z][a-z0-9-]{1,40}$
 GB = 1024  # dstack's memory sizes are GiB written "GB"
-# dstack runs `commands` in its own shell, where TGI 3's uv venv (appended to PATH by its Dockerfile) comes after
-# the system Python: dstack's own TGI example activates it first ("as required by TGI's latest image",
-# dstackai/dstack examples/inference/tgi/.dstack.yml). Older TGI images have no such venv.
-ACTIVATE_TGI_VENV = "if [ -f /usr/src/.venv/bin/activate ]; then . /usr/src/.venv/bin/activate; fi"
+# dstack runs `commands` in its own shell: the engine writes its launch as shell lines (Engine.shell_commands).
 
 # Where each top-level key of the service configuration comes from in the stack config: errors from dstack's
 # models or its server name the key the user can change.
@@ -96,7 +94,18 @@ def resources(cfg: FleetConfig, plan: Plan) -> dict[str, Any]:
 
 
 def model_mapping(cfg: FleetConfig, settings: DstackSettings) -> dict[str, Any]:
-    """The OpenAI-compatible model mapping: dstack's tgi format (with the chat template) or TGI's own /v1."""
+    """The OpenAI-compatible model mapping: dstack's tgi format (with the chat template) or the engine's own /v1.
+
+    dstack's `format: tgi` maps chat to TGI's own API; an engine without it (vLLM, SGLang) serves /v1 itself, as
+    in dstack's vLLM and SGLang examples (examples/inference/vllm, sglang: `model: <id>`, OpenAI format).
+    """
+    eng = engine(cfg.engine)
+    if not eng.tgi_api and settings.model_format == "tgi":
+        if "model_format" in settings.model_fields_set:
+            raise ServiceConfigError(
+                f"tgi-fleet:dstack.model_format = 'tgi' maps chat to TGI's own API, which the {eng.name} engine "
+                f"does not serve. Fix: set tgi-fleet:dstack.model_format: openai (or remove it).")
+        return {"type": "chat", "name": cfg.model.id, "format": "openai", "prefix": eng.openai_base}
     if settings.model_format == "openai":
         return {"type": "chat", "name": cfg.model.id, "format": "openai", "prefix": "/v1"}
     shipped = shipped_chat_template(cfg.model.id)
@@ -161,7 +170,10 @@ def service_config(cfg: FleetConfig, plan: Plan, settings: DstackSettings, *, hf
             f"tgi-fleet:name = {cfg.name!r} is {len(cfg.name)} characters: dstack run names have at most "
             f"{MAX_RUN_NAME} (^[a-z][a-z0-9-]{{1,40}}$). Fix: shorten tgi-fleet:name."
         )
-    env = launcher_env(cfg, plan, hostname="0.0.0.0")
+    eng = engine(cfg.engine)
+    # dstack's own auth (its token) guards the service: the engine's key is not needed behind it.
+    launch = eng.launch(cfg, plan, host="0.0.0.0")
+    env = dict(launch.env)
     if HF_TOKEN_ENV in cfg.extra_env:
         raise ServiceConfigError(
             f"tgi-fleet:extra_env.{HF_TOKEN_ENV} is set in plain text. Fix: remove it; set the token with "
@@ -173,17 +185,17 @@ def service_config(cfg: FleetConfig, plan: Plan, settings: DstackSettings, *, hf
     return {
         "type": "service",
         "name": cfg.name,
-        "image": cfg.image,
+        "image": eng.image(cfg),
         "user": USER,
         "env": env,
-        "commands": [ACTIVATE_TGI_VENV, f"text-generation-launcher --port {port}"],
+        "commands": eng.shell_commands(launch),
         "port": port,
         "model": model_mapping(cfg, settings),
         "resources": resources(cfg, plan),
         **_replicas(cfg, settings),
         "gateway": settings.gateway,
         "auth": cfg.gateway.auth,
-        "probes": [dict(PROBE)],
+        "probes": [{**PROBE, "url": eng.health_path}],
         **_profile(settings),
     }
 

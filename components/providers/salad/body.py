@@ -8,6 +8,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from components.config import FleetConfig
+from components.engines.registry import engine
 from components.sizing.recommend import Plan
 from components.tgi import shm_bytes
 
@@ -27,15 +28,15 @@ MAX_PERIOD, MAX_FAILURES, MAX_INITIAL_DELAY = 120, 20, 1200
 PROBE_HEADERS = [{"name": "Accept", "value": "*/*"}]
 
 
-def _http_probe(port: int, **timing: int) -> dict[str, Any]:
-    return {"http": {"path": HEALTH_PATH, "port": port, "scheme": "http", "headers": PROBE_HEADERS}, **timing}
+def _http_probe(port: int, path: str = HEALTH_PATH, **timing: int) -> dict[str, Any]:
+    return {"http": {"path": path, "port": port, "scheme": "http", "headers": PROBE_HEADERS}, **timing}
 
 
-def startup_probe(port: int, budget_s: int) -> dict[str, Any]:
+def startup_probe(port: int, budget_s: int, path: str = HEALTH_PATH) -> dict[str, Any]:
     """A startup probe whose failure_threshold x period covers the download + load + warm-up budget."""
     period = min(MAX_PERIOD, max(3, math.ceil(budget_s / MAX_FAILURES)))
     initial = min(MAX_INITIAL_DELAY, max(0, budget_s - period * MAX_FAILURES))
-    return _http_probe(port, initial_delay_seconds=initial, period_seconds=period, timeout_seconds=10,
+    return _http_probe(port, path, initial_delay_seconds=initial, period_seconds=period, timeout_seconds=10,
                        success_threshold=1, failure_threshold=MAX_FAILURES)
 
 
@@ -53,8 +54,14 @@ def version_digest(spec: dict[str, Any], secret_env_names: list[str]) -> str:
 
 def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, priority: str = "high",
                          country_codes: list[str] | None = None, owner: str | None = None,
-                         logging: dict[str, Any] | None = None) -> dict[str, Any]:
+                         logging: dict[str, Any] | None = None, image: str | None = None,
+                         command: list[str] | None = None, health_path: str = HEALTH_PATH) -> dict[str, Any]:
     """The ContainerGroupPrototype as JSON, less the GPU class ids (resolved by name at create) and secrets.
+
+    image, command, health_path: what the stack's engine runs (components/engines/): its image (default: the
+    stack's engine's), the command that replaces the image's ENTRYPOINT and CMD (SaladCloud's `command`,
+    contracts/salad/salad-cloud.yaml CreateContainer; None: the image's own, as TGI's env-driven launcher), and
+    the route its probes ask.
 
     owner: the stack that makes the group ("project/stack"), carried as TGI_FLEET_OWNER so that a create whose
     answer was lost (a crash mid-update) can recognise the group as its own and adopt it.
@@ -69,7 +76,7 @@ def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, p
         "restart_policy": "always",
         "replicas": cfg.replicas,
         "container": {
-            "image": cfg.image,
+            "image": image or engine(cfg.engine).image(cfg),
             "image_caching": True,
             "priority": priority,
             "environment_variables": env,
@@ -82,12 +89,14 @@ def container_group_spec(cfg: FleetConfig, plan: Plan, env: dict[str, str], *, p
             },
         },
         # The recipe's readiness probe: TGI's /health answers 200 only once the model is loaded.
-        "readiness_probe": _http_probe(port, initial_delay_seconds=0, period_seconds=3, timeout_seconds=10,
-                                       success_threshold=1, failure_threshold=1),
-        "startup_probe": startup_probe(port, plan.startup_budget_s),
-        "liveness_probe": _http_probe(port, initial_delay_seconds=0, period_seconds=10, timeout_seconds=30,
-                                      success_threshold=1, failure_threshold=3),
+        "readiness_probe": _http_probe(port, health_path, initial_delay_seconds=0, period_seconds=3,
+                                       timeout_seconds=10, success_threshold=1, failure_threshold=1),
+        "startup_probe": startup_probe(port, plan.startup_budget_s, health_path),
+        "liveness_probe": _http_probe(port, health_path, initial_delay_seconds=0, period_seconds=10,
+                                      timeout_seconds=30, success_threshold=1, failure_threshold=3),
     }
+    if command:
+        spec["container"]["command"] = command
     if country_codes:
         spec["country_codes"] = country_codes
     if logging:  # the destination without its credential (the resource adds that as a secret input)

@@ -14,7 +14,7 @@ from components.providers.salad import API_KEY
 from components.providers.salad.log_shipping import SECRET_KEY as LOG_SECRET
 from components.providers.salad.settings import SaladSettings
 from components.service import ServiceOutputs, TgiService
-from components.tgi import HF_TOKEN_ENV, launcher_env
+from components.tgi import HF_TOKEN_ENV
 
 GATEWAY_AUTH_HEADER = "Salad-Api-Key"
 
@@ -27,7 +27,10 @@ class SaladService(TgiService):
         from components.providers.salad.resource import ContainerGroup
 
         cfg, plan, s = ctx.cfg, ctx.plan, ctx.settings
-        env = launcher_env(cfg, plan)
+        engine = ctx.engine
+        # The gateway checks Salad-Api-Key: the engine's own key is not needed behind it.
+        launch = engine.launch(cfg, plan, host=engine.salad_host)
+        env = launch.env
         token = ctx.secrets.hf_token
         secret_env = {HF_TOKEN_ENV: token} if token else {}
         super().__init__(name, ctx.contract(plain_env=env, secret_env=sorted(secret_env)), opts)
@@ -35,7 +38,9 @@ class SaladService(TgiService):
         api = s.api()
         key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
         spec = container_group_spec(cfg, plan, env, priority=s.priority, country_codes=s.country_codes,
-                                    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}", logging=s.logging)
+                                    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}", logging=s.logging,
+                                    image=engine.image(cfg), health_path=engine.health_path,
+                                    command=None if launch.image_default else launch.exec_form())
         log_secret = ctx.secrets.provider.get(LOG_SECRET)
         if s.update_strategy == "blue-green":
             if len(name) > 56:

@@ -11,6 +11,9 @@ utils/auth.py.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.procs import wait_until_up
+from emulator.procs import free_port, wait_until_up
 from emulator.replica.sglang.__main__ import settings_for as sglang_settings
 from emulator.replica.sglang.app import create_app as sglang_app
 from emulator.replica.sglang.cli import parse as parse_sglang
@@ -26,7 +29,8 @@ from emulator.replica.vllm.__main__ import settings_for as vllm_settings
 from emulator.replica.vllm.app import create_app as vllm_app
 from emulator.replica.vllm.cli import parse as parse_vllm
 
-RECORDED = json.loads((Path(__file__).resolve().parents[1] / "recorded" / "vllm-0.32.0.json").read_text())
+ROOT = Path(__file__).resolve().parents[2]
+RECORDED = json.loads((ROOT / "tests" / "recorded" / "vllm-0.32.0.json").read_text())
 FAST = {"TGI_SIM_LOAD_S": "0", "TGI_SIM_TOKEN_MS": "0"}
 
 
@@ -166,3 +170,19 @@ def test_sglang_error_bodies(sglang: TestClient) -> None:
     # Unknown routes go through SGLang's HTTPException handler.
     assert sglang.get("/nothing", headers=AUTH).json() == {"object": "error", "message": "Not Found", "type": "404",
                                                             "param": None, "code": 404}
+
+
+def test_simulated_vllm_exits_like_vllm_on_a_gpu_too_small() -> None:
+    # The shared TGI_SIM_GPU_VRAM_BYTES knob, judged by vLLM's own rule (emulator/replica/vllm/startup.py).
+    env = {**os.environ, **FAST, "TGI_SIM_GPU_VRAM_BYTES": str(12 * 2**30)}
+    out = subprocess.run([sys.executable, "-m", "emulator.replica.vllm", "serve", "mistralai/Mistral-7B-Instruct-v0.3",
+                          "--port", str(free_port())], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "torch.OutOfMemoryError: CUDA out of memory" in out.stderr
+
+
+def test_simulated_engines_refuse_unknown_flags_as_processes() -> None:
+    for module, argv in (("emulator.replica.vllm", ["m", "--bogus-flag"]),
+                         ("emulator.replica.sglang", ["--model-path", "m", "--bogus-flag"])):
+        out = subprocess.run([sys.executable, "-m", module, *argv], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 2 and "error: unrecognized arguments: --bogus-flag" in out.stderr, module

@@ -104,3 +104,29 @@ def test_limits_come_from_the_flags_and_timings_from_the_shared_knobs() -> None:
     # Without a limit flag, the model's own context length from the emulated Hub's config.json (32,768 here).
     hub = vllm_main.settings_for(parse_vllm(["mistralai/Mistral-7B-Instruct-v0.3"], {}), {})
     assert hub.max_total_tokens == 32768
+
+
+def test_vllm_start_up_applies_vllms_memory_rule_to_the_emulated_gpu() -> None:
+    """vllm/v1/core/kv_cache_utils.py check_enough_kv_cache_memory: one --max-model-len sequence must fit what
+    --gpu-memory-utilization leaves after the weights and the profiling pass."""
+    from emulator.replica.vllm.startup import BLOCK_SIZE, start_up
+
+    model, gib = "mistralai/Mistral-7B-Instruct-v0.3", 2**30  # 32 layers, 8 KV heads of 128 (its config.json)
+
+    def verdict(argv: list[str], vram: int) -> str | None:
+        env = {"TGI_SIM_GPU_VRAM_BYTES": str(vram)}
+        args = parse_vllm(["serve", model, *argv], env)
+        return start_up(args, vllm_main.settings_for(args, env))
+
+    assert verdict([], 24 * gib) is None  # seed 000's card: 32,768 tokens of bf16 KV (4 GiB) fit
+    assert verdict([], 12 * gib).startswith("torch.OutOfMemoryError: CUDA out of memory")  # 7.25B bf16 weights
+    tight = verdict(["--gpu-memory-utilization", "0.6"], 24 * gib)
+    assert tight is not None and tight.startswith(
+        "ValueError: To serve at least one request with the model's max seq len (32768), (4.0 GiB KV cache")
+    estimate = int(tight.split("estimated maximum model length is ")[1].split(".")[0])
+    assert estimate % BLOCK_SIZE == 0 and 0 < estimate < 32768
+    # The estimate is honoured: that length starts; fp8 halves the KV per token.
+    assert verdict(["--gpu-memory-utilization", "0.6", "--max-model-len", str(estimate)], 24 * gib) is None
+    assert verdict(["--gpu-memory-utilization", "0.6", "--max-model-len", str(estimate * 2 - 64),
+                    "--kv-cache-dtype", "fp8"], 24 * gib) is None
+    assert verdict(["--gpu-memory-utilization", "0.5"], 24 * gib) is not None

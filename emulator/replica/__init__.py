@@ -11,6 +11,9 @@ TGI_SIM_*:
 Run: python -m emulator.replica --port N
 
 settings.py reads the environment, engine.py is the simulated model, app.py the router's HTTP API.
+The other engines' simulations share engine.py (and sse.py, openai_compat.py) and their TGI_SIM_* knobs, each with
+its engine's own command line and API: vllm/ (python -m emulator.replica.vllm) and sglang/
+(python -m emulator.replica.sglang).
 """
 
 from emulator.replica.app import create_app

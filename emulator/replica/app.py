@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -29,6 +28,7 @@ from components.tgi_api.models import (
 from emulator.replica.body import Rejection, completion_request, read_json, typed
 from emulator.replica.engine import Generation, Replica, TgiError, chat_prompt, openai_finish, tokenize
 from emulator.replica.settings import Settings
+from emulator.replica.sse import one, sse
 from emulator.routes import allowed_methods
 
 VERSION = "3.3.0-sim"
@@ -37,25 +37,6 @@ VERSION = "3.3.0-sim"
 def error(exc: TgiError) -> JSONResponse:
     """TGI's ErrorResponse with its status."""
     return JSONResponse(exc.body(), status_code=exc.status)
-
-
-def compact(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"))
-
-
-def sse(events: AsyncIterator[Any], headers: dict[str, str], done: bool = False) -> StreamingResponse:
-    """axum's Sse: `data: {json}` events (and OpenAI's closing `data: [DONE]`, which huggingface_hub matches)."""
-    async def body() -> AsyncIterator[str]:
-        async for event in events:
-            yield f"data: {compact(event)}\n\n"
-        if done:
-            yield "data: [DONE]\n\n"
-
-    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
-
-
-async def one(event: Any) -> AsyncIterator[Any]:
-    yield event
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -9,7 +9,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +68,12 @@ def openai_finish(reason: str) -> str:
     return {"length": "length", "eos_token": "stop", "stop_sequence": "stop"}[reason]
 
 
+def tgi_request_line(gen: Generation, seconds: float) -> str:
+    """The line TGI's router logs for every request it served."""
+    return (f"INFO text_generation_router::server: Success total_time=\"{seconds * 1000:.1f}ms\" "
+            f"input_length={gen.n_in} generated_tokens={len(gen.tokens)}")
+
+
 @dataclass
 class Generation:
     """One validated request's outcome, decided up front (the tokens are deterministic)."""
@@ -101,8 +107,10 @@ class Generation:
 class Replica:
     """State of one simulated server."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings,
+                 request_line: Callable[[Generation, float], str | None] | None = None) -> None:
         self.s = settings
+        self.request_line = request_line or tgi_request_line  # the engine's log line for a request it served
         self.loaded = False
         self.in_flight = 0
         self.errors_left = int(settings.faults.get("error_burst") or 0)
@@ -110,8 +118,9 @@ class Replica:
                         "tgi_request_generated_tokens_sum": 0, "tgi_request_input_length_sum": 0,
                         "tgi_request_duration_sum": 0.0}
 
-    async def load(self) -> None:
-        """Simulated weight download + load + warm-up; CUDA OOM when the emulated GPU is too small."""
+    async def load(self, start_up: Callable[[], str | None] | None = None, ready_line: str | None = None) -> None:
+        """Simulated weight download + load + warm-up; the engine's start-up error (TGI's own rule unless
+        `start_up` gives another engine's) ends the process as the engine would."""
         size = download_bytes(self.s.model_id, self.s.dtype) if self.s.download_mb_s else None
         if size is not None and self.s.download_mb_s:
             # The launcher downloads the weights before it loads them: /health answers 503 all along.
@@ -123,14 +132,19 @@ class Replica:
         if "crash_on_load" in self.s.faults:
             print("Error: simulated crash while loading shard 0 (TGI_SIM_FAULTS=crash_on_load)", file=sys.stderr)
             os._exit(1)
+        error = (start_up or self.tgi_warm_up)()
+        if error:
+            print(error, file=sys.stderr, flush=True)
+            os._exit(1)
+        self.loaded = True
+        print(ready_line or f"Connected: {self.s.model_id} ready", flush=True)
+
+    def tgi_warm_up(self) -> str | None:
+        """TGI's start-up verdict on the emulated GPU (warmup.py): its error line, or None."""
         verdict = None if self.s.vram_bytes is None else warm_up(
             self.s.model_id, self.s.dtype, self.s.quantize, self.s.num_shard, self.s.max_total_tokens,
             self.s.vram_bytes, self.s.memory_fraction)
-        if verdict is not None and verdict.error:
-            print(verdict.error, file=sys.stderr, flush=True)
-            os._exit(1)
-        self.loaded = True
-        print(f"Connected: {self.s.model_id} ready", flush=True)
+        return verdict.error if verdict is not None else None
 
     def validate(self, input_tokens: int, max_new_tokens: int | None, params: dict[str, Any]) -> None:
         """TGI's router-side validation, with its messages (TgiError 422)."""
@@ -156,9 +170,7 @@ class Replica:
         if self.in_flight >= self.s.max_concurrent_requests:
             self.metrics["tgi_request_failure"] += 1
             raise TgiError(429, "Model is overloaded", "overloaded")
-        if self.errors_left > 0:
-            self.errors_left -= 1
-            self.metrics["tgi_request_failure"] += 1
+        if self.injected_failure():
             raise TgiError(424, "Request failed during generation: simulated failure (TGI_SIM_FAULTS=error_burst)",
                            "generation")
 
@@ -167,7 +179,19 @@ class Replica:
         n_in = count_tokens(prompt)
         self.validate(n_in, max_new, params)
         self.admit()
-        limit = max_new if max_new is not None else self.s.max_total_tokens - n_in
+        return self.generate(prompt, max_new if max_new is not None else self.s.max_total_tokens - n_in, params)
+
+    def injected_failure(self) -> bool:
+        """Whether this request is one of TGI_SIM_FAULTS' error_burst (every engine's simulation shares it)."""
+        if self.errors_left <= 0:
+            return False
+        self.errors_left -= 1
+        self.metrics["tgi_request_failure"] += 1
+        return True
+
+    def generate(self, prompt: str, limit: int, params: dict[str, Any]) -> Generation:
+        """The deterministic outcome of an admitted request: at most `limit` tokens, `stop` and `seed` honoured."""
+        n_in = count_tokens(prompt)
         stop = params.get("stop") or []
         seed = params.get("seed")
         digest = hashlib.sha256(f"{prompt}|{seed}".encode()).digest()
@@ -184,9 +208,9 @@ class Replica:
 
     def _record(self, gen: Generation, started: float) -> None:
         seconds = time.perf_counter() - started
-        # TGI's router logs every request it served.
-        print(f"INFO text_generation_router::server: Success total_time=\"{seconds * 1000:.1f}ms\" "
-              f"input_length={gen.n_in} generated_tokens={len(gen.tokens)}", flush=True)
+        line = self.request_line(gen, seconds)
+        if line is not None:
+            print(line, flush=True)
         m = self.metrics
         m["tgi_request_success"] += 1
         m["tgi_request_generated_tokens_sum"] += len(gen.tokens)

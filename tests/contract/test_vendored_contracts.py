@@ -20,5 +20,6 @@ def test_vendored_copy_is_verbatim() -> None:
 
 
 def test_vendored_copy_has_the_specs_the_tests_use() -> None:
-    for spec in ("salad/salad-cloud.yaml", "tgi/openapi.json", "salad/gpu-classes.sample.json"):
+    for spec in ("salad/salad-cloud.yaml", "tgi/openapi.json", "salad/gpu-classes.sample.json", "vllm/openapi.json",
+                 "sglang/openapi.json"):
         assert (VENDORED / spec).stat().st_size > 0, spec

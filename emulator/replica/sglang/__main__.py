@@ -1,0 +1,42 @@
+"""python -m emulator.replica.sglang <SGLang's launch_server arguments>: one simulated SGLang server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+
+import uvicorn
+
+from emulator.replica.settings import Settings
+from emulator.replica.sglang.app import create_app
+from emulator.replica.sglang.cli import SglangArgs, parse
+from emulator.replica.warmup import model_config
+
+DEFAULT_CONTEXT = 4096  # a model the emulated Hub lacks: what the simulation assumes for its context length
+
+
+def settings_for(args: SglangArgs, env: dict[str, str]) -> Settings:
+    """The shared simulation settings (TGI_SIM_* from `env`) with SGLang's limits from its flags."""
+    config = model_config(args.model_path) or {}
+    context = args.context_length or int(config.get("max_position_embeddings") or DEFAULT_CONTEXT)
+    return dataclasses.replace(
+        Settings.from_env(env), model_id=args.model_path, max_input_tokens=context, max_total_tokens=context,
+        max_batch_prefill_tokens=args.chunked_prefill_size or context,
+        max_concurrent_requests=args.max_running_requests or 256, num_shard=args.tp_size,
+        quantize=args.quantization or "none", dtype=args.dtype,
+        memory_fraction=args.mem_fraction_static or Settings.from_env({}).memory_fraction)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse SGLang's flags (exit 2 on one it refuses) and serve on 127.0.0.1 whatever --host says."""
+    env = dict(os.environ)
+    args = parse(sys.argv[1:] if argv is None else argv)
+    app = create_app(args, settings_for(args, env))
+    # Loopback only: the emulators run every replica on this machine; --host is accepted and not honoured.
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -26,7 +26,8 @@ class ReadinessSource(Protocol):
     """Something that can count ready replicas.
 
     A source may also have `status() -> str` (the deployment's status, see status_of), `crashes() -> str | None`
-    (evidence that the replicas keep exiting, see not_ready_message) and `api_contact() -> (url, fix)` (where its
+    (evidence that the replicas keep exiting, see not_ready_message), `crash_lines() -> list[str]` (what the
+    platform said about those exits, read by crashes(): where the engine's own start-up failure shows) and `api_contact() -> (url, fix)` (where its
     API is and what to check when it stops answering, see unreachable_message).
     """
 
@@ -112,11 +113,23 @@ class Readiness:
         return round(self.calls * 60 / max(self.elapsed_s, 1.0), 1)
 
 
-def not_ready_message(source: ReadinessSource, last: ReadyCount, minimum: int, timeout_s: float) -> str:
-    """Why the wait ended: crashing replicas (and what to fix), or replicas still on their way."""
+# An engine's reader of its start-up failure in log lines (components/engines Engine.startup_failure).
+StartupFailure = Callable[[list[str]], "str | None"]
+
+
+def not_ready_message(source: ReadinessSource, last: ReadyCount, minimum: int, timeout_s: float,
+                      startup_failure: StartupFailure | None = None, engine: str = "the engine") -> str:
+    """Why the wait ended: crashing replicas (the engine's own start-up failure when its lines show it, and what
+    to fix), or replicas still on their way."""
     head = f"only {last.ready} of the {minimum} required replicas became ready within {timeout_s:.0f} s ({last.detail})"
     evidence = getattr(source, "crashes", None)
     crashes = evidence() if callable(evidence) else None
+    said = getattr(source, "crash_lines", None)
+    failure = startup_failure(list(said())) if crashes and startup_failure and callable(said) else None
+    if failure:
+        return (f"{head}: {crashes}. {engine} could not start: {failure.rstrip('.')}. Fix what it names: the sizing verdict "
+                f"(tgi-fleet:sizing.allow_unfit overrides it), tgi-fleet:serving's limits or the GPU "
+                f"(tgi-fleet:gpu.classes). Check the instances' logs for the lines before it.")
     if crashes:
         return (f"{head}: {crashes}. They crash while starting, not downloading: a GPU too small for the plan runs "
                 f"out of memory (CUDA out of memory; see the sizing verdict, which tgi-fleet:sizing.allow_unfit "
@@ -146,13 +159,16 @@ def wait_ready(
     log: Callable[[str], None],
     poll_s: float = 1.0,
     report_every_s: float = 15.0,
+    startup_failure: StartupFailure | None = None,
+    engine: str = "the engine",
 ) -> Readiness:
     """Block until `minimum` replicas are ready.
 
     Polls once a second at most (SaladCloud allows 240 API calls a minute per key, shared with everything else
     that uses the key); after a failed query it backs off (the server's Retry-After when it sends one, else
     doubling up to 30 s); 401/403/404 end the wait at once with the API's reason, and an API that keeps failing
-    (DEAD_API_CALLS, DEAD_API_S) ends it with its error and fix.
+    (DEAD_API_CALLS, DEAD_API_S) ends it with its error and fix. startup_failure, engine: the stack's engine's
+    reader of its start-up failure and its name, for the message when the replicas crash while starting.
     """
     start = time.monotonic()
     last_report = -report_every_s
@@ -188,5 +204,5 @@ def wait_ready(
                 f"{now - start:.0f}/{timeout_s:.0f} s")
             last_report = now
         if now - start > timeout_s:
-            raise NotReadyError(not_ready_message(source, last, minimum, timeout_s))
+            raise NotReadyError(not_ready_message(source, last, minimum, timeout_s, startup_failure, engine))
         time.sleep(pause)

@@ -84,7 +84,10 @@ def run_smoke(props: dict[str, Any]) -> dict[str, Any]:
     models = engine.chat_models()
     log = pulumi.log.info
     source = readiness_source(props["readiness"])
-    waited = wait_ready(source, int(props["min_ready"]), float(props["timeout_s"]), log)
+    # The engine's start-up failure in the crash-loop message (the engine is a smoke input already: the readiness
+    # spec, stored as an input, stays as it was).
+    waited = wait_ready(source, int(props["min_ready"]), float(props["timeout_s"]), log,
+                        startup_failure=engine.startup_failure, engine=engine.name)
     ready_at = waited.ready_at
     endpoint = props["endpoint"].rstrip("/")
     url = f"{endpoint}/v1/chat/completions"

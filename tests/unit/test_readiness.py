@@ -180,3 +180,68 @@ def test_refresh_of_the_smoke_test_records_a_deployment_ended_outside_pulumi(mon
     props = {"readiness": {"provider": "baseten"}, "min_ready": 1, "ready_replicas": 1, "status": "ACTIVE"}
     read = SmokeTestProvider().read("smoke", props)  # `pulumi refresh` must not fail on it: up repairs it
     assert read.outs["ready_replicas"] == 0 and read.outs["status"] == "ended"
+
+
+# vLLM 0.32's start-up failure as its log ends (vllm/v1/core/kv_cache_utils.py raises the root cause, then
+# vllm/v1/engine/utils.py "Engine core initialization failed"): the emulator's system event carries the container's
+# last stderr line, as SaladCloud's own "Container exited" events name the exit.
+VLLM_ROOT_CAUSE = ("ValueError: To serve at least one request with the model's max seq len (32768), (4.00 GiB KV "
+                   "cache is needed, which is larger than the available KV cache memory (1.00 GiB).")
+
+
+def crash_looping_salad(events: list[str]) -> httpx.MockTransport:
+    """A SaladCloud API whose one instance keeps going back to `creating`, with these system events."""
+    polls = iter(range(1, 100))
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/system-logs"):
+            return httpx.Response(200, json={"items": [{
+                "event_name": e, "event_time": f"2026-01-01T00:00:0{i}Z", "resource_cpu": 4,
+                "resource_gpu_class": "g", "resource_memory": 30720, "resource_storage_amount": 2**30,
+                "version": "1"} for i, e in enumerate(events)]})
+        second = next(polls)
+        return httpx.Response(200, json={"instances": [{
+            "id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "machine_id": "3c90c3cc-0d44-4b50-8888-8dd25736052b",
+            "state": "creating", "update_time": f"2026-01-01T00:{second:02d}:00Z", "version": 1, "ready": False}]})
+
+    return httpx.MockTransport(api)
+
+
+@pytest.mark.parametrize("engine,events,expected", [
+    ("vllm", ["Container started", f"Container exited with status 1: {VLLM_ROOT_CAUSE}"], VLLM_ROOT_CAUSE),
+    ("vllm", ["Container exited with status 1: RuntimeError: Engine core initialization failed. See root cause "
+              "above. Failed core proc(s): {}"],
+     "RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}"),
+])
+def test_the_crash_loop_message_names_the_engines_start_up_failure(clock: Clock, engine: str, events: list[str],
+                                                                    expected: str) -> None:
+    """run_smoke hands the stack's engine's start-up failure reader to the wait: the message quotes the line that
+    says why the engine could not start (Engine.startup_failure), not only that the containers exit."""
+    from components import http
+    from components.smoke.chat import SmokeFailure
+    from components.smoke.resource import run_smoke
+
+    props = {"engine": engine, "model": "m/x", "endpoint": "http://gw.example", "min_ready": 1, "timeout_s": 30,
+             "knobs": {"latency_slo_ms": 1000}, "readiness": {
+                 "provider": "salad", "api": {"base_url": "https://api.example/api/public", "organization": "org",
+                                              "project": "proj"}, "api_key": "k", "group": "g", "version": 1}}
+    with http.use_transport(crash_looping_salad(events)), pytest.raises((NotReadyError, SmokeFailure)) as info:
+        run_smoke(props)
+    msg = str(info.value)
+    assert "keep exiting" in msg, msg
+    assert f"{engine} could not start: " in msg and expected in msg.split("could not start: ")[1], msg
+
+
+
+def test_a_crash_loop_without_the_engines_failure_line_keeps_the_generic_message(clock: Clock) -> None:
+    from components.engines.registry import engine
+    from components.providers.salad.client import SaladClient
+    from components.providers.salad.readiness import SaladInstances
+
+    salad = SaladClient("http://api", "org", "proj", "key", transport=crash_looping_salad(["Container exited with "
+                                                                                          "status 137"]))
+    with pytest.raises(NotReadyError) as info:
+        wait_ready(SaladInstances(salad, "g", version=1), 1, 30, lambda _: None,
+                   startup_failure=engine("vllm").startup_failure)
+    msg = str(info.value)
+    assert "keep exiting" in msg and "could not start" not in msg and "a launcher setting is wrong" in msg, msg

@@ -21,6 +21,7 @@ class SaladInstances:
         self.client, self.group, self.version = client, group, version
         self.seen: dict[str, tuple[str, str]] = {}  # instance id -> (state, update_time) at the last poll
         self.restarts = 0
+        self.events: list[str] = []  # the system events crashes() read, newest last
 
     def count(self) -> ReadyCount:
         instances = self.client.list_instances(self.group)
@@ -57,7 +58,11 @@ class SaladInstances:
             logs = sorted(self.client.system_logs(self.group), key=lambda e: e.event_time)
         except SaladApiError:
             logs = []  # the restarts alone say enough
-        events = [e.event_name for e in logs]
+        events = self.events = [e.event_name for e in logs]
         exits = [e for e in events if "exit" in e.lower() or "crash" in e.lower()] or events
         latest = f"; latest system event: {exits[-1]!r}" if exits else ""
         return f"the replicas' containers keep exiting ({self.restarts} restart(s) seen{latest})"
+
+    def crash_lines(self) -> list[str]:
+        """The system events crashes() read, newest first (an exit event carries the container's last words)."""
+        return self.events[::-1]

@@ -27,8 +27,9 @@ class ReadinessSource(Protocol):
 
     A source may also have `status() -> str` (the deployment's status, see status_of), `crashes() -> str | None`
     (evidence that the replicas keep exiting, see not_ready_message), `crash_lines() -> list[str]` (what the
-    platform said about those exits, read by crashes(): where the engine's own start-up failure shows) and `api_contact() -> (url, fix)` (where its
-    API is and what to check when it stops answering, see unreachable_message).
+    platform said about those exits, read by crashes(): where the engine's own start-up failure shows) and
+    `api_contact() -> (url, fix)` (where its API is and what to check when it stops answering, see
+    unreachable_message).
     """
 
     def count(self) -> ReadyCount: ...
@@ -127,8 +128,8 @@ def not_ready_message(source: ReadinessSource, last: ReadyCount, minimum: int, t
     said = getattr(source, "crash_lines", None)
     failure = startup_failure(list(said())) if crashes and startup_failure and callable(said) else None
     if failure:
-        return (f"{head}: {crashes}. {engine} could not start: {failure.rstrip('.')}. Fix what it names: the sizing verdict "
-                f"(tgi-fleet:sizing.allow_unfit overrides it), tgi-fleet:serving's limits or the GPU "
+        return (f"{head}: {crashes}. {engine} could not start: {failure.rstrip('.')}. Fix what it names: the "
+                f"sizing verdict (tgi-fleet:sizing.allow_unfit overrides it), tgi-fleet:serving's limits or the GPU "
                 f"(tgi-fleet:gpu.classes). Check the instances' logs for the lines before it.")
     if crashes:
         return (f"{head}: {crashes}. They crash while starting, not downloading: a GPU too small for the plan runs "

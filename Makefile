@@ -3,6 +3,9 @@ STACK ?= local
 PULUMI := scripts/pulumi
 PY := .venv/bin/python
 # Every preview and up runs the policy pack (POLICY_CONFIG=file.json passes its thresholds).
+# A stack may carry its own thresholds, stacks/STACK.policy.json (local-vllm: a CPU-bound local demo).
+POLICY_CONFIG ?= $(wildcard stacks/$(STACK).policy.json)
+export POLICY_CONFIG
 POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
 .PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render truss emulator \
@@ -13,12 +16,14 @@ POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config 
 setup:
 	@scripts/setup.sh
 
-# The main job on the embedded default: the local SaladCloud emulator + `pulumi up --stack local`.
+# The main job on the embedded default: the local SaladCloud emulator + `pulumi up --stack local`. STACK=local-vllm:
+# the same on real CPU vLLM replicas (setup adds vLLM's own venv and the tiny model for it).
 demo: setup
-	@scripts/demo.sh up
+	@$(if $(filter local-vllm,$(STACK)),scripts/setup.sh vllm)
+	@scripts/demo.sh up $(STACK)
 
 demo-down: setup
-	@scripts/demo.sh down
+	@scripts/demo.sh down $(STACK)
 
 lint:
 	@scripts/setup.sh dev actionlint

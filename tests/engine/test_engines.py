@@ -23,7 +23,9 @@ def local_vllm(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:
 
 
 def test_local_vllm_previews_with_the_policy_pack(local_vllm: Project, emulator: Emulator) -> None:
-    preview = local_vllm.run("preview", "--policy-pack", str(ROOT / "policies"), "--diff")
+    # With the stack's own pack thresholds, as `make preview STACK=local-vllm` passes them (one real replica).
+    preview = local_vllm.run("preview", "--policy-pack", str(ROOT / "policies"), "--policy-pack-config",
+                             str(ROOT / "stacks" / "local-vllm.policy.json"), "--diff")
     out = preview.stdout
     assert "tgi-fleet:index:TgiService" in out and '"vllm"' in out, out
     assert "vllm/vllm-openai:v0.32.0" in out and "vllm.entrypoints.openai.api_server" in out

@@ -28,3 +28,21 @@ def test_make_up_passes_the_pack_and_its_config() -> None:
                          capture_output=True, text=True, timeout=60)
     (up,) = [line for line in out.stdout.splitlines() if " up --stack salad-prod" in line]
     assert "--policy-pack policies --policy-pack-config policy.json" in up, out.stdout
+
+
+def test_a_stacks_own_pack_config_is_passed_and_the_vllm_demo_sets_up_vllm() -> None:
+    """local-vllm's thresholds (stacks/local-vllm.policy.json: one real CPU vLLM replica) reach the pack with no
+    POLICY_CONFIG given; POLICY_CONFIG still wins; `make demo STACK=local-vllm` adds vLLM's venv, `make demo` not."""
+    def dry(*args: str) -> str:
+        return subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+
+    (up,) = [line for line in dry("up", "STACK=local-vllm").splitlines() if " up --stack local-vllm" in line]
+    assert "--policy-pack policies --policy-pack-config stacks/local-vllm.policy.json" in up
+    (up,) = [line for line in dry("up", "STACK=local-vllm", "POLICY_CONFIG=p.json").splitlines()
+             if " up --stack local-vllm" in line]
+    assert "--policy-pack-config p.json" in up
+    (up,) = [line for line in dry("up", "STACK=salad-prod").splitlines() if " up --stack salad-prod" in line]
+    assert "--policy-pack-config" not in up
+    vllm_demo, demo = dry("demo", "STACK=local-vllm"), dry("demo")
+    assert "scripts/setup.sh vllm" in vllm_demo and "scripts/demo.sh up local-vllm" in vllm_demo, vllm_demo
+    assert "vllm" not in demo and "scripts/demo.sh up local" in demo, demo

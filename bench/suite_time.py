@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,9 +26,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = re.compile(r"^=* ?(\d+ (?:passed|failed|skipped|error|deselected).*?) in [\d.]+s", re.M)
 
 
+def test_seconds(report: Path) -> float:
+    """The sum of every test's own time (setup, call, teardown) in a JUnit XML report: what the same tests take one
+    after the other under the load of that run (with workers, an estimate of the serial run)."""
+    if not report.exists():
+        return 0.0
+    return sum(float(case.get("time") or 0) for case in ET.parse(report).iter("testcase"))
+
+
 def run(mark: str | None, workers: int, durations: int, log: Path) -> tuple[float, int, str]:
-    """One pytest run (0 workers: serial), its output in `log`; (wall seconds, exit status, summary line)."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--durations={durations}"]
+    """One pytest run (0 workers: serial), its output in `log` and its JUnit report beside it; (wall seconds,
+    exit status, summary line)."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--durations={durations}",
+           f"--junitxml={log.with_suffix('.xml')}"]
     if mark:
         cmd += ["-m", mark]
     if workers:
@@ -59,8 +70,9 @@ def main() -> None:
         log = args.logs / f"{(args.mark or 'all').replace(' ', '_')}-{workers or 'serial'}.log"
         took, rc, summary = run(args.mark, workers, args.durations, log)
         first = first or took
-        print(f"{label:>8}  {took:7.1f} s  {first / took:5.2f}x of the first  exit {rc}  {summary}  (log {log})",
-              flush=True)
+        summed = test_seconds(log.with_suffix(".xml"))
+        print(f"{label:>8}  {took:7.1f} s  {first / took:5.2f}x of the first  tests' own time {summed:7.1f} s "
+              f"({summed / took:4.2f}x the wall)  exit {rc}  {summary}  (log {log})", flush=True)
     print(f"suite_time: load {os.getloadavg()[0]:.1f} at the end")
 
 

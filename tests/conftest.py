@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         groups = {SHARED[f] for f in getattr(item, "fixturenames", ()) if f in SHARED}
         if groups:
             item.add_marker(pytest.mark.xdist_group(name="+".join(sorted(groups))))
-    if config.getoption("dist", "no") != "no":  # pytest-xdist's --dist (every worker sorts the same way)
+    # On an xdist worker (which collects what the controller hands out) `workerinput` is set and --dist reads "no".
+    if hasattr(config, "workerinput") or config.getoption("dist", "no") != "no":  # every worker sorts the same way
 
         def rank(item: pytest.Item) -> tuple[int, int]:
             path = item.path.relative_to(root)

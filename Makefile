@@ -24,10 +24,14 @@ lint:
 	@scripts/setup.sh dev actionlint
 	@$(MAKE) --no-print-directory checks
 
+# pytest-xdist workers: most of the suite waits (the Pulumi engine, emulators, readiness), so more workers than cores
+# pay off (bench/suite_time.py). loadgroup keeps the tests of one shared session fixture on one worker.
+TEST_WORKERS ?= 4
+
 test:
 	@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client vllm
 	@$(MAKE) --no-print-directory checks
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # docs/config.md from the config models (a test fails when it is stale).
 docs:

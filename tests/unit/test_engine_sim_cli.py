@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from emulator.replica import serve
 from emulator.replica.sglang import __main__ as sglang_main
 from emulator.replica.sglang.cli import parse as parse_sglang
 from emulator.replica.vllm import __main__ as vllm_main
@@ -89,8 +90,7 @@ def test_sglang_reads_its_flags() -> None:
 def test_the_simulations_bind_loopback_whatever_host_says(monkeypatch: pytest.MonkeyPatch, main: Any,
                                                           argv: list[str]) -> None:
     bound: dict[str, Any] = {}
-    module = vllm_main if main is vllm_main.main else sglang_main
-    monkeypatch.setattr(module.uvicorn, "run", lambda app, **kw: bound.update(kw))
+    monkeypatch.setattr(serve.uvicorn, "run", lambda app, **kw: bound.update(kw))
     assert main(argv) == 0
     assert (bound["host"], bound["port"]) == ("127.0.0.1", 8123)
 

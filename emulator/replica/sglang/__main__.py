@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 
-import uvicorn
-
+from emulator.replica.serve import engine_settings, serve
 from emulator.replica.settings import Settings
 from emulator.replica.sglang.app import create_app
 from emulator.replica.sglang.cli import SglangArgs, parse
-from emulator.replica.warmup import model_config
-
-DEFAULT_CONTEXT = 4096  # a model the emulated Hub lacks: what the simulation assumes for its context length
 
 
 def settings_for(args: SglangArgs, env: dict[str, str]) -> Settings:
-    """The shared simulation settings (TGI_SIM_* from `env`) with SGLang's limits from its flags."""
-    config = model_config(args.model_path) or {}
-    context = args.context_length or int(config.get("max_position_embeddings") or DEFAULT_CONTEXT)
-    return dataclasses.replace(
-        Settings.from_env(env), model_id=args.model_path, max_input_tokens=context, max_total_tokens=context,
-        max_batch_prefill_tokens=args.chunked_prefill_size or context,
-        max_concurrent_requests=args.max_running_requests or 256, num_shard=args.tp_size,
-        quantize=args.quantization or "none", dtype=args.dtype,
-        memory_fraction=args.mem_fraction_static or Settings.from_env({}).memory_fraction)
+    """The shared simulation settings (TGI_SIM_* from `env`) with the engine's limits from its flags."""
+    return engine_settings(env, model=args.model_path, context=args.context_length,
+                           prefill=args.chunked_prefill_size, seqs=args.max_running_requests, shards=args.tp_size,
+                           quantize=args.quantization, dtype=args.dtype, memory_fraction=args.mem_fraction_static)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,9 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     args = parse(sys.argv[1:] if argv is None else argv)
     app = create_app(args, settings_for(args, env))
-    # Loopback only: the emulators run every replica on this machine; --host is accepted and not honoured.
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info")
-    return 0
+    return serve(app, args.port)
 
 
 if __name__ == "__main__":

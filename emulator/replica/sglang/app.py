@@ -41,6 +41,7 @@ from emulator.replica.openai_compat import (
     stop_reason,
     usage,
 )
+from emulator.replica.serve import bearer_ok
 from emulator.replica.settings import Settings
 from emulator.replica.sglang.cli import SglangArgs
 from emulator.replica.sse import one, sse
@@ -101,10 +102,9 @@ def create_app(args: SglangArgs, settings: Settings) -> FastAPI:
     @app.middleware("http")
     async def _authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
-        if args.api_key and request.method != "OPTIONS" and not path.startswith(OPEN_PREFIXES):
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or token != args.api_key:
-                return JSONResponse({"error": "Unauthorized"}, status_code=401)
+        guarded = request.method != "OPTIONS" and not path.startswith(OPEN_PREFIXES)
+        if args.api_key and guarded and not bearer_ok(request, (args.api_key,)):
+            return JSONResponse({"error": "Unauthorized"}, status_code=401)
         return await call_next(request)
 
     async def healthy() -> Response:

@@ -39,6 +39,7 @@ from emulator.replica.openai_compat import (
     stop_reason,
     usage,
 )
+from emulator.replica.serve import bearer_ok
 from emulator.replica.settings import Settings
 from emulator.replica.sse import sse
 from emulator.replica.vllm.cli import VllmArgs
@@ -109,10 +110,9 @@ def create_app(args: VllmArgs, settings: Settings) -> FastAPI:
 
     @app.middleware("http")
     async def _authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if args.api_keys and request.method != "OPTIONS" and request.url.path.startswith(GUARDED_PREFIX):
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or token not in args.api_keys:
-                return JSONResponse({"error": "Unauthorized"}, status_code=401)
+        guarded = request.method != "OPTIONS" and request.url.path.startswith(GUARDED_PREFIX)
+        if args.api_keys and guarded and not bearer_ok(request, args.api_keys):
+            return JSONResponse({"error": "Unauthorized"}, status_code=401)
         return await call_next(request)
 
     @app.get("/health")

@@ -118,6 +118,19 @@ def _tgi_limits(max_input: int, total: int, prefill: int, context: int) -> list[
     return problems
 
 
+def length_problems(max_input: int, total: int, context: int, flag: str) -> list[str]:
+    """The length limits every OpenAI-style engine checks at start: input < total <= the model's context.
+
+    flag: the engine's own name for the total, e.g. "vLLM's --max-model-len".
+    """
+    problems = []
+    if max_input >= total:
+        problems.append(f"max_input_tokens ({max_input}) must be < max_total_tokens ({total}, {flag})")
+    if total > context:
+        problems.append(f"max_total_tokens ({total}, {flag}) exceeds the model's context ({context})")
+    return problems
+
+
 class TgiRule:
     """TGI: tgi-fleet's rule, unchanged (the plan's limits are TGI's launcher env; components/tgi.py)."""
 
@@ -191,13 +204,7 @@ class VllmRule:
 
     def check_limits(self, max_input: int, total: int, prefill: int, context: int, max_num_seqs: int | None
                      ) -> list[str]:
-        problems = []
-        if max_input >= total:
-            problems.append(f"max_input_tokens ({max_input}) must be < max_total_tokens ({total}, vLLM's "
-                            f"--max-model-len)")
-        if total > context:
-            problems.append(f"max_total_tokens ({total}, vLLM's --max-model-len) exceeds the model's context "
-                            f"({context})")
+        problems = length_problems(max_input, total, context, "vLLM's --max-model-len")
         # vllm/config/scheduler.py SchedulerConfig.verify_max_model_len.
         if max_num_seqs is not None and prefill < max_num_seqs:
             problems.append(f"max_batch_prefill_tokens ({prefill}, vLLM's --max-num-batched-tokens) must be >= "
@@ -291,13 +298,7 @@ class SglangRule:
 
     def check_limits(self, max_input: int, total: int, prefill: int, context: int, max_num_seqs: int | None
                      ) -> list[str]:
-        problems = []
-        if max_input >= total:
-            problems.append(f"max_input_tokens ({max_input}) must be < max_total_tokens ({total}, SGLang's "
-                            f"--context-length)")
-        if total > context:
-            problems.append(f"max_total_tokens ({total}, SGLang's --context-length) exceeds the model's context "
-                            f"({context})")
+        problems = length_problems(max_input, total, context, "SGLang's --context-length")
         return problems
 
     def reserved_mib(self, gpu_mib: float, tp: int, chunk: int, max_running: int | None) -> float:

@@ -48,11 +48,7 @@ class ChatCompletion(_Open):
     usage: Usage
 
 
-class Delta(_Open):
-    """A streamed message fragment."""
-
-    role: str | None = None
-    content: str | None = None
+Delta = Message  # a streamed message fragment: the same two fields, both optional
 
 
 class ChunkChoice(_Open):

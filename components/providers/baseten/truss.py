@@ -47,6 +47,7 @@ KEY_ORDER = ("model_name", "description", "model_metadata", "base_image", "docke
              "secrets", "environment_variables", "runtime")
 # Seconds a deployment may spend building before it loads: copying TGI's image vs compiling a TensorRT engine.
 BUILD_ALLOWANCE_S = {"tgi": 600, "trt-llm": 3600}
+IMAGE_BUILD_S = 600  # a docker_server truss (vLLM, SGLang): copying the engine's image, as for TGI's
 
 
 class TrussError(UserError, ValueError):
@@ -229,7 +230,7 @@ TRUSS_BUILDERS = {"tgi": tgi_config, "trt-llm": trt_llm_config}
 
 def deploy_timeout_s(plan: Plan, settings: BasetenSettings, engine: str) -> int:
     """How long a new deployment may take to become ACTIVE: configured, else build allowance + readiness."""
-    return settings.deploy_timeout_s or BUILD_ALLOWANCE_S[engine] + plan.readiness_timeout_s
+    return settings.deploy_timeout_s or BUILD_ALLOWANCE_S.get(engine, IMAGE_BUILD_S) + plan.readiness_timeout_s
 
 
 def config_yaml(config: dict[str, Any]) -> str:

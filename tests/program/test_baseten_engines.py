@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -26,6 +29,7 @@ from components.engines.registry import engine as engine_named
 from components.errors import UserError
 from components.providers.baseten.component import server_of
 from components.providers.baseten.truss import config_yaml, truss_config
+from tests.baseten_cases import ROOT
 from tests.plans import plan_for
 from tests.program.harness import Recorder, build_service, is_secret, stack_config, unwrap
 
@@ -61,6 +65,21 @@ def test_the_truss_names_the_secret_and_truss_takes_it(engine: str) -> None:
     truss = truss_config(cfg, plan, cfg.settings, with_token=True, server=server_of(cfg, plan))
     assert truss["secrets"] == {"hf_access_token": None}  # a reference; Baseten holds the value
     TrussConfig.model_validate(yaml.safe_load(config_yaml(truss)), context={"forbid_extra": True})
+
+
+def test_make_truss_writes_the_vllm_stacks_docker_server_truss(tmp_path: Path) -> None:
+    """`make truss STACK=baseten-vllm` (python -m components.providers.baseten truss): config.yaml only, as
+    truss-examples' docker_server trusses are; before, it had no truss for engine vllm (a KeyError)."""
+    out = subprocess.run([sys.executable, "-m", "components.providers.baseten", "truss", "baseten-vllm",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["config.yaml"]
+    written = yaml.safe_load((tmp_path / "out" / "config.yaml").read_text())
+    assert written["base_image"] == {"image": engine_named("vllm").default_image}
+    assert written["secrets"] == {"hf_access_token": None}
+    assert "vllm.entrypoints.openai.api_server --model mistralai/Mistral-7B-Instruct-v0.1" in \
+        written["docker_server"]["start_command"]
+    TrussConfig.model_validate(written, context={"forbid_extra": True})
 
 
 def test_gateway_port_8080_is_refused_naming_the_key() -> None:

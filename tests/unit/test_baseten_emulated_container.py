@@ -174,7 +174,7 @@ def test_with_the_engines_images_the_server_port_rule_stays() -> None:
 
 
 def test_an_engines_image_asked_to_run_another_program_says_so() -> None:
-    with pytest.raises(StartCommandError, match="runs vllm/vllm-openai:v0.12.0 only as its engine's server"):
+    with pytest.raises(StartCommandError, match=r"runs vllm/vllm-openai:v0\.12\.0 only as its engine.s server"):
         container(truss("my-server --port 8000"), {}, ENGINES)
 
 

@@ -34,6 +34,11 @@ def test_vllm_stack_up_smoke_destroy(tmp_path: Path, baseten: BasetenEmulator) -
         [model] = baseten.status()["models"]
         [deployment] = model["deployments"]
         assert deployment["status"] == "ACTIVE" and len(baseten.status()["processes"]) == 1
+        # The HF token reached the server as HF_TOKEN, read from the truss secret's file /secrets/hf_access_token
+        # (docs.baseten.co/development/model/secrets): the truss must name the secret for Baseten to mount it.
+        [process] = baseten.status()["processes"]
+        environ = Path(f"/proc/{process['pid']}/environ").read_bytes().split(b"\0")
+        assert f"HF_TOKEN={GRANTED}".encode() in environ
         host = {"Host": f"model-{model_id}.api.baseten.co"}
         sync = f"{baseten.inference}/environments/production/sync"
         # vLLM answers there itself: its /v1/models lists the served model name (the model id).
@@ -43,6 +48,21 @@ def test_vllm_stack_up_smoke_destroy(tmp_path: Path, baseten: BasetenEmulator) -
         assert httpx.post(f"{sync}/v1/chat/completions", headers=host, json={}).status_code == 401
         exported = p.export()
         assert KEY not in exported and GRANTED not in exported
+    finally:
+        p.run("destroy", "--yes", "--skip-preview", check=False)
+    assert baseten.wait_empty() == {"models": [], "secrets": [], "processes": []}
+
+
+def test_the_same_stack_on_sglang_up_smoke_destroy(tmp_path: Path, baseten: BasetenEmulator) -> None:
+    """tgi-fleet:engine: sglang: `python3 -m sglang.launch_server ...` (truss-examples
+    custom-server/llama3-8b-instruct-sglang/config.yaml, commit 211f0d26e558fe3c7c2ea55d9ab4d7d680a1924d), the
+    simulated SGLang in the emulator, its /generate checked through the sync URL."""
+    p = stack(tmp_path, baseten, "baseten-vllm")
+    p.config("tgi-fleet:engine", "sglang")
+    try:
+        up = p.run("up", "--yes", "--skip-preview", "--policy-pack", POLICIES)
+        assert "smoke: 2 chat completions OK" in up.stdout, up.stdout
+        assert "smoke: /generate OK" in up.stdout and "smoke: predict OK" in up.stdout, up.stdout
     finally:
         p.run("destroy", "--yes", "--skip-preview", check=False)
     assert baseten.wait_empty() == {"models": [], "secrets": [], "processes": []}

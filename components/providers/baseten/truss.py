@@ -224,6 +224,16 @@ def truss_config(cfg: FleetConfig, plan: Plan, settings: BasetenSettings, *, wit
     return {key: config[key] for key in sorted(config, key=KEY_ORDER.index)}
 
 
+def with_secrets(config: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """config with `secrets` naming each of names (null values: references to Baseten secrets), keys in order;
+    config unchanged when names is empty."""
+    if not names:
+        return config
+    config = {**config, "secrets": dict.fromkeys(names)}
+    rank = {key: i for i, key in enumerate(KEY_ORDER)}
+    return {key: config[key] for key in sorted(config, key=lambda k: rank.get(k, len(rank)))}
+
+
 # The truss each engine Baseten runs becomes (BasetenProvider.engines lists the same names).
 TRUSS_BUILDERS = {"tgi": tgi_config, "trt-llm": trt_llm_config}
 

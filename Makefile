@@ -6,7 +6,7 @@ PY := .venv/bin/python
 POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
 .PHONY: setup demo demo-down test lint checks preview up recover destroy refresh render truss emulator \
-	baseten-demo baseten-demo-down dstack-config dstack-server dstack-server-stop docs test-fast
+	baseten-demo baseten-demo-down drain dstack-config dstack-server dstack-server-stop docs test-fast
 
 # Setup builds what the task needs: the engine and the runtime packages for everything (all `make demo` waits
 # for), the test tools and actionlint for lint, the Kubernetes provider plugin for Kubernetes stacks and the tests.
@@ -24,10 +24,14 @@ lint:
 	@scripts/setup.sh dev actionlint
 	@$(MAKE) --no-print-directory checks
 
+# pytest-xdist workers: most of the suite waits (the Pulumi engine, emulators, readiness), so more workers than cores
+# pay off (bench/suite_time.py). loadgroup keeps the tests of one shared session fixture on one worker.
+TEST_WORKERS ?= 4
+
 test:
 	@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client vllm
 	@$(MAKE) --no-print-directory checks
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # docs/config.md from the config models (a test fails when it is stale).
 docs:
@@ -58,6 +62,11 @@ up:
 recover:
 	@scripts/setup.sh --stack $(STACK)
 	@scripts/recover.sh $(STACK) $(ARGS)
+
+# Blue-green: delete now the groups an update replaced, instead of in the first `up` salad.drain_s after it.
+drain:
+	@scripts/setup.sh --stack $(STACK)
+	TGI_FLEET_DRAIN_NOW=1 $(PULUMI) up --stack $(STACK) $(POLICY_PACK) $(ARGS)
 
 refresh:
 	@scripts/setup.sh --stack $(STACK)

@@ -62,6 +62,7 @@ def deploy() -> None:
         pulumi.export("endpoint", out.endpoint)
 
     smoke = cfg.smoke
+    test: SmokeTest | None = None
     if smoke.enabled and out.endpoint is not None and out.readiness is not None:
         endpoint = pulumi.Output.from_input(smoke.endpoint) if smoke.endpoint else out.endpoint
         args = SmokeArgs.of(
@@ -90,3 +91,4 @@ def deploy() -> None:
         pulumi.log.warn(f"smoke: skipped: the {cfg.provider} deployment has no endpoint reachable from here (no "
                         f"gateway, render mode, or no public host). Fix: set tgi-fleet:smoke.endpoint to a URL "
                         f"that reaches it, or tgi-fleet:smoke.enabled: false to silence this.")
+    service.after_proven(test)

@@ -48,6 +48,12 @@ class TgiService(pulumi.ComponentResource):
         """Options that make a resource this component's child."""
         return pulumi.ResourceOptions(parent=self)
 
+    def after_proven(self, proof: pulumi.Resource | None) -> None:
+        """Resources that must come after the smoke test (`proof`; None without one) passed: none by default.
+
+        They are children registered after the component's outputs: the smoke test is made from those outputs.
+        """
+
     def finish(self, outputs: ServiceOutputs) -> None:
         """Record and register the component's outputs (last step of a provider's constructor)."""
         if outputs.readiness is not None:

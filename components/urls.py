@@ -7,10 +7,23 @@ the host after the '@', not to what a reader sees first.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a client connecting to `host` stays on this machine: localhost, or a loopback address (127.0.0.0/8,
+    ::1). The one rule of the program and scripts/stack_endpoints.py (the published passphrase); the emulators keep
+    their own, as they model the platform. `host` is the host as the HTTP client reads the URL (no userinfo)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def http_url_problem(v: str) -> str | None:

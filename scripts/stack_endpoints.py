@@ -7,7 +7,7 @@ Usage: stack_endpoints.py Pulumi.<stack>.yaml
             the stack's hf_token would be a real Hugging Face token.
   public:   anything else (a malformed URL says so on stderr, naming the key).
 URLs are parsed with httpx.URL, as the program's client does: `https://127.0.0.1:3000@sky.dstack.ai` connects to
-sky.dstack.ai, so it is public.
+sky.dstack.ai, so it is public. Which host is on loopback is the program's own rule (components/urls.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from components.urls import is_loopback_host
+
 API_KEYS = ("base_url", "server_url")
 _ENDPOINT = re.compile(r"(_url|_endpoint|_address)$")
 HUB_DEFAULT = "https://huggingface.co"
@@ -45,7 +48,7 @@ def on_loopback(key: str, text: str) -> bool:
         print(f"scripts/pulumi: {key} = {text!r} is not a URL ({exc}). Fix: an http(s) URL such as "
               f"http://127.0.0.1:3000.", file=sys.stderr)
         return False
-    return url.host in LOOPBACK
+    return is_loopback_host(url.host)
 
 
 def verdict(config: dict[str, Any]) -> str:

@@ -190,12 +190,14 @@ class Replica:
         return True
 
     def generate(self, prompt: str, limit: int, params: dict[str, Any]) -> Generation:
-        """The deterministic outcome of an admitted request: at most `limit` tokens, `stop` and `seed` honoured."""
+        """The deterministic outcome of an admitted request: at most `limit` tokens, `stop` and `seed` honoured;
+        with `ignore_eos` (vLLM's and SGLang's sampling parameter) the drawn end of sequence is ignored and the
+        completion runs to `limit` (vllm/sampling_params.py: "continue generating tokens after the EOS token")."""
         n_in = count_tokens(prompt)
         stop = params.get("stop") or []
         seed = params.get("seed")
         digest = hashlib.sha256(f"{prompt}|{seed}".encode()).digest()
-        natural = 8 + digest[0] % 40
+        natural = limit if params.get("ignore_eos") else 8 + digest[0] % 40
         out: list[str] = []
         text = ""
         for i in range(min(limit, natural)):

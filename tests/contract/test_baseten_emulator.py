@@ -7,7 +7,8 @@ import io
 import json
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -29,6 +30,7 @@ from baseten.client.managementapi import (
 from components.providers.baseten.truss import truss_archive, truss_config
 from tests.baseten_cases import load
 from tests.baseten_fixture import KEY, BasetenEmulator
+from tests.emulator_fixture import running
 
 Config = dict[str, Any]
 
@@ -97,7 +99,20 @@ def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
         time.sleep(0.1)
 
 
-def test_sdk_push_runs_the_documented_lifecycle_and_serves(baseten: BasetenEmulator) -> None:
+# Each phase long enough that a poll on a loaded machine (pytest-xdist workers beside it) sees it: with the fixture's
+# 0.3 s build, the first poll came after the build had ended and saw DEPLOYING first.
+SEEN_PHASES = {"--build-s": "1.5", "--deploy-s": "1.5", "--load-s": "1.5"}
+
+
+@pytest.fixture
+def phased(tmp_path: Path) -> Iterator[BasetenEmulator]:
+    """A Baseten emulator whose build, deploy and load phases each last SEEN_PHASES."""
+    with running(BasetenEmulator.on_free_ports(tmp_path / "baseten", SEEN_PHASES)) as emu:
+        yield emu
+
+
+def test_sdk_push_runs_the_documented_lifecycle_and_serves(phased: BasetenEmulator) -> None:
+    baseten = phased
     model_id, dep_id = push(baseten, "tgi-mistral", mistral_truss())
     seen = statuses_until(baseten, model_id, dep_id, lambda s: s == "ACTIVE")
     assert seen == ["BUILDING", "DEPLOYING", "LOADING_MODEL", "ACTIVE"]

@@ -104,3 +104,31 @@ def test_up_repairs_a_run_deleted_or_stopped_out_of_band(dstack_project: DstackP
     assert not provider.diff(name, third, props).changes  # repaired: nothing more to do
     provider.delete(name, third)
     assert dstack_project.live_runs() == []
+
+
+def test_provider_stop_stops_the_run_as_the_server_reports_it(dstack_project: DstackProject) -> None:
+    """Issue #27 item 7's `smoke.on_failure: stop` on dstack: `Provider.stop`, reached as the smoke stage reaches it
+    (the billing sentence, with the readiness spec the wait used), stops the run; the server then reports it
+    finished, stopped by the user (dstack 0.22.5, `dstack/_internal/core/models/runs.py`: Run.termination_reason
+    "stores `RunTerminationReason`", whose STOPPED_BY_USER is "stopped_by_user"), and the message says how it
+    comes back (a plain `up` applies a stopped run again: test_up_repairs_a_run_deleted_or_stopped_out_of_band)."""
+    from components.providers.dstack.component import readiness_spec
+    from components.smoke.billing import after_failure, billing_spec
+    from tests.dstack_cases import wait_for
+
+    provider = DstackRunProvider()
+    conf = service_conf(retry=RETRY)  # no fleet here: the run waits for capacity (pending), as a stuck one would
+    name = conf["name"]
+    outs = provider.create(props_for(dstack_project, conf)).outs
+    dstack = dstack_project.client()
+    assert not dstack.runs.get(name).status.is_finished()
+    spec = {"provider": "dstack", **readiness_spec(outs["api"], dstack_project.server.token, name)}
+    said = after_failure(billing_spec("dstack", "dstack-dev", 1, "A10G", 1.0, "stop"), spec)
+    assert said == (f" tgi-fleet:smoke.on_failure is stop: dstack run {name!r} stopped; the next `pulumi up` applies "
+                    f"it again. `make destroy STACK=dstack-dev` (or `pulumi destroy --stack dstack-dev`) removes it.")
+    run = wait_for("the stopped run to finish", lambda: (r := dstack.runs.get(name)) and r.status.is_finished() and r)
+    assert run.status.value == "terminated", run.status
+    assert run._run.termination_reason == "stopped_by_user", run._run.termination_reason
+    assert dstack_project.live_runs() == [name]  # stopped, not deleted: `pulumi up` applies it again
+    provider.delete(name, outs)
+    assert dstack_project.live_runs() == []

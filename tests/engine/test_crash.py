@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.baseten_fixture import BasetenEmulator
@@ -46,7 +47,8 @@ def wait_for(check: object, timeout_s: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator) -> None:
+def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator,
+                                            record_property: Callable[[str, object], None]) -> None:
     # The server makes the group, then holds its answer: the engine is killed while the create is in flight.
     emulator.faults({"op": "create_container_group", "commit_first": True, "delay_s": 20, "times": 1})
     log = (local.workdir / "killed-up.log").open("wb")
@@ -62,6 +64,7 @@ def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator)
         up.wait(10)
         wait_for(lambda: not providers_of(local.backend), 10,
                  f"processes outlived the killed engine: {providers_of(local.backend)}")
+        record_property("processes_left", len(providers_of(local.backend)))  # bench/reliability.py's figures
     finally:
         if up.poll() is None:
             os.killpg(up.pid, signal.SIGKILL)
@@ -73,6 +76,7 @@ def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator)
                            timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "adopting container group 'tgi-local'" in again.stdout and "smoke: 4 chat completions OK" in again.stdout
+    record_property("duplicates_after_recover", len(emulator.status()["groups"]) - 1)
     assert [g["name"] for g in emulator.status()["groups"]] == ["tgi-local"], "adopted, never duplicated"
     # The dead run's pending CREATE is what recover adopted: it is cleared, so later runs do not warn about it.
     state = json.loads(local.run("stack", "export", "--stack", local.stack).stdout)
@@ -80,11 +84,13 @@ def test_kill_9_during_create_then_up_adopts(local: Project, emulator: Emulator)
     later = local.run("preview")
     assert "pending operation" not in later.stdout + later.stderr
     local.run("destroy", "--yes", "--skip-preview")
-    assert emulator.wait_empty() == {"groups": [], "processes": []}
+    left = emulator.wait_empty()
+    record_property("left_after_destroy", len(left["groups"]) + len(left["processes"]))
+    assert left == {"groups": [], "processes": []}
 
 
 def test_kill_9_during_a_baseten_create_then_recover_adopts_and_destroy_removes_it(
-        tmp_path: Path, baseten: BasetenEmulator) -> None:
+        tmp_path: Path, baseten: BasetenEmulator, record_property: Callable[[str, object], None]) -> None:
     # issue #27 item 3: before, `make recover` failed with 409 "a model named … already exists", and destroy then
     # exited 0 with the model left running (billing).
     mistral = baseten_stack(tmp_path, baseten, "baseten-mistral")
@@ -99,6 +105,7 @@ def test_kill_9_during_a_baseten_create_then_recover_adopts_and_destroy_removes_
         up.wait(10)
         wait_for(lambda: not providers_of(mistral.backend), 10,
                  f"processes outlived the killed engine: {providers_of(mistral.backend)}")
+        record_property("processes_left", len(providers_of(mistral.backend)))
     finally:
         if up.poll() is None:
             os.killpg(up.pid, signal.SIGKILL)
@@ -120,6 +127,7 @@ def test_kill_9_during_a_baseten_create_then_recover_adopts_and_destroy_removes_
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"adopting Baseten model 'tgi-mistral-baseten' ({made['id']})" in again.stdout, again.stdout
     assert "smoke: predict OK" in again.stdout
+    record_property("duplicates_after_recover", len(baseten.status()["models"]) - 1)
     [model] = baseten.status()["models"]
     assert model["id"] == made["id"] == mistral.outputs()["model_id"] and len(model["deployments"]) == 1
     state = json.loads(mistral.run("stack", "export", "--stack", mistral.stack).stdout)
@@ -127,4 +135,6 @@ def test_kill_9_during_a_baseten_create_then_recover_adopts_and_destroy_removes_
 
     gone = subprocess.run(destroy, cwd=mistral.workdir, env=mistral.env, capture_output=True, text=True, timeout=300)
     assert gone.returncode == 0, gone.stdout + gone.stderr
-    assert baseten.wait_empty()["models"] == []
+    left = baseten.wait_empty()["models"]
+    record_property("left_after_destroy", len(left))
+    assert left == []

@@ -34,8 +34,9 @@ def wait_status(emu: Emulator, status: str) -> None:
 
 @pytest.fixture
 def slow(tmp_path: Path) -> Iterator[Emulator]:
-    """An emulator whose replicas take 4 s to load: a crashed replica is still down when `up` looks."""
-    emu = Emulator.on_free_ports(tmp_path / "emulator", args={"--load-s": "4"})
+    """An emulator whose replicas take 20 s to load: a crashed replica is still down when `up` looks. (4 s was not
+    enough beside other pytest-xdist workers: `up` took 16 s and found the replica loaded again.)"""
+    emu = Emulator.on_free_ports(tmp_path / "emulator", args={"--load-s": "20"})
     emu.start()
     try:
         yield emu

@@ -16,7 +16,7 @@ import pytest
 from components.providers.dstack.client import ApiTarget, DstackApi
 from tests.dstack_cases import RETRY, wait_for
 from tests.dstack_fixture import DstackProject
-from tests.engine.harness import ROOT, Project, copy_program, make_project
+from tests.engine.harness import ROOT, Project, copy_program, make_project, pulumi_home
 
 HF = "hf_engine_test_token_abcdefghijklmnop"
 
@@ -147,11 +147,13 @@ def test_bad_config_fails_at_preview_naming_the_key(dev: Project, dstack_project
 
 
 def test_render_writes_the_reviewed_config(tmp_path: Path) -> None:
+    import os
     import subprocess
 
     out = tmp_path / "rendered"
+    env = {**os.environ, "PULUMI_HOME": str(pulumi_home(tmp_path))}  # not ~/.pulumi, which other workers share
     done = subprocess.run([str(ROOT / "scripts" / "render.sh"), "dstack-gptq", str(out)], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     snap = ROOT / "tests" / "unit" / "snapshots" / "dstack-gptq.serve.dstack.yml"
     assert (out / "serve.dstack.yml").read_text() == snap.read_text()

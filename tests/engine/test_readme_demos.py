@@ -6,7 +6,9 @@ its own Pulumi home (sharing setup's plugin cache) and its own local backend (`.
 clone's `.venv` (and `.venv-dstack`) point at this checkout's, when setup's stamp says they are current for the
 clone's pins: a fresh pip install is the one set-up step this skips (setup itself still runs, through make, and
 finds them current). The commands use the fixed ports the committed stacks name (5800/5801 SaladCloud emulator,
-5810-5812 Baseten emulator, 3000 dstack server): the test skips when something already listens there.
+5810-5812 Baseten emulator, 3000 dstack server), inside a private network namespace (tests/netns.py), so that the
+test runs beside the rest of the suite (pytest-xdist workers) and beside a demo already running on this machine.
+Where no namespace can be made (not root), the commands use the host's ports, and the test fails if one is taken.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import netns
 from tests.engine.harness import ROOT, pulumi_home, require_engine
 
 # Each command exactly as the README writes it (its Set up, Running pulumi, Kubernetes, Baseten, dstack and Sizing
@@ -98,9 +101,6 @@ def test_readme_demo_commands_on_a_fresh_clone(tmp_path: Path) -> None:
     require_engine()
     missing = readme_commands() - set(DEMOS)
     assert not missing, f"the README documents {sorted(missing)}: run them here too"
-    taken = [p for p in PORTS if busy(p)]
-    if taken:
-        pytest.skip(f"port(s) {taken} in use (a demo or dstack server already runs here)")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -113,10 +113,23 @@ def test_readme_demo_commands_on_a_fresh_clone(tmp_path: Path) -> None:
         (clone / venv).symlink_to(ROOT / venv, target_is_directory=True)
     env = {k: v for k, v in os.environ.items() if k not in DROP}
     env.update(PULUMI_HOME=str(pulumi_home(tmp_path)), CI="true")
+    why = netns.available()
+    if why is None:
+        with netns.namespace() as inside:
+            run_demos(clone, env, inside)
+    else:
+        taken = [p for p in PORTS if busy(p)]
+        assert not taken, f"port(s) {taken} in use, and no private network namespace here ({why}): stop what " \
+                          f"listens there (a demo: make demo-down, make baseten-demo-down, make dstack-server-stop)"
+        run_demos(clone, env, [])
+
+
+def run_demos(clone: Path, env: dict[str, str], prefix: list[str]) -> None:
+    """Each demo command in the clone (prefix: how to run it in the test's network namespace), then the checks."""
     try:
         for command in DEMOS:
             start = time.monotonic()
-            out = subprocess.run(shlex.split(command), cwd=clone, env=env, capture_output=True, text=True,
+            out = subprocess.run([*prefix, *shlex.split(command)], cwd=clone, env=env, capture_output=True, text=True,
                                  stdin=subprocess.DEVNULL, timeout=300)
             took = time.monotonic() - start
             assert out.returncode == 0, f"`{command}` exited {out.returncode} after {took:.0f} s:\n" \
@@ -129,8 +142,8 @@ def test_readme_demo_commands_on_a_fresh_clone(tmp_path: Path) -> None:
         # Whatever failed, nothing of the clone's keeps running (the downs are idempotent).
         for down in ("make demo-down", "make baseten-demo-down STACK=baseten-mistral",
                      "make baseten-demo-down STACK=baseten-mixtral", "make dstack-server-stop"):
-            subprocess.run(shlex.split(down), cwd=clone, env=env, capture_output=True, stdin=subprocess.DEVNULL,
-                           timeout=300, check=False)
+            subprocess.run([*prefix, *shlex.split(down)], cwd=clone, env=env, capture_output=True,
+                           stdin=subprocess.DEVNULL, timeout=300, check=False)
         raise
     assert (clone / "rendered" / "k8s-prod").is_dir() and (clone / "serve.dstack.yml").is_file()
     assert (clone / "rendered" / "baseten-mixtral-truss" / "config.yaml").is_file()

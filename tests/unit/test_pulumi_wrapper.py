@@ -26,6 +26,9 @@ def wrapper(tmp_path: Path) -> Path:
     (root / "scripts").mkdir(parents=True)
     for name in ("pulumi", "pulumi-secrets", "stack_endpoints.py"):
         shutil.copy(ROOT / "scripts" / name, root / "scripts" / name)
+    (root / "components").mkdir()
+    for name in ("__init__.py", "urls.py"):  # the loopback rule stack_endpoints.py shares with the program
+        shutil.copy(ROOT / "components" / name, root / "components" / name)
     (root / ".venv" / "bin").mkdir(parents=True)
     # The real interpreter: the secrets rule parses the stack's URLs with httpx (scripts/stack_endpoints.py).
     (root / ".venv" / "bin" / "python").symlink_to(ROOT / ".venv" / "bin" / "python")

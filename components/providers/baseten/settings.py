@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from components.config import Settings
 from components.errors import UserError
-from components.urls import HostPort, HttpUrlText
+from components.urls import HostPort, HttpUrlText, is_loopback_host
 
 # tgi-fleet:baseten.engine became tgi-fleet:engine (one key for every provider, issue #26 item 1).
 MOVED_KEYS = {"engine": "tgi-fleet:engine"}
@@ -67,7 +67,7 @@ class BasetenSettings(Settings):
         if self.inference_address is not None and ":" not in self.inference_address:
             raise ValueError("inference_address must be host:port, e.g. 127.0.0.1:5811")
         host = urlsplit(self.base_url).hostname or ""
-        if self.s3_endpoint_url is None and (host == "localhost" or host.startswith("127.")):
+        if self.s3_endpoint_url is None and is_loopback_host(host):
             # A local emulator's uploads must stay local: without an endpoint boto3 would send them to AWS.
             raise ValueError("a local base_url needs s3_endpoint_url (the emulator's S3, e.g. http://127.0.0.1:5812)")
         return self

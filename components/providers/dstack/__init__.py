@@ -60,11 +60,12 @@ class DstackProvider(Provider[DstackSettings]):
         return readiness_from(dict(spec))
 
     def stop(self, spec: Mapping[str, Any]) -> str | None:
-        """Stop the dstack run (its instances are released); `pulumi up --refresh` applies it again."""
+        """Stop the dstack run (its instances are released); the next `pulumi up` applies it again."""
         from components.providers.dstack.client import api_from
 
         api_from(dict(spec), spec["token"]).stop(spec["run"])
-        return f"dstack run {spec['run']!r} stopped; `pulumi up --refresh` applies it again"
+        # A plain `up` sees a stopped run live and applies it again (DstackRunProvider.diff): no --refresh needed.
+        return f"dstack run {spec['run']!r} stopped; the next `pulumi up` applies it again"
 
 
 PROVIDER = DstackProvider()

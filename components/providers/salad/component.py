@@ -37,8 +37,9 @@ class SaladService(TgiService):
 
         api = s.api()
         key = pulumi.Output.secret(ctx.secrets.provider[API_KEY])
+        owner = f"{pulumi.get_project()}/{pulumi.get_stack()}"
         spec = container_group_spec(cfg, plan, env, priority=s.priority, country_codes=s.country_codes,
-                                    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}", logging=s.logging,
+                                    owner=owner, logging=s.logging,
                                     image=engine.image(cfg), health_path=engine.health_path,
                                     command=None if launch.image_default else launch.exec_form())
         log_secret = ctx.secrets.provider.get(LOG_SECRET)
@@ -61,6 +62,12 @@ class SaladService(TgiService):
             drain_s=s.drain_s if s.update_strategy == "blue-green" else 0.0,
             opts=self.child_opts,
         )
+        self._base, self._group = name, group
+        self._retire: dict[str, Any] | None = None
+        if s.update_strategy == "blue-green":
+            per_replica = plan.hourly_cost / cfg.replicas if plan.hourly_cost is not None and cfg.replicas else None
+            self._retire = {"api": api, "api_key": key, "owner": owner,
+                            "drain_s": s.drain_s, "usd_per_replica_hour": per_replica, "stack": pulumi.get_stack()}
         spec_hash = hashlib.sha256(json.dumps([spec, sorted(secret_env)], sort_keys=True).encode()).hexdigest()[:12]
         # Derived from the secret key, so both stay secret.
         headers: pulumi.Output[dict[str, str]] = key.apply(
@@ -88,3 +95,14 @@ class SaladService(TgiService):
             extras={"container_group_id": group.group_id, "container_group_status_at_deploy": group.status,
                     "access_domain": group.dns},
         ))
+
+    def after_proven(self, proof: pulumi.Resource | None) -> None:
+        """Blue-green: the groups this stack replaced drain past the `up` and go in a later one (retire.py)."""
+        if self._retire is None:
+            return
+        from components.providers.salad.retire import RetiredGroups
+
+        # The last step of an update: after the smoke test proved the new group, right before the engine's deletes
+        # (the replaced group's retains it) and the stack outputs.
+        RetiredGroups(f"{self._base}-retired", current=self._group.id, **self._retire,
+                      opts=pulumi.ResourceOptions(parent=self, depends_on=[proof] if proof else None))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -232,16 +231,17 @@ class ContainerGroupProvider(ResourceProvider):
         from components.providers.salad.client import SaladApiError
 
         with _client(props) as client:
-            # Blue-green: the engine deletes a replaced group once every other step ended, the smoke test's included
-            # (its state, written when it passed, names the proven endpoint). The old group serves drain_s more
-            # seconds, so that a client re-reading that endpoint meanwhile moves without a failed request. (The
-            # stack outputs cannot come first: Pulumi writes them after every step, deletes included.)
+            # Blue-green: the engine deletes a replaced group once every other step ended, the smoke test's included,
+            # but before it writes the stack outputs (Pulumi writes them after every step, deletes included). A
+            # client reading `pulumi stack output` learns the new endpoint only after this step: the replaced group
+            # keeps running, and the stack's RetiredGroups (retire.py, its last step before this one, recorded it)
+            # deletes it in a later `up`, salad.drain_s after this one, and says until then that it bills.
             drain_s = float(props.get("drain_s") or 0)
             successor = _successor(client, id_, props) if drain_s > 0 else None
             if successor:
-                pulumi.log.info(f"container group {id_!r} keeps serving for {drain_s:g} s (salad.drain_s) while "
-                                f"clients move to {successor}, then it is deleted")
-                time.sleep(drain_s)
+                pulumi.log.info(f"container group {id_!r} keeps serving after this update, while clients move to "
+                                f"{successor} (salad.drain_s = {drain_s:g} s)")
+                return
             # 202 = accepted; wait until it is really gone.
             http.delete_and_wait(lambda: client.delete_group(id_), lambda: client.get_group(id_) is None,
                                  lambda: SaladApiError("delete_container_group", 202, f"{id_} still exists "

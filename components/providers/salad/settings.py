@@ -38,12 +38,13 @@ class SaladSettings(Settings):
     country_codes: list[str] | None = Field(None, description="lowercase ISO-3166 codes, e.g. ['us', 'ca']")
     update_strategy: Literal["in-place", "blue-green"] = Field(
         "in-place", description="in-place (SaladCloud restarts every replica on a new container version) or "
-        "blue-green (a new group per container version; the old one is deleted salad.drain_s after the new one "
-        "passed the smoke test; the endpoint moves)")
+        "blue-green (a new group per container version; the old one keeps serving, and billing, after the `up` "
+        "that replaced it, and the first `up` salad.drain_s after that one deletes it; `make drain` deletes it now; "
+        "the endpoint moves)")
     drain_s: float = Field(
-        60.0, ge=0, le=3600, description="blue-green: seconds the old group keeps serving after the new one passed "
-        "the smoke test, before it is deleted (clients re-read the proven endpoint from the stack's state within "
-        "it; the stack outputs move when the update ends), 0..3600")
+        60.0, ge=0, le=3600, description="blue-green: seconds the old group keeps serving after the `up` that "
+        "published the new endpoint (clients re-read `pulumi stack output access_domain` within it); the first "
+        "`up` after that deletes it, 0..3600")
     logging: dict[str, Any] | None = Field(
         None, description="one log destination in the API's shape, e.g. {axiom: {host: api.axiom.co, dataset: tgi}} "
         "(axiom, datadog, http, new_relic, splunk or tcp); its credential is the secret salad_log_secret")

@@ -87,7 +87,7 @@ render:
 	@scripts/setup.sh --stack $(or $(filter-out local,$(STACK)),k8s-prod)
 	@scripts/render.sh $(or $(filter-out local,$(STACK)),k8s-prod) $(ARGS)
 
-# Baseten against the local Baseten emulator: start it, `pulumi up --stack STACK` (baseten-mistral, baseten-mixtral),
+# Baseten against the local Baseten emulator: start it, `pulumi up --stack STACK` (baseten-mistral, baseten-mixtral, baseten-vllm),
 # smoke-test; baseten-demo-down destroys the stack and stops the emulator.
 baseten-demo: setup
 	@scripts/baseten-demo.sh up $(or $(filter-out local,$(STACK)),baseten-mistral)
@@ -95,7 +95,7 @@ baseten-demo: setup
 baseten-demo-down: setup
 	@scripts/baseten-demo.sh down $(or $(filter-out local,$(STACK)),baseten-mistral)
 
-# Baseten: write the truss (config.yaml; model/model.py for engine tgi) that STACK (baseten-mistral, baseten-mixtral)
+# Baseten: write the truss (config.yaml; model/model.py for engine tgi) that STACK (baseten-mistral, baseten-mixtral, baseten-vllm)
 # pushes to rendered/STACK-truss.
 truss: setup
 	@$(PY) -m components.providers.baseten truss $(or $(filter-out local,$(STACK)),baseten-mistral)

@@ -110,6 +110,16 @@ class Engines:
                              f"({', '.join(' '.join(p) for p, _ in PROGRAMS)})")
         return self._engine("tgi", ())  # an image the emulator does not know: the simulated TGI, as always
 
+    def server(self, image: str, argv: Sequence[str]) -> Launch | None:
+        """What stands in for a server started as `argv` in `image` (a Baseten docker_server's start command, which
+        truss runs in place of the image's ENTRYPOINT): the engine's server when argv starts with an engine's
+        program or the image is an engine's; None for a program of an image this table does not know (the caller
+        has no stand-in); ImageError when an engine's image is asked to run something else."""
+        known = any(tuple(argv[:len(program)]) == program for program, _ in PROGRAMS)
+        if not argv or not (known or repository(image) in IMAGES):
+            return None
+        return self.launch(image, argv)
+
     def _engine(self, engine: str, args: tuple[str, ...]) -> Launch:
         args = without_binding(args)
         if engine == "vllm" and args and not args[0].startswith("-"):

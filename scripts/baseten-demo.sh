@@ -3,7 +3,7 @@
 # 127.0.0.1:5810, inference hosts on :5811, S3 on :5812, replicas as local processes):
 #   scripts/baseten-demo.sh up STACK     start the emulator (background), `pulumi up --stack STACK`, smoke-test
 #   scripts/baseten-demo.sh down STACK   destroy the stack, then stop the emulator (nothing left running)
-# STACK: baseten-mistral or baseten-mixtral (both point at these addresses as committed).
+# STACK: baseten-mistral, baseten-mixtral or baseten-vllm (all point at these addresses as committed).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -95,6 +95,10 @@ class Engine:
     python: ClassVar[str] = "python3"  # the image's Python, for a container health check without curl
     # SaladCloud's gateway reaches containers over IPv6: an engine bound only to IPv4 is unreachable there.
     salad_host: ClassVar[str] = "::"
+    # Its launch is a whole OpenAI-compatible server (chat completions under openai_base, the model named by
+    # request_model): a platform that runs an image's command as its server (Baseten's docker_server truss) can
+    # run it as is. False: it needs a platform's own wrapper (TGI's truss model class) or runs no container.
+    openai_server: ClassVar[bool] = False
 
     def image(self, cfg: FleetConfig) -> str:
         """The image the replicas run: the stack's tgi-fleet:image, else this engine's pinned default."""

@@ -51,6 +51,7 @@ class Sglang(Engine):
     default_image = "lmsysorg/sglang:v0.5.20"
     default_port = 30000
     api_key_env = "API_KEY"
+    openai_server = True
     extra_route = ExtraRoute(name="generate", path="/generate")
     chat_template = "the tokenizer's own chat_template (SGLang's --chat-template overrides it)"
     failure_lines = (r"Not enough memory", r"RuntimeError: ", r"CUDA out of memory")

@@ -40,6 +40,7 @@ class Vllm(Engine):
     default_image = "vllm/vllm-openai:v0.32.0"
     default_port = 8000
     api_key_env = "VLLM_API_KEY"
+    openai_server = True
     extra_route = ExtraRoute(name="completions", path="/v1/completions")
     chat_template = "the tokenizer's own chat_template (vLLM's --chat-template overrides it)"
     failure_lines = (r"ValueError: (To serve at least one request with the model's max seq len|No available "

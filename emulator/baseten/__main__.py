@@ -19,8 +19,10 @@ from pathlib import Path
 
 import httpx
 
+from emulator.baseten.docker_server import first_of, tgi_launcher
 from emulator.baseten.lifecycle import Timings
 from emulator.baseten.server import build, local_s3
+from emulator.images import Engines
 from emulator.procs import key_source, local_url, start_daemon, stop_command
 from emulator.serving import serve_until_stopped, server
 from emulator.supervisor import REPLICA_LOAD_S, REPLICA_TOKEN_MS, Supervisor, replica_timings
@@ -63,8 +65,11 @@ async def serve(args: argparse.Namespace) -> None:
                       restart_backoff_s=args.restart_backoff_s)
     supervisor = Supervisor(replica_timings(args.load_s, args.token_ms), max_processes=args.max_replicas)
     with local_s3(args.s3_port) as s3:
+        # A docker_server's start command: TGI's launcher, else an engine's server by the image table
+        # (`vllm serve ...`, `python3 -m sglang.launch_server ...` -> the simulated vLLM / SGLang).
+        resolve = first_of(tgi_launcher, Engines().server)
         baseten = build(None if args.no_state else args.state_dir / "baseten.json", supervisor, args.api_key,
-                        timings, s3, args.rate_limit)
+                        timings, s3, args.rate_limit, resolve)
         baseten.lifecycle.start()
         servers = [server(baseten.api, args.host, args.port),
                    server(baseten.inference, args.host, args.inference_port, proxy=True)]

@@ -23,6 +23,7 @@ from emulator.baseten.docker_server import (
     read_start_command,
     tgi_launcher,
 )
+from emulator.images import Engines
 
 VLLM_LORA = ('sh -c "HF_TOKEN=$(cat /secrets/hf_access_token) vllm serve mistralai/Mistral-7B-Instruct-v0.3 '
              '--tokenizer_mode mistral --served-model-name mistral --max-model-len 16384 --port 8000"')
@@ -139,3 +140,44 @@ def test_tgis_launcher_is_the_stand_in_this_emulator_has() -> None:
                           ["text-generation-launcher", "--model-id", "m", "--port", "8000", "--num-shard", "2"])
     assert launch == Launch("emulator.replica", (), {"MODEL_ID": "m", "NUM_SHARD": "2"})
     assert tgi_launcher("vllm/vllm-openai:v0.12.0", ["vllm", "serve", "m"]) is None
+
+
+# --- the engines' images (emulator/images.py) as the emulator's resolver, as `python -m emulator.baseten` wires it
+
+ENGINES = first_of(tgi_launcher, Engines().server)
+
+
+def test_truss_examples_vllm_and_sglang_servers_become_the_simulated_engines() -> None:
+    vllm = container(truss(VLLM_LORA), {"hf_access_token": "hf_granted"}, ENGINES)
+    argv = vllm.launch.argv(5000)
+    assert argv[1:3] == ["-m", "emulator.replica.vllm"] and argv[-4:] == ["--host", "127.0.0.1", "--port", "5000"]
+    # `vllm serve MODEL`: the model as vLLM's api_server takes it; the truss's own --port 8000 is the emulator's now.
+    assert argv[3:5] == ["--model", "mistralai/Mistral-7B-Instruct-v0.3"] and "8000" not in argv
+    assert vllm.launch.env["HF_TOKEN"] == "hf_granted" and vllm.reachable
+    sglang = container(truss(SGLANG, image="lmsysorg/sglang:v0.4.0.post1-cu124"), {}, ENGINES)
+    assert sglang.launch.argv(5001)[1:5] == ["-m", "emulator.replica.sglang", "--model-path",
+                                             "meta-llama/Llama-3.1-8B-Instruct"]
+
+
+def test_the_module_form_of_vllms_server_is_vllm_too() -> None:
+    start = ("python3 -m vllm.entrypoints.openai.api_server --model m --served-model-name m --host 127.0.0.1 "
+             "--port 3000")
+    box = container(truss(start, port=3000), {}, ENGINES)
+    assert box.launch.argv(5000)[1:7] == ["-m", "emulator.replica.vllm", "--model", "m", "--served-model-name", "m"]
+    assert box.reachable
+
+
+def test_with_the_engines_images_the_server_port_rule_stays() -> None:
+    assert not container(truss(VLLM_LORA, port=9000), {}, ENGINES).reachable
+    died = container(truss(VLLM_LORA.replace("--port 8000", "--port 8080")), {}, ENGINES).launch.argv(5000)
+    assert "[Errno 98]" in died[4]
+
+
+def test_an_engines_image_asked_to_run_another_program_says_so() -> None:
+    with pytest.raises(StartCommandError, match=r"runs vllm/vllm-openai:v0\.12\.0 only as its engine.s server"):
+        container(truss("my-server --port 8000"), {}, ENGINES)
+
+
+def test_a_program_no_image_table_knows_has_no_stand_in() -> None:
+    with pytest.raises(StartCommandError, match="no stand-in for 'my-server'"):
+        container(truss("my-server --port 8000", image="python:3.11-slim"), {}, ENGINES)

@@ -79,8 +79,11 @@ def test_sglang_reads_its_flags() -> None:
                                     "--mem-fraction-static 0.8 --api-key k"))
     assert (args.model_path, args.context_length, args.chunked_prefill_size) == ("x", 8000, 4096)
     assert (args.tp_size, args.mem_fraction_static, args.api_key, args.port) == (2, 0.8, "k", 30000)
-    code, line = refusal(parse_sglang, ["--model-path", "m", "--enable-metrics"])
-    assert code == 2 and "does not model --enable-metrics" in line
+    # --enable-metrics (server_args.py: store_true): tgi-fleet's SGLang launch (components/engines/sglang.py)
+    # always passes it, so the simulation takes it (issue #26 item 3: SGLang on Baseten's emulator refused it).
+    assert parse_sglang(["--model-path", "m", "--enable-metrics"]).enable_metrics is True
+    code, line = refusal(parse_sglang, ["--model-path", "m", "--enable-metrics-for-all-schedulers"])
+    assert code == 2 and "does not model --enable-metrics-for-all-schedulers" in line
 
 
 @pytest.mark.parametrize("main,argv", [

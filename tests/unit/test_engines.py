@@ -264,14 +264,6 @@ def test_trt_llm_off_baseten_is_refused_naming_the_key_and_the_fix(provider: str
             f"of tgi, vllm, sglang") in str(info.value)
 
 
-@pytest.mark.parametrize("engine", ["vllm", "sglang"])
-def test_baseten_refuses_vllm_and_sglang_for_now(engine: str) -> None:
-    raw, secret = raw_config("baseten-mistral", engine=engine)
-    with pytest.raises(ConfigError, match=rf"tgi-fleet:engine = '{engine}': the baseten provider does not deploy "
-                                          rf"{engine} yet .* Fix: set tgi-fleet:engine to tgi or trt-llm"):
-        parse_config(raw, secret)
-
-
 def test_the_old_baseten_engine_key_names_the_new_one() -> None:
     raw, secret = raw_config("baseten-mixtral", baseten={"engine": "trt-llm"})
     with pytest.raises(ConfigError) as info:

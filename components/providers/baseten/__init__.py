@@ -1,4 +1,4 @@
-"""Baseten: TGI (or TensorRT-LLM) as a truss pushed through Baseten's management API.
+"""Baseten: TGI, TensorRT-LLM, vLLM or SGLang as a truss pushed through Baseten's management API.
 
 Light on purpose: a preview imports this package; the SDK, httpx and boto3 load only inside create/update.
 """
@@ -28,25 +28,17 @@ class BasetenProvider(Provider[BasetenSettings]):
     # shared/notes/real-artifacts.md; truss's HealthChecks says "Defaults to platform-determined value when
     # not set"): the truss's own startup_threshold_seconds is never shorter.
     startup = StartupRule(floor_s=30 * 60)
-    # TGI inside a truss, or Baseten's TensorRT-LLM builder (truss.py's TRUSS_BUILDERS). vLLM and SGLang need a
-    # `docker_server` truss, which is not written yet: refused at preview below.
-    engines = ("tgi", "trt-llm")
-
-    def engine_problem(self, name: str, engine: str) -> str | None:
-        if engine in ("vllm", "sglang"):
-            return (f"tgi-fleet:engine = {engine!r}: the baseten provider does not deploy {engine} yet (it needs a "
-                    f"truss `docker_server` with the engine's image, which tgi-fleet does not write yet). Fix: set "
-                    f"tgi-fleet:engine to tgi or trt-llm on Baseten, or deploy {engine} with the salad, kubernetes, "
-                    f"docker or dstack provider.")
-        return super().engine_problem(name, engine)
+    # TGI inside a truss (its model class), Baseten's TensorRT-LLM builder (truss.py's TRUSS_BUILDERS), or an
+    # engine that is its own OpenAI server (Engine.openai_server: vLLM, SGLang) as a `docker_server` truss.
+    engines = ("tgi", "trt-llm", "vllm", "sglang")
 
     def catalog(self, settings: BasetenSettings) -> str:
         return "baseten"
 
     def build(self, name: str, ctx: BuildContext[BasetenSettings]) -> TgiService:
-        from components.providers.baseten.component import BasetenService
+        from components.providers.baseten.component import BasetenService, server_of
 
-        return BasetenService(name, ctx)
+        return BasetenService(name, ctx, server=server_of(ctx.cfg, ctx.plan))
 
     def readiness(self, spec: Mapping[str, Any]) -> ReadinessSource:
         from components.providers.baseten.client import client_from

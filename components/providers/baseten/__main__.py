@@ -17,6 +17,7 @@ from components.config import NAMESPACE
 from components.errors import UserError
 from components.plan import build_plan
 from components.providers.baseten import BasetenProvider
+from components.providers.baseten.component import server_of
 from components.providers.baseten.settings import BasetenSettings
 from components.providers.baseten.truss import CONFIG_FILE, truss_config, write_truss
 from components.stack import parse_config
@@ -49,7 +50,8 @@ def render(stack: str, out: Path | None = None) -> Path:
     assert isinstance(cfg.settings, BasetenSettings)
     name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
     plan = build_plan(cfg, BasetenProvider().catalog(cfg.settings), startup=BasetenProvider.startup)
-    config = truss_config(cfg, plan, cfg.settings, with_token=cfg.secrets.hf_token_source != "none")
+    config = truss_config(cfg, plan, cfg.settings, with_token=cfg.secrets.hf_token_source != "none",
+                          server=server_of(cfg, plan))  # vLLM, SGLang: their own server as a docker_server
     return write_truss(out or ROOT / "rendered" / f"{name}-truss", config)
 
 

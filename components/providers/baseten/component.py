@@ -6,14 +6,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
+from pydantic import ValidationError
 
+from components.config import FleetConfig
+from components.engines.registry import engine
 from components.providers.base import BuildContext
 from components.providers.baseten import API_KEY
 from components.providers.baseten.docker_server import ServerSpec
 from components.providers.baseten.resource import BasetenModel
 from components.providers.baseten.settings import BasetenSettings
-from components.providers.baseten.truss import deploy_timeout_s, max_new_tokens, served_model, truss_config
+from components.providers.baseten.truss import (
+    TrussError,
+    deploy_timeout_s,
+    max_new_tokens,
+    served_model,
+    truss_config,
+)
 from components.service import ServiceOutputs, TgiService
+from components.sizing.recommend import Plan
 from components.tgi import HF_TOKEN_ENV
 
 AUTH_HINT = {"header": "Authorization", "env": "BASETEN_API_KEY", "value_hint": "Api-Key $BASETEN_API_KEY"}
@@ -37,6 +47,35 @@ def engine_server(*, image: str, command: Sequence[str], env: Mapping[str, str],
     """
     return ServerSpec(image=image, command=tuple(command), env=dict(env), secret_env=dict(secret_env or {}),
                       port=port, readiness_path=health_path, liveness_path=health_path, predict_path=chat_path)
+
+
+# truss's nginx forwards to the server at 127.0.0.1:server_port (basetenlabs/truss
+# truss/templates/docker_server/proxy.conf.jinja, commit 0bee989b9ec85ed9d29374ab4d7e2883e49de87e): loopback is
+# enough, as in truss-examples' SGLang truss, whose launch_server keeps its default --host 127.0.0.1.
+SERVER_HOST = "127.0.0.1"
+
+
+def server_of(cfg: FleetConfig, plan: Plan) -> ServerSpec | None:
+    """The stack's engine as a docker_server truss's server when it is its own OpenAI server (Engine.openai_server:
+    its image, its launch from the plan listening on tgi-fleet:gateway.port, probed on its health route), as
+    truss-examples' vLLM truss runs vLLM (lora/vllm-lora/config.yaml, commit
+    542601251e85a157b362528b3c7c357f38fda80e); None for the engines with a truss of their own (tgi, trt-llm).
+
+    Baseten's Api-Key gates the model, so the engine checks no key of its own (api_key=False: no secret argument);
+    the HF token joins as the truss secret (truss.server_config).
+    """
+    eng = engine(cfg.engine)
+    if not eng.openai_server:
+        return None
+    launch = eng.launch(cfg, plan, host=SERVER_HOST, api_key=False)
+    try:
+        return engine_server(image=eng.image(cfg), command=(*launch.program, *launch.args), env=launch.env,
+                             port=cfg.gateway.port, health_path=eng.health_path,
+                             chat_path=f"{eng.openai_base}/chat/completions")
+    except ValidationError as exc:
+        why = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise TrussError(f"tgi-fleet:gateway.port = {cfg.gateway.port}: the {eng.name} server cannot listen there "
+                         f"on Baseten ({why}). Fix: set tgi-fleet:gateway.port to another port, e.g. 8000.") from None
 
 
 def _trt_llm_predict(ctx: BuildContext[BasetenSettings]) -> dict[str, Any]:
@@ -114,8 +153,10 @@ class BasetenService(TgiService):
             status=model.status,
             plain_headers=plain_headers,
             auth_hint=AUTH_HINT,
-            # The endpoint is Baseten's OpenAI route; the truss's own predict is a probe.
-            tgi_routes=False,
+            # The endpoint is Baseten's OpenAI route; the truss's own predict is a probe. A docker_server's nginx
+            # forwards every other path under the sync URL to the server as is, so the engine's own route
+            # (vLLM's /v1/completions, SGLang's /generate) is reachable there; a model-class truss serves none.
+            tgi_routes=server is not None,
             probes=predict.apply(lambda url: [{"name": "predict", "url": url, "body": body}]),
             extras={"model_id": model.model_id, "deployment_id": model.deployment_id,
                     "deployment_status": model.status, "predict_url": model.predict_url,

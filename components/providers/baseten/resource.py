@@ -54,8 +54,10 @@ def _typed(props: dict[str, Any]) -> dict[str, Any]:
     """The inputs with whole numbers as integers again (the engine hands them over as floats): the truss that is
     pushed and digested must say `server_port: 3000`, not 3000.0."""
     from components.http import whole_numbers
+    from components.providers.baseten.truss import with_secrets
 
-    return {**props, "truss": whole_numbers(props["truss"]), "autoscaling": whole_numbers(props["autoscaling"])}
+    truss = with_secrets(whole_numbers(props["truss"]), props.get("truss_secrets") or [])
+    return {**props, "truss": truss, "autoscaling": whole_numbers(props["autoscaling"])}
 
 
 def _client(props: dict[str, Any], max_attempts: int = 6) -> BasetenClient:
@@ -314,7 +316,11 @@ class BasetenModel(Resource):
         owner: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        # Pulumi drops a mapping's null values on the way to the provider, so the truss's `secrets` (names whose
+        # values are null: references to Baseten secrets) would arrive empty and Baseten would mount none: the
+        # names travel beside it and _typed puts them back.
         props = {"name": model_name, "api": api, "api_key": api_key, "truss": truss, "autoscaling": autoscaling,
-                 "hf_token": hf_token, "owner": owner, **dict.fromkeys(OUTPUT_KEYS)}
+                 "truss_secrets": sorted(truss.get("secrets") or {}), "hf_token": hf_token, "owner": owner,
+                 **dict.fromkeys(OUTPUT_KEYS)}
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS))
         super().__init__(BasetenModelProvider(), name, props, opts)

@@ -47,6 +47,7 @@ KEY_ORDER = ("model_name", "description", "model_metadata", "base_image", "docke
              "secrets", "environment_variables", "runtime")
 # Seconds a deployment may spend building before it loads: copying TGI's image vs compiling a TensorRT engine.
 BUILD_ALLOWANCE_S = {"tgi": 600, "trt-llm": 3600}
+IMAGE_BUILD_S = 600  # a docker_server truss (vLLM, SGLang): copying the engine's image, as for TGI's
 
 
 class TrussError(UserError, ValueError):
@@ -223,13 +224,23 @@ def truss_config(cfg: FleetConfig, plan: Plan, settings: BasetenSettings, *, wit
     return {key: config[key] for key in sorted(config, key=KEY_ORDER.index)}
 
 
+def with_secrets(config: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """config with `secrets` naming each of names (null values: references to Baseten secrets), keys in order;
+    config unchanged when names is empty."""
+    if not names:
+        return config
+    config = {**config, "secrets": dict.fromkeys(names)}
+    rank = {key: i for i, key in enumerate(KEY_ORDER)}
+    return {key: config[key] for key in sorted(config, key=lambda k: rank.get(k, len(rank)))}
+
+
 # The truss each engine Baseten runs becomes (BasetenProvider.engines lists the same names).
 TRUSS_BUILDERS = {"tgi": tgi_config, "trt-llm": trt_llm_config}
 
 
 def deploy_timeout_s(plan: Plan, settings: BasetenSettings, engine: str) -> int:
     """How long a new deployment may take to become ACTIVE: configured, else build allowance + readiness."""
-    return settings.deploy_timeout_s or BUILD_ALLOWANCE_S[engine] + plan.readiness_timeout_s
+    return settings.deploy_timeout_s or BUILD_ALLOWANCE_S.get(engine, IMAGE_BUILD_S) + plan.readiness_timeout_s
 
 
 def config_yaml(config: dict[str, Any]) -> str:

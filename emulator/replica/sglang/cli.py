@@ -46,6 +46,7 @@ class SglangArgs:
     quantization: str | None
     dtype: str
     kv_cache_dtype: str
+    enable_metrics: bool = False  # SGLang serves /metrics only with it; the simulation serves it either way
 
     @property
     def name(self) -> str:
@@ -75,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quantization", choices=QUANTIZATIONS, default=None)
     p.add_argument("--dtype", choices=DTYPES, default="auto")
     p.add_argument("--kv-cache-dtype", choices=KV_CACHE_DTYPES, default="auto")
+    p.add_argument("--enable-metrics", action="store_true")  # tgi-fleet's SGLang launch always passes it
     return p
 
 
@@ -94,4 +96,4 @@ def parse(argv: Sequence[str]) -> SglangArgs:
                       api_key=ns.api_key, context_length=ns.context_length,
                       chunked_prefill_size=ns.chunked_prefill_size, max_running_requests=ns.max_running_requests,
                       tp_size=ns.tp_size, mem_fraction_static=ns.mem_fraction_static, quantization=ns.quantization,
-                      dtype=ns.dtype, kv_cache_dtype=ns.kv_cache_dtype)
+                      dtype=ns.dtype, kv_cache_dtype=ns.kv_cache_dtype, enable_metrics=ns.enable_metrics)

@@ -99,6 +99,11 @@ class Engine:
     # request_model): a platform that runs an image's command as its server (Baseten's docker_server truss) can
     # run it as is. False: it needs a platform's own wrapper (TGI's truss model class) or runs no container.
     openai_server: ClassVar[bool] = False
+    # An OpenAI server engine's own flag names (server_args): the model's, and the total length's, prefill
+    # batch's, concurrent sequences' and tensor-parallel size's; flags it always adds.
+    model_flag: ClassVar[str] = "--model"
+    limit_flags: ClassVar[tuple[str, str, str, str]] = ("", "", "", "")
+    extra_flags: ClassVar[tuple[str, ...]] = ()
 
     def image(self, cfg: FleetConfig) -> str:
         """The image the replicas run: the stack's tgi-fleet:image, else this engine's pinned default."""
@@ -157,6 +162,25 @@ class Engine:
         if limits is None or limits.engine != self.name:
             return None
         return [part for flag, value in limits.flags.items() for part in (flag, value)]
+
+    def server_args(self, cfg: FleetConfig, plan: Plan, *, host: str) -> list[str]:
+        """An OpenAI server engine's arguments: the model and where it listens, then the limits the sizing set by
+        the engine's own rule (sized_flags), else the plan's limits under this engine's flag names (limit_flags)."""
+        args = [self.model_flag, cfg.model.id, "--served-model-name", cfg.model.id, "--host", host,
+                "--port", str(cfg.gateway.port)]
+        sized = self.sized_flags(plan)
+        if sized is None:
+            values = (plan.max_total_tokens, plan.max_batch_prefill_tokens, cfg.serving.max_concurrent_requests,
+                      plan.num_shard)
+            sized = [part for flag, value in zip(self.limit_flags, values, strict=True) for part in (flag, str(value))]
+            quantization = self.quantization(plan.quantize)
+            sized += ["--quantization", quantization] if quantization else []
+        args += [*sized, "--dtype", cfg.model.dtype, *self.extra_flags]
+        if cfg.model.revision:
+            args += ["--revision", cfg.model.revision]
+        if cfg.model.trust_remote_code:
+            args.append("--trust-remote-code")
+        return args
 
     def _unsupported(self, quantize: str, supported: tuple[str, ...]) -> EngineError:
         return EngineError(f"tgi-fleet:model.quantize = {quantize!r}: the {self.name} engine has no such method. "

@@ -52,6 +52,9 @@ class Sglang(Engine):
     default_port = 30000
     api_key_env = "API_KEY"
     openai_server = True
+    model_flag = "--model-path"
+    limit_flags = ("--context-length", "--chunked-prefill-size", "--max-running-requests", "--tp-size")
+    extra_flags = ("--enable-metrics",)
     extra_route = ExtraRoute(name="generate", path="/generate")
     chat_template = "the tokenizer's own chat_template (SGLang's --chat-template overrides it)"
     failure_lines = (r"Not enough memory", r"RuntimeError: ", r"CUDA out of memory")
@@ -78,22 +81,7 @@ class Sglang(Engine):
         return answer.text, answer.meta_info.completion_tokens
 
     def launch(self, cfg: FleetConfig, plan: Plan, *, host: str, api_key: bool = False) -> Launch:
-        args = ["--model-path", cfg.model.id, "--served-model-name", cfg.model.id, "--host", host,
-                "--port", str(cfg.gateway.port)]
-        # The limits the sizing set by SGLang's own rule (Engine.sized_flags), else the plan's limits mapped.
-        sized = self.sized_flags(plan)
-        if sized is None:
-            sized = ["--context-length", str(plan.max_total_tokens),
-                     "--chunked-prefill-size", str(plan.max_batch_prefill_tokens),
-                     "--max-running-requests", str(cfg.serving.max_concurrent_requests),
-                     "--tp-size", str(plan.num_shard)]
-            quantization = self.quantization(plan.quantize)
-            sized += ["--quantization", quantization] if quantization else []
-        args += [*sized, "--dtype", cfg.model.dtype, "--enable-metrics"]
-        if cfg.model.revision:
-            args += ["--revision", cfg.model.revision]
-        if cfg.model.trust_remote_code:
-            args.append("--trust-remote-code")
+        args = self.server_args(cfg, plan, host=host)
         secret = (("--api-key", self.api_key_env),) if api_key else ()
         return Launch(program=self.program, args=tuple(args), env=dict(cfg.extra_env), secret_args=secret)
 

@@ -41,6 +41,7 @@ class Vllm(Engine):
     default_port = 8000
     api_key_env = "VLLM_API_KEY"
     openai_server = True
+    limit_flags = ("--max-model-len", "--max-num-batched-tokens", "--max-num-seqs", "--tensor-parallel-size")
     extra_route = ExtraRoute(name="completions", path="/v1/completions")
     chat_template = "the tokenizer's own chat_template (vLLM's --chat-template overrides it)"
     failure_lines = (r"ValueError: (To serve at least one request with the model's max seq len|No available "
@@ -66,27 +67,7 @@ class Vllm(Engine):
         return answer.choices[0].text, answer.usage.completion_tokens
 
     def launch(self, cfg: FleetConfig, plan: Plan, *, host: str, api_key: bool = False) -> Launch:
-        return Launch(program=self.program, args=tuple(self.args(cfg, plan, host=host)), env=dict(cfg.extra_env))
-
-    def args(self, cfg: FleetConfig, plan: Plan, *, host: str) -> list[str]:
-        """vLLM's arguments: the model and where it listens, then the limits the sizing set by vLLM's own rule
-        (Engine.sized_flags), else the plan's limits mapped to vLLM's flags."""
-        args = ["--model", cfg.model.id, "--served-model-name", cfg.model.id, "--host", host,
-                "--port", str(cfg.gateway.port)]
-        sized = self.sized_flags(plan)
-        if sized is None:
-            sized = ["--max-model-len", str(plan.max_total_tokens),
-                     "--max-num-batched-tokens", str(plan.max_batch_prefill_tokens),
-                     "--max-num-seqs", str(cfg.serving.max_concurrent_requests),
-                     "--tensor-parallel-size", str(plan.num_shard)]
-            quantization = self.quantization(plan.quantize)
-            sized += ["--quantization", quantization] if quantization else []
-        args += [*sized, "--dtype", cfg.model.dtype]
-        if cfg.model.revision:
-            args += ["--revision", cfg.model.revision]
-        if cfg.model.trust_remote_code:
-            args.append("--trust-remote-code")
-        return args
+        return Launch(program=self.program, args=tuple(self.server_args(cfg, plan, host=host)), env=dict(cfg.extra_env))
 
 
 ENGINE = Vllm()

@@ -1,5 +1,8 @@
 """The error every user-fixable problem raises: the program prints its message alone, no traceback."""
 
+import difflib
+from collections.abc import Sequence
+
 
 class UserError(Exception):
     """Bad config, a missing secret, a model the token cannot read: the message says what to fix."""
@@ -18,3 +21,10 @@ class ApiError(Exception):
         """The message, from the fields (a subclass words it its own way by overriding this)."""
         where = f"HTTP {self.status}" if self.status else "no response"
         return f"{self.service} {self.operation} failed ({where}): {self.detail}"
+
+
+def unknown_name(what: str, name: object, known: Sequence[str]) -> str:
+    """'unknown <what> X (did you mean Y?). Fix: use one of ...': a registry's answer to a name it lacks."""
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {what} {name!r}{hint}. Fix: use one of {', '.join(known)}"

@@ -6,14 +6,14 @@ A module is imported only when its engine is used.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import TYPE_CHECKING
 
-from components.errors import UserError
+from components.errors import UserError, unknown_name
 
 if TYPE_CHECKING:
     from components.engines.base import Engine
+
 
 class UnknownEngineError(UserError, ValueError):
     """An engine name that is not registered; the message lists those that are."""
@@ -34,9 +34,7 @@ def names() -> list[str]:
 
 def unknown_message(name: object) -> str:
     """'unknown engine X' with the registered names and the closest one."""
-    close = difflib.get_close_matches(str(name), names(), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown engine {name!r}{hint}. Fix: use one of {', '.join(names())}"
+    return unknown_name("engine", name, names())
 
 
 def engine(name: str) -> Engine:

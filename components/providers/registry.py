@@ -6,12 +6,11 @@ section is named after the module (`tgi-fleet:salad.*` for both `local` and `sal
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from components.errors import UserError
+from components.errors import UserError, unknown_name
 
 if TYPE_CHECKING:
     from components.providers.base import Provider
@@ -48,9 +47,7 @@ def section_of(name: str) -> str:
 
 def unknown_message(name: object) -> str:
     """'provider X is not registered' with the registered names and the closest one."""
-    close = difflib.get_close_matches(str(name), names(), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown provider {name!r}{hint}. Fix: use one of {', '.join(names())}"
+    return unknown_name("provider", name, names())
 
 
 def _module(name: str) -> str:

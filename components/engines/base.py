@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -104,6 +105,8 @@ class Engine:
     model_flag: ClassVar[str] = "--model"
     limit_flags: ClassVar[tuple[str, str, str, str]] = ("", "", "", "")
     extra_flags: ClassVar[tuple[str, ...]] = ()
+    # tgi-fleet:model.quantize -> this engine's own name for the method (None: the same names, as TGI's).
+    quantizations: ClassVar[Mapping[str, str] | None] = None
 
     def image(self, cfg: FleetConfig) -> str:
         """The image the replicas run: the stack's tgi-fleet:image, else this engine's pinned default."""
@@ -129,7 +132,11 @@ class Engine:
 
     def quantization(self, quantize: str) -> str | None:
         """This engine's name for tgi-fleet:model.quantize ('none': None); EngineError when it has none."""
-        return None if quantize == "none" else quantize
+        if quantize == "none" or self.quantizations is None:
+            return None if quantize == "none" else quantize
+        if quantize not in self.quantizations:
+            raise self._unsupported(quantize, tuple(self.quantizations))
+        return self.quantizations[quantize]
 
     def launch(self, cfg: FleetConfig, plan: Plan, *, host: str, api_key: bool = False) -> Launch:
         """The command and plain env from the plan. host: the bind address the platform needs. api_key: the

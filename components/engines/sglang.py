@@ -58,14 +58,8 @@ class Sglang(Engine):
     extra_route = ExtraRoute(name="generate", path="/generate")
     chat_template = "the tokenizer's own chat_template (SGLang's --chat-template overrides it)"
     failure_lines = (r"Not enough memory", r"RuntimeError: ", r"CUDA out of memory")
+    quantizations = QUANTIZATION
     program = ("python3", "-m", "sglang.launch_server")
-
-    def quantization(self, quantize: str) -> str | None:
-        if quantize == "none":
-            return None
-        if quantize not in QUANTIZATION:
-            raise self._unsupported(quantize, tuple(QUANTIZATION))
-        return QUANTIZATION[quantize]
 
     def extra_request(self, model_id: str, prompt: str, max_tokens: int, sampling: dict[str, Any]) -> dict[str, Any]:
         """SGLang's native /generate: text and sampling_params (docs.sglang.ai, "Sampling Parameters"; the

@@ -46,14 +46,8 @@ class Vllm(Engine):
     chat_template = "the tokenizer's own chat_template (vLLM's --chat-template overrides it)"
     failure_lines = (r"ValueError: (To serve at least one request with the model's max seq len|No available "
                      r"memory for the cache blocks)", r"CUDA out of memory", r"Engine core initialization failed")
+    quantizations = QUANTIZATION
     program = ("python3", "-m", "vllm.entrypoints.openai.api_server")
-
-    def quantization(self, quantize: str) -> str | None:
-        if quantize == "none":
-            return None
-        if quantize not in QUANTIZATION:
-            raise self._unsupported(quantize, tuple(QUANTIZATION))
-        return QUANTIZATION[quantize]
 
     def extra_request(self, model_id: str, prompt: str, max_tokens: int, sampling: dict[str, Any]) -> dict[str, Any]:
         """OpenAI's /v1/completions (vLLM serves it beside chat)."""

@@ -4,7 +4,8 @@ PULUMI := scripts/pulumi
 PY := .venv/bin/python
 # Every preview and up runs the policy pack (POLICY_CONFIG=file.json passes its thresholds).
 # A stack may carry its own thresholds, stacks/STACK.policy.json (local-vllm: a CPU-bound local demo).
-POLICY_CONFIG ?= $(wildcard stacks/$(STACK).policy.json)
+# An empty POLICY_CONFIG in the environment (exported by an outer make, e.g. `make test`'s) counts as unset.
+POLICY_CONFIG := $(or $(POLICY_CONFIG),$(wildcard stacks/$(STACK).policy.json))
 export POLICY_CONFIG
 POLICY_PACK = --policy-pack policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,19 @@ SHARED_TIERS = {"realengine": "real-vllm"}
 # running alone there.
 LONGEST = ("engine/test_readme_demos.py", "contract/test_conformance.py")
 ORDER = ("realengine", "engine", "contract", "program", "unit")
+
+
+@pytest.fixture(autouse=True)
+def main_thread_event_loop() -> None:
+    """Give the main thread a current event loop when a test before this one on the same worker left none
+    (asyncio.run() unsets it): Pulumi's runtime, under set_mocks, makes its futures on that loop."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        policy.set_event_loop(policy.new_event_loop())
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group markers

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import psutil
+import pytest
 from baseten.client.managementapi import PromoteRequest
 
 from components.providers.baseten.component import engine_server
@@ -83,11 +84,18 @@ def test_a_server_binding_truss_proxys_port_crash_loops_to_deploy_failed(baseten
     assert any("[Errno 98]" in line["message"] for line in logs)
 
 
-def test_a_start_command_the_emulator_cannot_run_fails_the_build_with_the_reason(baseten: BasetenEmulator) -> None:
+@pytest.mark.parametrize(("image", "reason"), [
+    (None, "cannot run 'my-own-server' here: exec: 'my-own-server'"),  # TGI's image has no such program
+    ("registry.example.com/own-server:1", "no stand-in for 'my-own-server'"),  # an image the emulator cannot model
+])
+def test_a_start_command_the_emulator_cannot_run_fails_the_build_with_the_reason(
+        baseten: BasetenEmulator, image: str | None, reason: str) -> None:
     config = server_truss()
     config["docker_server"]["start_command"] = "my-own-server --port 8000"
+    if image:
+        config["base_image"]["image"] = image
     model_id, dep_id = push(baseten, "unknown", config)
     statuses_until(baseten, model_id, dep_id, lambda s: s == "BUILD_FAILED")
     logs = httpx.get(f"{baseten.base_url}/v1/models/{model_id}/deployments/{dep_id}/logs", headers=baseten.headers,
                      timeout=10).json()["logs"]
-    assert any("no stand-in for 'my-own-server'" in line["message"] for line in logs)
+    assert any(reason in line["message"] for line in logs), [line["message"] for line in logs]

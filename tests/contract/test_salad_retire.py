@@ -21,7 +21,11 @@ def make(emu: Emulator, name: str, owner: str | None) -> None:
 
 
 def names(emu: Emulator) -> set[str]:
-    return {g["name"] for g in emu.status()["groups"]}
+    """The groups the API lists: a deleted one is gone from the list at once, while the emulator's own status
+    still shows it until its instances have stopped."""
+    r = emu.api().get("/containers")
+    assert r.status_code == 200, r.text
+    return {g["name"] for g in r.json()["items"]}
 
 
 def props(emu: Emulator, drain_s: float = 100.0) -> dict[str, Any]:

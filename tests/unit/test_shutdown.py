@@ -16,7 +16,9 @@ from components.shutdown import engine_address
 
 ROOT = Path(__file__).resolve().parents[2]
 WAITING = """
-import asyncio, sys
+import asyncio, signal, sys
+# Python's own Ctrl-C handler even when this test runs in a background job (which starts with SIGINT ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from components.shutdown import exit_quietly_when_the_engine_stops
 if sys.argv[1] == "quiet":
     exit_quietly_when_the_engine_stops()

@@ -164,7 +164,11 @@ if ! command -v actionlint >/dev/null 2>&1; then
     [ -z "$built" ] || paths+=("$built")
   fi
 fi
-( IFS=:; echo "${paths[*]:-}" ) >.venv/tgi-fleet-path
+# Written beside and renamed over: scripts/pulumi may read it right now (another make in this checkout, or a clone
+# sharing this venv), and a file truncated in place reads as "no pulumi CLI found".
+path_tmp=$(mktemp .venv/tgi-fleet-path.XXXXXX)
+( IFS=:; echo "${paths[*]:-}" ) >"$path_tmp"
+chmod 644 "$path_tmp" && mv -f "$path_tmp" .venv/tgi-fleet-path
 
 # 4. The Kubernetes provider plugin, in the engine's plugin cache rather than on PATH: the engine warns
 #    "using pulumi-resource-kubernetes from $PATH" on every command of every stack otherwise (the Python host

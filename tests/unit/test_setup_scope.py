@@ -96,6 +96,17 @@ def test_the_engine_builds_beside_pip_and_its_failure_fails_setup(checkout: Path
     assert not (checkout / ".venv" / "tgi-fleet-path").exists()
 
 
+def test_the_path_file_is_replaced_whole_never_rewritten_in_place(checkout: Path) -> None:
+    """scripts/pulumi reads .venv/tgi-fleet-path on every call, also while another `make` runs setup (the README-demo
+    test's clone shares this venv): truncating it in place let a concurrent call find no pulumi on PATH."""
+    path = checkout / ".venv" / "tgi-fleet-path"
+    assert setup(checkout)[0].returncode == 0
+    before = path.stat().st_ino
+    assert setup(checkout)[0].returncode == 0
+    assert path.stat().st_ino != before, "a new file renamed over the old one, so a reader sees one or the other"
+    assert not list(path.parent.glob("tgi-fleet-path.*")), "no temporary file left"
+
+
 def test_the_demo_installs_the_runtime_packages_and_lint_or_test_add_the_tools(checkout: Path) -> None:
     stamp = checkout / ".venv" / ".tgi-fleet-deps"
     stamp.unlink()

@@ -5,15 +5,32 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.emulator_fixture import Emulator  # noqa: E402
 from tests.engine.harness import Project, make_project  # noqa: E402
 
 EMPTY = 'import pulumi\npulumi.export("ok", True)\n'
+
+
+@contextmanager
+def emulator_in_tmp() -> Iterator[tuple[Path, Emulator]]:
+    """A temporary directory and a SaladCloud emulator started in it on free ports, stopped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        emu = Emulator.on_free_ports(tmp / "emulator")
+        emu.start()
+        try:
+            yield tmp, emu
+        finally:
+            emu.stop()
 
 
 def scratch_project(tmp: Path, name: str, files: dict[str, str]) -> Project:

@@ -51,14 +51,15 @@ class Launch:
     def kubernetes_args(self) -> list[str]:
         """args with each secret as $(ENV), which Kubernetes expands from the container's env at start
         (kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#use-environment-
-        variables-to-define-arguments)."""
-        return [*self.args, *(part for flag, env in self.secret_args for part in (flag, f"$({env})"))]
+        variables-to-define-arguments). Each as one `--flag=VALUE` word: a key starting with '-' given as a word of
+        its own would be read by the engine's argparse as an option."""
+        return [*self.args, *(f"{flag}=$({env})" for flag, env in self.secret_args)]
 
     def shell_line(self, exec_: bool = True) -> str:
         """The whole command as one POSIX shell line (secrets as "$ENV", expanded by the shell); with exec_ the
         engine replaces the shell, so it is the container's main process and receives its stop signal."""
         words = " ".join(shlex.quote(w) for w in (*self.program, *self.args))
-        secrets = "".join(f' {shlex.quote(flag)} "${env}"' for flag, env in self.secret_args)
+        secrets = "".join(f' {shlex.quote(flag)}="${env}"' for flag, env in self.secret_args)  # one word, as above
         return f"{'exec ' if exec_ else ''}{words}{secrets}"
 
     def exec_form(self) -> list[str]:

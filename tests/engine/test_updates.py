@@ -80,7 +80,10 @@ def test_blue_green_client_following_the_stack_outputs_loses_nothing(local: Proj
         assert blue_name in {g["name"] for g in emulator.status()["groups"]}
     time.sleep(max(0.0, 20.5 - (time.monotonic() - published)))
     last = local.run("up", "--yes", "--skip-preview")
-    assert f"deleted the replaced container group '{blue_name}'" in last.stdout, last.stdout
+    # Under load that second `up` may itself reach the drain's end (it ended 18 s or more after the first): then it
+    # is the one that deleted the group, and this one finds nothing left to drain.
+    deleted = f"deleted the replaced container group '{blue_name}'"
+    assert deleted in last.stdout or deleted in again.stdout, (again.stdout, last.stdout)
     assert [g["name"] for g in emulator.status()["groups"]] == [green_name]
     assert local.outputs()["access_domain"] == green
 

@@ -65,7 +65,7 @@ def test_docker_runs_sglang_with_its_key_expanded_by_a_shell(recorder: Recorder)
     c = docker_container(recorder, "sglang")
     sh, dash_c, line = c["entrypoints"]
     assert (sh, dash_c) == ("sh", "-c") and line.startswith("exec python3 -m sglang.launch_server ")
-    assert line.endswith(' --api-key "$API_KEY"') and KEY not in line
+    assert line.endswith(' --api-key="$API_KEY"') and KEY not in line
     check_envs(unwrap(c["envs"]), f"API_KEY={KEY}")
 
 

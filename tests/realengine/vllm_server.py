@@ -46,7 +46,7 @@ def build_tiny_model(hf_home: Path = MODEL_CACHE) -> Path:
 
 def vllm_args(port: int, api_key: str, max_model_len: int = MAX_MODEL_LEN) -> list[str]:
     """The server's arguments: the tiny model by its Hub id, loopback, a key, a short context, no torch.compile."""
-    return ["--model", MODEL, "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key,
+    return ["--model", MODEL, "--host", "127.0.0.1", "--port", str(port), f"--api-key={api_key}",
             "--max-model-len", str(max_model_len), "--dtype", "bfloat16", "--enforce-eager"]
 
 

@@ -13,10 +13,12 @@ define-command-argument-container/#use-environment-variables-to-define-arguments
 
 from __future__ import annotations
 
+import argparse
 import ast
 import importlib
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -157,11 +159,31 @@ def test_sglang_args_carry_the_plan_and_its_key_only_as_a_reference() -> None:
     assert limits is not None and all(flag(args, name) == value for name, value in limits.flags.items())
     assert flag(args, "--tp-size") == "1" and flag(args, "--port") == "8080"
     assert launch.secret_args == (("--api-key", "API_KEY"),)
-    assert launch.kubernetes_args()[-2:] == ["--api-key", "$(API_KEY)"]
+    assert launch.kubernetes_args()[-1] == "--api-key=$(API_KEY)"
     shell = launch.exec_form()
-    assert shell[:2] == ["sh", "-c"] and shell[2].endswith(' --api-key "$API_KEY"') and shell[2].startswith("exec ")
+    assert shell[:2] == ["sh", "-c"] and shell[2].endswith(' --api-key="$API_KEY"') and shell[2].startswith("exec ")
     # The shell line splits back into the same words (nothing lost to quoting), the key as a variable.
-    assert shlex.split(shell[2].removeprefix("exec "))[:-2] == [*launch.program, *args]
+    assert shlex.split(shell[2].removeprefix("exec "))[:-1] == [*launch.program, *args]
+
+
+def test_a_key_that_starts_with_a_dash_reaches_the_engine_as_the_flags_value() -> None:
+    """A user's key may start with '-' (Python's secrets.token_urlsafe gives one in 32). As its own word after
+    --api-key, argparse (SGLang's ServerArgs.add_cli_args: `--api-key`, type=str) takes it for an option and the
+    server exits 2, "expected one argument"; `--api-key=KEY` is one word whose value argparse never reads as an
+    option (docs.python.org/3/library/argparse.html, "Option value syntax")."""
+    launch = Launch(program=("server",), args=("--port", "8080"), secret_args=(("--api-key", "API_KEY"),))
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument("--port")
+    parser.add_argument("--api-key")
+    key = "-Kx3_a-secret"
+    # A POSIX shell expands the line (Docker, SaladCloud, dstack): the words the server gets after its program.
+    line = launch.shell_line(exec_=False).removeprefix("server ")
+    words = subprocess.run(["sh", "-c", f'set -- {line}; printf "%s\\n" "$@"'], env={"API_KEY": key},
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    assert parser.parse_args(words).api_key == key
+    # Kubernetes replaces $(VAR) inside each argument with the container's variable
+    # (kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container).
+    assert parser.parse_args([a.replace("$(API_KEY)", key) for a in launch.kubernetes_args()]).api_key == key
 
 
 def test_trt_llm_launches_nothing_of_ours() -> None:
@@ -212,7 +234,7 @@ def test_kubernetes_container_per_engine() -> None:
     assert {"name": "VLLM_API_KEY", "valueFrom": {"secretKeyRef": {"name": "eng-secrets", "key": "API_KEY"}}} in \
         vllm["env"]
     sglang = k8s_container("sglang")
-    assert sglang["args"][-2:] == ["--api-key", "$(API_KEY)"]
+    assert sglang["args"][-1] == "--api-key=$(API_KEY)"
     assert sglang["image"] == "lmsysorg/sglang:v0.5.20"
     for c in (vllm, sglang):
         assert SECRET not in str(c)

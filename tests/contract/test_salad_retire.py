@@ -23,9 +23,8 @@ def make(emu: Emulator, name: str, owner: str | None) -> None:
 def names(emu: Emulator) -> set[str]:
     """The groups the API lists: a deleted one is gone from the list at once, while the emulator's own status
     still shows it until its instances have stopped."""
-    r = emu.api().get("/containers")
-    assert r.status_code == 200, r.text
-    return {g["name"] for g in r.json()["items"]}
+    with emu.client() as client:
+        return {g.name for g in client.list_groups()}
 
 
 def props(emu: Emulator, drain_s: float = 100.0) -> dict[str, Any]:

@@ -43,8 +43,7 @@ def test_kill_ends_the_workers_a_replica_started(tmp_path: Path) -> None:
                 os.kill(worker, signal.SIGKILL)  # when the test fails: leave nothing behind
         await supervisor.shutdown()
 
-    try:  # its own loop, left unset: asyncio.run() would leave the main thread with none for later tests' Pulumi mocks
-        with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
-            runner.run(scenario())
+    try:
+        asyncio.run(scenario())
     except TimeoutError:
         raise AssertionError("the replica's worker outlived the container (its output pipes stayed open)") from None

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,17 +85,16 @@ class Emulator:
     def client(self, org: str = ORG, project: str = PROJECT) -> SaladClient:
         return SaladClient(self.base_url, org, project, KEY, max_attempts=2)
 
-    def point_at(self, p: Project, *, secrets: bool = False) -> None:
-        """Override only a stack's addresses (and, for stacks without them, its secrets) to use this emulator."""
-        p.config("tgi-fleet:salad.base_url", self.base_url, path=True)
-        p.config("tgi-fleet:salad.organization", ORG, path=True)  # the one organization the emulator hosts
-        p.config("tgi-fleet:salad.project", PROJECT, path=True)
-        p.config("tgi-fleet:salad.gateway_scheme", "http", path=True)
-        p.config("tgi-fleet:salad.gateway_address", self.gateway, path=True)
-        p.config("tgi-fleet:secrets.hf_endpoint", self.hub, path=True)
-        if secrets:
-            p.config("tgi-fleet:salad_api_key", KEY, secret=True)
-            p.config("tgi-fleet:hf_token", GRANTED, secret=True)
+    def point_at(self, p: Project, *, secrets: bool = False, extra: Mapping[str, str] | None = None) -> None:
+        """Override only a stack's addresses (and, for stacks without them, its secrets) to use this emulator; `extra`
+        keys go in the same `config set-all`."""
+        p.configure({"tgi-fleet:salad.base_url": self.base_url,
+                     "tgi-fleet:salad.organization": ORG,  # the one organization the emulator hosts
+                     "tgi-fleet:salad.project": PROJECT,
+                     "tgi-fleet:salad.gateway_scheme": "http",
+                     "tgi-fleet:salad.gateway_address": self.gateway,
+                     "tgi-fleet:secrets.hf_endpoint": self.hub, **(extra or {})},
+                    {"tgi-fleet:salad_api_key": KEY, "tgi-fleet:hf_token": GRANTED} if secrets else None)
 
     def wait_empty(self, timeout: float = 20) -> dict[str, Any]:
         """Wait until no group and no replica process is left; returns the last groups and processes."""

@@ -26,8 +26,7 @@ def dynamic_project(tmp_path: Path) -> Iterator[Project]:
 def local_stack(tmp_path: Path, emulator: Emulator) -> Iterator[Project]:
     """The real program's `local` stack, pointed at `emulator`; destroyed afterwards (a fixture's body)."""
     p = make_project(tmp_path, copy_program(tmp_path), stack="local", passphrase=LOCAL_PASSPHRASE)
-    emulator.point_at(p)
-    p.config("tgi-fleet:smoke.ready_timeout_s", "60", path=True)
+    emulator.point_at(p, extra={"tgi-fleet:smoke.ready_timeout_s": "60"})
     yield p
     p.run("destroy", "--yes", "--skip-preview", check=False)
 

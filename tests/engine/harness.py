@@ -6,7 +6,9 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ PASSPHRASE = "engine-tests"
 PLUGINS = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi") / "plugins"
 
 
+@cache  # one `pulumi version` per test process, not per stack
 def engine_available() -> str | None:
     """None when the CLI runs, else why not."""
     try:
@@ -77,6 +80,16 @@ class Project:
         if path:
             flags.append("--path")
         self.run("config", "set", key, *flags, "--", value)
+
+    def configure(self, values: Mapping[str, str], secrets: Mapping[str, str] | None = None) -> None:
+        """Several keys (paths, as `config set --path`) in one `pulumi config set-all`: each `config set` is a CLI
+        start of its own."""
+        words = ["config", "set-all", "--path"]
+        for key, value in values.items():
+            words += ["--plaintext", f"{key}={value}"]
+        for key, value in (secrets or {}).items():
+            words += ["--secret", f"{key}={value}"]
+        self.run(*words)
 
     def outputs(self) -> dict[str, Any]:
         """Stack outputs, secrets shown."""

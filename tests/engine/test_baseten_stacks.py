@@ -21,10 +21,10 @@ POLICIES = str(ROOT / "policies")
 def stack(tmp_path: Path, emu: BasetenEmulator, name: str) -> Project:
     """A committed Baseten stack with only its addresses pointed at this test's emulator."""
     p = make_project(tmp_path, copy_program(tmp_path), stack=name, passphrase=LOCAL_PASSPHRASE)
-    for key, value in (("base_url", emu.base_url), ("inference_address", f"127.0.0.1:{emu.inference_port}"),
-                       ("s3_endpoint_url", emu.s3), ("poll_s", "0.2")):
-        p.config(f"tgi-fleet:baseten.{key}", value, path=True)
-    p.config("tgi-fleet:secrets.hf_endpoint", f"{emu.base_url}/hub", path=True)
+    p.configure({"tgi-fleet:baseten.base_url": emu.base_url,
+                 "tgi-fleet:baseten.inference_address": f"127.0.0.1:{emu.inference_port}",
+                 "tgi-fleet:baseten.s3_endpoint_url": emu.s3, "tgi-fleet:baseten.poll_s": "0.2",
+                 "tgi-fleet:secrets.hf_endpoint": f"{emu.base_url}/hub"})
     return p
 
 

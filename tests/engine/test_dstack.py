@@ -25,11 +25,10 @@ HF = "hf_engine_test_token_abcdefghijklmnop"
 def dev(tmp_path: Path, dstack_project: DstackProject) -> Iterator[Project]:
     """The dstack-dev stack pointed at a fresh project of the test server; destroyed afterwards."""
     p = make_project(tmp_path, copy_program(tmp_path), stack="dstack-dev")
-    p.config("tgi-fleet:dstack.server_url", dstack_project.server.url, path=True)
-    p.config("tgi-fleet:dstack.project", dstack_project.name, path=True)
-    p.config("tgi-fleet:dstack_token", dstack_project.server.token, secret=True)
-    p.config("tgi-fleet:hf_token", HF, secret=True)
-    p.config("tgi-fleet:secrets.check_model_access", "false", path=True)  # no Hub here
+    p.configure({"tgi-fleet:dstack.server_url": dstack_project.server.url,
+                 "tgi-fleet:dstack.project": dstack_project.name,
+                 "tgi-fleet:secrets.check_model_access": "false"},  # no Hub here
+                {"tgi-fleet:dstack_token": dstack_project.server.token, "tgi-fleet:hf_token": HF})
     yield p
     p.run("destroy", "--yes", "--skip-preview", check=False)
 

@@ -30,8 +30,7 @@ DLC_PINNED = DLC + "@sha256:" + "0" * 64  # a stand-in digest: the tests never p
 def k8s_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Project]:
     p = make_project(tmp_path, copy_program(tmp_path), stack=request.param,
                      extra_env={"KUBECONFIG": str(tmp_path / "no-such-kubeconfig")})
-    p.config("tgi-fleet:hf_token", HF, secret=True)
-    p.config("tgi-fleet:api_key", API_KEY, secret=True)
+    p.configure({}, {"tgi-fleet:hf_token": HF, "tgi-fleet:api_key": API_KEY})
     yield p
     p.run("stack", "rm", "--yes", "--force", p.stack, check=False)
 

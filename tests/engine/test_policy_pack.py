@@ -17,11 +17,9 @@ POLICIES = str(ROOT / "policies")
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Project]:
     p = make_project(tmp_path, PROGRAMS / "service")
-    p.config("tgi-fleet:provider", "salad")
-    p.config("tgi-fleet:name", "policy-probe")
-    p.config("tgi-fleet:model", json.dumps({"id": "mistralai/Mistral-7B-Instruct-v0.3"}))
-    p.config("tgi-fleet:replicas", "3")
-    p.config("tgi-fleet:secrets", json.dumps({"hf_token_source": "none"}))
+    p.configure({"tgi-fleet:provider": "salad", "tgi-fleet:name": "policy-probe",
+                 "tgi-fleet:model": json.dumps({"id": "mistralai/Mistral-7B-Instruct-v0.3"}),
+                 "tgi-fleet:replicas": "3", "tgi-fleet:secrets": json.dumps({"hf_token_source": "none"})})
     yield p
     p.run("stack", "rm", "--yes", "--force", p.stack, check=False)
 

@@ -160,7 +160,34 @@ def test_a_real_looking_hf_token_is_refused_even_on_an_emulator_stack(wrapper: P
     assert throwaway.returncode == 0 and "passphrase=tgi-fleet-local" in throwaway.stdout, throwaway
 
 
+def test_config_set_all_is_held_to_the_same_rule(wrapper: Path) -> None:
+    """`pulumi config set-all --secret KEY=VALUE` stores a secret as `config set --secret` does."""
+    for secret in (["--secret", f"hf_token={REAL_LOOKING}"], [f"--secret=hf_token={REAL_LOOKING}"]):
+        credential_refused(run(wrapper, "config", "set-all", "--stack", "local", "--path", "--plaintext",
+                               "salad.project=default", *secret), "local")
+    throwaway = run(wrapper, "config", "set-all", "--stack", "local", "--plaintext", "salad.project=default",
+                    "--secret", "hf_token=hf_emulator_token")
+    assert throwaway.returncode == 0 and "passphrase=tgi-fleet-local" in throwaway.stdout, throwaway
+
+
 def test_the_local_stack_pointed_at_a_public_api_gets_no_default(wrapper: Path) -> None:
+    stack = wrapper / "stacks" / "Pulumi.local.yaml"
+    stack.write_text(stack.read_text().replace("http://127.0.0.1:5800/api/public", "https://api.salad.com/api/public"))
+    refused(run(wrapper, "up", "--stack", "local"), "local")
+
+
+def test_the_endpoint_verdict_is_kept_by_the_stack_files_text(wrapper: Path) -> None:
+    """Asked once per stack text: a second command does not start Python, and a changed file is judged again."""
+    assert "passphrase=tgi-fleet-local" in run(wrapper, "up", "--stack", "local").stdout
+    python = wrapper / ".venv" / "bin" / "python"
+    real = python.readlink()
+    python.unlink()
+    python.write_text("#!/bin/sh\nexit 3\n")  # any verdict it gave now would be `public`
+    python.chmod(0o755)
+    again = run(wrapper, "up", "--stack", "local")
+    assert again.returncode == 0 and "passphrase=tgi-fleet-local" in again.stdout, again
+    python.unlink()
+    python.symlink_to(real)
     stack = wrapper / "stacks" / "Pulumi.local.yaml"
     stack.write_text(stack.read_text().replace("http://127.0.0.1:5800/api/public", "https://api.salad.com/api/public"))
     refused(run(wrapper, "up", "--stack", "local"), "local")

@@ -69,7 +69,8 @@ def setup_done(log: Path) -> float | None:
 
 def suite_line(log: Path) -> str:
     """pytest's summary line in a timed log ("924 passed, ... in 600.12s (0:10:00)"), or ''."""
-    lines = [line for line in log.read_text().splitlines() if " in " in line and (" passed" in line or " failed" in line)]
+    lines = [line for line in log.read_text().splitlines()
+             if " in " in line and (" passed" in line or " failed" in line)]
     return lines[-1].split(None, 1)[1] if lines else ""
 
 

@@ -34,10 +34,9 @@ lint:
 # pay off (bench/suite_time.py). loadgroup keeps the tests of one shared session fixture on one worker.
 TEST_WORKERS ?= 4
 
+# Set-up, checks, the suite; a first run's real vLLM installs beside them (scripts/test.sh says how).
 test:
-	@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client vllm
-	@$(MAKE) --no-print-directory checks
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	@TEST_WORKERS=$(TEST_WORKERS) scripts/test.sh
 
 # docs/config.md from the config models (a test fails when it is stale).
 docs:

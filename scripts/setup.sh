@@ -9,6 +9,7 @@
 #   scripts/setup.sh tgi-client         + .venv-tgi-client, TGI's text-generation client (its contract test)
 #   scripts/setup.sh vllm               + .venv-vllm, a real CPU vLLM (the real-engine tests), and the tiny test
 #                                         model in .model-cache/ (first time ~20 min on 2 cores, in the background)
+#   scripts/setup.sh only-vllm          .venv-vllm and the tiny model alone (scripts/test.sh runs it beside the rest)
 #   scripts/setup.sh --stack STACK      + whatever STACK's provider needs (the Kubernetes plugin for kubernetes)
 #
 # Writes .venv/tgi-fleet-path: the directories scripts/pulumi puts first on PATH.
@@ -22,7 +23,7 @@ say() { echo "setup: $*" >&2; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
-want_k8s="" want_lint="" want_dev="" want_dstack="" want_tgi_client="" want_vllm="" stack=""
+want_k8s="" want_lint="" want_dev="" want_dstack="" want_tgi_client="" want_vllm="" only_vllm="" stack=""
 while [ $# -gt 0 ]; do
   case $1 in
     dev) want_dev=1 ;;
@@ -31,8 +32,9 @@ while [ $# -gt 0 ]; do
     dstack-server) want_dstack=1 ;;
     tgi-client) want_tgi_client=1 ;;
     vllm) want_vllm=1 ;;
+    only-vllm) only_vllm=1 ;;
     --stack) stack=${2:?--stack needs a stack name}; shift ;;
-    *) die "unknown argument '$1': scripts/setup.sh [dev] [kubernetes] [actionlint] [dstack-server] [tgi-client] [vllm] [--stack STACK]" ;;
+    *) die "unknown argument '$1': scripts/setup.sh [dev] [kubernetes] [actionlint] [dstack-server] [tgi-client] [vllm] [only-vllm] [--stack STACK]" ;;
   esac
   shift
 done
@@ -42,7 +44,8 @@ done
 #    on a first run the two together are most of the wait.
 paths=()
 official=$(command -v pulumi || true)
-if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ]; then
+[ -z "$only_vllm" ] || official=none  # the vLLM alone: no engine
+if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ] && [ -z "$only_vllm" ]; then
   v=$("$official" version 2>/dev/null | sed 's/^v//')
   dir=$(dirname "$(readlink -f "$official")")
   if version_ge "${v:-0}" "$MIN_PULUMI" && { [ -x "$dir/pulumi-language-python" ] || command -v pulumi-language-python >/dev/null; }; then
@@ -88,6 +91,18 @@ vllm_venv() {
   rm -f "$rest" "$pip_err"
   echo "$want" >"$dir/.tgi-fleet-deps"
 }
+# The tiny model the real-engine tests and a real-engine demo serve, built here with no download (seconds once
+# built; scripts/tiny_model.py).
+tiny_model() {
+  .venv-vllm/bin/python scripts/tiny_model.py --hf-home .model-cache/hf >/dev/null \
+    || die "could not build the tiny test model in .model-cache/hf: see the error above and run setup again."
+}
+if [ -n "$only_vllm" ]; then
+  vllm_venv
+  tiny_model
+  say "ready: the real vLLM (.venv-vllm) and the tiny model"
+  exit 0
+fi
 vllm_pid=""
 if [ -n "$want_vllm" ]; then
   set -m  # its own process group, so that a failed setup stops pip too
@@ -147,10 +162,7 @@ fi
 if [ -n "$vllm_pid" ]; then
   wait "$vllm_pid" || exit 1  # vllm_venv has said why
   vllm_pid=""
-  # The tiny model the real-engine tests and a real-engine demo serve, built here with no download (seconds
-  # once built; scripts/tiny_model.py).
-  .venv-vllm/bin/python scripts/tiny_model.py --hf-home .model-cache/hf >/dev/null \
-    || die "could not build the tiny test model in .model-cache/hf: see the error above and run setup again."
+  tiny_model
 fi
 trap - EXIT
 

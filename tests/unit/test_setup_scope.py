@@ -139,7 +139,10 @@ def test_the_demo_never_installs_vllm(checkout: Path) -> None:
     log = checkout.parent / "pip.log"
     assert not log.exists() or "vllm" not in log.read_text(), log.read_text()
     makefile = (ROOT / "Makefile").read_text()
-    assert "\t@scripts/setup.sh dev actionlint kubernetes dstack-server tgi-client vllm\n" in makefile  # make test
+    assert "test:\n\t@TEST_WORKERS=$(TEST_WORKERS) scripts/test.sh\n" in makefile
+    script = (ROOT / "scripts" / "test.sh").read_text()  # make test: the rest, and the vLLM beside it
+    assert "\nscripts/setup.sh dev actionlint kubernetes dstack-server tgi-client\n" in script
+    assert "scripts/setup.sh only-vllm" in script
     assert "demo: setup\n" in makefile and "setup:\n\t@scripts/setup.sh\n" in makefile  # make demo: no vllm
 
 
@@ -157,3 +160,14 @@ def test_vllm_installs_in_two_steps_then_builds_the_tiny_model_and_is_cached(che
     out, _ = setup(checkout, "vllm")  # stamped: only the (cached) tiny model check runs again
     assert "creating .venv-vllm" not in out.stderr
     assert (checkout.parent / "pip.log").read_text().splitlines()[3:] == [calls[2]]
+
+
+def test_only_vllm_installs_the_vllm_and_the_tiny_model_and_nothing_else(checkout: Path) -> None:
+    """scripts/test.sh runs it beside the rest of the set-up: neither the engine, nor .venv, nor another venv."""
+    vllm_checkout(checkout)
+    (checkout / ".venv" / ".tgi-fleet-deps").unlink()  # a stale .venv: `only-vllm` leaves it to the other setup
+    out, go = setup(checkout, "only-vllm")
+    assert out.returncode == 0, out.stderr
+    calls = (checkout.parent / "pip.log").read_text().splitlines()
+    assert [c.split()[0] for c in calls] == ["vllm-venv"] * 3 and calls[2].endswith("--hf-home .model-cache/hf")
+    assert go == "" and "ready: the real vLLM" in out.stderr and "creating .venv " not in out.stderr

@@ -3,7 +3,9 @@
 Each run is `python -m pytest -q -p no:cacheprovider -m MARK` (all tiers by default), first serially, then once per
 worker count (`-n N --dist loadgroup`, as `make test` runs it); the summary line of each (passed, failed, skipped)
 is printed beside its wall time, since a faster run that skips or fails is no gain. Most of the suite waits (the
-Pulumi engine, emulators, readiness waits) rather than computes, which is why more workers than cores pay off.
+Pulumi engine, emulators, readiness waits) rather than computes, which is why more workers than cores pay off, up
+to the point where the machine's busy CPU (printed beside each run) reaches its cores: then the suite is CPU-bound
+and only less work makes it faster.
 Goal (#25.5): the suite <= 10 min on the project's 2 cores (a cold fresh clone, with setup's builds: <= 25 min,
 `first_run.py`).
 Run: .venv/bin/python bench/suite_time.py [-m "unit or program"] [--workers 0,4,6] [--durations 20]
@@ -34,22 +36,29 @@ def test_seconds(report: Path) -> float:
     return sum(float(case.get("time") or 0) for case in ET.parse(report).iter("testcase"))
 
 
-def run(mark: str | None, workers: int, durations: int, log: Path) -> tuple[float, int, str]:
+def busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat: all but idle and iowait), so that a run's
+    difference counts every process it started, servers and the Pulumi engine included."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def run(mark: str | None, workers: int, durations: int, log: Path) -> tuple[float, float, int, str]:
     """One pytest run (0 workers: serial), its output in `log` and its JUnit report beside it; (wall seconds,
-    exit status, summary line)."""
+    the machine's busy CPU seconds during it, exit status, summary line)."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--durations={durations}",
            f"--junitxml={log.with_suffix('.xml')}"]
     if mark:
         cmd += ["-m", mark]
     if workers:
         cmd += ["-n", str(workers), "--dist", "loadgroup"]
-    began = time.monotonic()
+    began, cpu = time.monotonic(), busy_cpu_s()
     with log.open("w") as out:
         rc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"}).returncode
-    took = time.monotonic() - began
+    took, cpu = time.monotonic() - began, busy_cpu_s() - cpu
     found = SUMMARY.findall(log.read_text(errors="replace"))
-    return took, rc, found[-1] if found else "(no summary line)"
+    return took, cpu, rc, found[-1] if found else "(no summary line)"
 
 
 def main() -> None:
@@ -68,11 +77,12 @@ def main() -> None:
     for workers in counts:
         label = "serial" if workers == 0 else f"-n {workers}"
         log = args.logs / f"{(args.mark or 'all').replace(' ', '_')}-{workers or 'serial'}.log"
-        took, rc, summary = run(args.mark, workers, args.durations, log)
+        took, cpu, rc, summary = run(args.mark, workers, args.durations, log)
         first = first or took
         summed = test_seconds(log.with_suffix(".xml"))
         print(f"{label:>8}  {took:7.1f} s  {first / took:5.2f}x of the first  tests' own time {summed:7.1f} s "
-              f"({summed / took:4.2f}x the wall)  exit {rc}  {summary}  (log {log})", flush=True)
+              f"({summed / took:4.2f}x the wall)  busy CPU {cpu:6.0f} s ({cpu / took:4.2f} of {os.cpu_count()} cores)  "
+              f"exit {rc}  {summary}  (log {log})", flush=True)
     print(f"suite_time: load {os.getloadavg()[0]:.1f} at the end")
 
 

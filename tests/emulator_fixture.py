@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -114,17 +115,27 @@ def replica_pids_alive(pids: list[int]) -> list[int]:
     return alive
 
 
+class PortTaken(RuntimeError):
+    """The server could not bind a port free_port() gave: another process took it in between."""
+
+
 def launch(argv: list[str], flags: dict[str, str], log_path: Path, what: str,
            answers: Callable[[], bool]) -> subprocess.Popen[bytes]:
-    """Start a local server (its output to log_path) and wait until `answers`; RuntimeError with its log if not."""
+    """Start a local server (its output to log_path) and wait until `answers`; RuntimeError with its log if not
+    (PortTaken when it could not bind)."""
     for k, v in flags.items():
         argv += [k, v]
     log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
+    since = log.tell()
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
     try:
         wait_until_up(answers, what, proc)
     except ServerExited:
-        raise RuntimeError(f"{what} exited: {log_path.read_text(errors='replace')[-2000:]}") from None
+        text = log_path.read_bytes()[since:].decode(errors="replace")
+        taken = [line.strip() for line in text.splitlines() if "address already in use" in line]
+        if taken:
+            raise PortTaken(f"{what} could not bind: {taken[0]}") from None
+        raise RuntimeError(f"{what} exited: {text[-2000:]}") from None
     return proc
 
 
@@ -150,9 +161,19 @@ def wait_empty(status: Callable[[], dict[str, Any]], kind: str, timeout: float) 
 
 
 @contextmanager
-def running(emu: Any) -> Iterator[Any]:
-    """Start an emulator for a test; stop it after, and fail if any of its replica processes outlived it."""
-    emu.start()
+def running(emu: Any, tries: int = 3) -> Iterator[Any]:
+    """Start an emulator for a test; stop it after, and fail if any of its replica processes outlived it. A port
+    free_port() gave may be taken by another worker's server before the emulator binds it: then new ports."""
+    for attempt in range(tries):
+        try:
+            emu.start()
+            break
+        except PortTaken:
+            if attempt == tries - 1:
+                raise
+            for f in dataclasses.fields(emu):
+                if f.name == "port" or f.name.endswith("_port"):
+                    setattr(emu, f.name, free_port())
     pids: list[int] = []
     try:
         yield emu

@@ -85,8 +85,13 @@ def exit_quietly_when_the_engine_stops() -> None:
     reason. The engine has said why it stopped: the program has nothing to add.
     """
     def stop(signum: int, frame: object) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (RuntimeError, OSError, ValueError):
+                # The signal came in the middle of the stream's own write (a "reentrant call" of its buffer), or
+                # the stream is closed: what it holds cannot be flushed safely, and the exit must stay quiet.
+                pass
         os._exit(128 + signum)
 
     signal.signal(signal.SIGINT, stop)

@@ -47,6 +47,27 @@ def test_an_interrupted_program_exits_without_a_traceback(mode: str) -> None:
 
 
 
+INTERRUPTED_WRITE = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from components.shutdown import exit_quietly_when_the_engine_stops
+exit_quietly_when_the_engine_stops()
+class Writing:  # stdout as the signal finds it in the middle of its own flush
+    def flush(self):
+        raise RuntimeError("reentrant call inside <_io.BufferedWriter name='<stdout>'>")
+sys.stdout = Writing()
+os.kill(os.getpid(), signal.SIGINT)
+"""
+
+
+def test_an_interrupt_during_a_write_exits_quietly_too() -> None:
+    """Seen once in a cold `make test`: SIGINT arrived while stdout was flushing, and the handler's own flush raised
+    "reentrant call" with a traceback."""
+    out = subprocess.run([sys.executable, "-c", INTERRUPTED_WRITE], cwd=ROOT, capture_output=True, text=True,
+                         timeout=30)
+    assert out.stderr == "" and out.returncode == 128 + signal.SIGINT, out
+
+
 def test_engine_address_from_the_providers_argv() -> None:
     assert engine_address(["/x/pulumi/dynamic/__main__.py", "127.0.0.1:34149"]) == ("127.0.0.1", 34149)
     assert engine_address(["/x/__main__.py"]) is None

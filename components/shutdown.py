@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -86,12 +87,10 @@ def exit_quietly_when_the_engine_stops() -> None:
     """
     def stop(signum: int, frame: object) -> None:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            # The signal may come in the middle of the stream's own write (a "reentrant call" of its buffer), or
+            # the stream be closed: what it holds cannot be flushed safely then, and the exit must stay quiet.
+            with contextlib.suppress(RuntimeError, OSError, ValueError):
                 stream.flush()
-            except (RuntimeError, OSError, ValueError):
-                # The signal came in the middle of the stream's own write (a "reentrant call" of its buffer), or
-                # the stream is closed: what it holds cannot be flushed safely, and the exit must stay quiet.
-                pass
         os._exit(128 + signum)
 
     signal.signal(signal.SIGINT, stop)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from suite_time import SUMMARY  # the same pytest summary line, read the same way
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PORTS = (5800, 5801)
@@ -68,10 +71,10 @@ def setup_done(log: Path) -> float | None:
 
 
 def suite_line(log: Path) -> str:
-    """pytest's summary line in a timed log ("924 passed, ... in 600.12s (0:10:00)"), or ''."""
-    lines = [line for line in log.read_text().splitlines()
-             if " in " in line and (" passed" in line or " failed" in line)]
-    return lines[-1].split(None, 1)[1] if lines else ""
+    """pytest's summary line in a timed log (suite_time.SUMMARY, once each line's seconds are taken off), or ''."""
+    text = re.sub(r"^ *[\d.]+  ", "", log.read_text(errors="replace"), flags=re.M)
+    found = [m.group(0).strip("= ") for m in SUMMARY.finditer(text)]  # with its " in N s"
+    return found[-1] if found else ""
 
 
 def cold_test(workdir: Path) -> int:

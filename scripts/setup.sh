@@ -44,8 +44,9 @@ done
 #    on a first run the two together are most of the wait.
 paths=()
 official=$(command -v pulumi || true)
-[ -z "$only_vllm" ] || official=none  # the vLLM alone: no engine
-if [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ] && [ -z "$only_vllm" ]; then
+if [ -n "$only_vllm" ]; then
+  official=none  # the vLLM alone: no engine to find or build
+elif [ -n "$official" ] && [ -z "${TGI_FLEET_BUILD_ENGINE:-}" ]; then
   v=$("$official" version 2>/dev/null | sed 's/^v//')
   dir=$(dirname "$(readlink -f "$official")")
   if version_ge "${v:-0}" "$MIN_PULUMI" && { [ -x "$dir/pulumi-language-python" ] || command -v pulumi-language-python >/dev/null; }; then

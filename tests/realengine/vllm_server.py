@@ -31,9 +31,10 @@ ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"}
 SETUP_TIMEOUT_S = 2700.0
 
 
-def wait_for_setup(state: str | None = os.environ.get("TGI_FLEET_VLLM_SETUP")) -> None:
-    """Under `make test` the real vLLM may still be installing (scripts/test.sh: its directory, with `status` once
-    done and `log`): wait until it is done; the test fails with the install's own error if it failed."""
+def wait_for_setup(state: str | None) -> None:
+    """Under `make test` the real vLLM may still be installing (scripts/test.sh passes `state`, a directory with
+    `status` once done and `log`): wait until it is done; the test fails with the install's own error if it failed.
+    None: no install in the background."""
     if not state:
         return
     status, log = Path(state) / "status", Path(state) / "log"
@@ -51,7 +52,7 @@ def wait_for_setup(state: str | None = os.environ.get("TGI_FLEET_VLLM_SETUP")) -
 def vllm_python() -> Path:
     """The real vLLM's interpreter (once a background install is done); the test fails with the fix when setup has
     not made it."""
-    wait_for_setup()
+    wait_for_setup(os.environ.get("TGI_FLEET_VLLM_SETUP"))
     if not VLLM_PYTHON.is_file():
         pytest.fail(f"{VLLM_PYTHON} is missing: run `scripts/setup.sh vllm` (`make test` does) to install the real "
                     "vLLM the real-engine tests run")

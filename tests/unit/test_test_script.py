@@ -17,7 +17,7 @@ from tests.realengine.vllm_server import wait_for_setup
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_SETUP = """#!/usr/bin/env bash
 if [ "$1" = only-vllm ]; then
-  cut -d' ' -f5 "/proc/$$/stat" >"$FAKE/vllm.pgid"  # its process group: the install's
+  sleep "${FAKE_START_S:-0}"; cut -d' ' -f5 "/proc/$$/stat" >"$FAKE/vllm.pgid"  # its process group: the install's
   sleep "$FAKE_VLLM_S"
   echo "pip: the install's own words"
   exit "$FAKE_VLLM_RC"
@@ -27,9 +27,12 @@ echo "setup $*" >>"$FAKE/calls"
 FAKE_MAKE = """#!/usr/bin/env bash
 echo "make $*" >>"$FAKE/calls"
 """
-# pytest's stand-in: says where the install reports, waits for it when asked to, exits as told.
+# pytest's stand-in: says where the install reports, waits for it when asked to, exits as told. It first waits until
+# the install's stand-in has started: on a loaded machine the three other stand-ins could all end before it runs its
+# first line, and the script would stop an install that had not yet written down its process group.
 FAKE_PYTEST = """#!/usr/bin/env bash
 echo "pytest $* setup=$TGI_FLEET_VLLM_SETUP" >>"$FAKE/calls"
+while [ ! -s "$FAKE/vllm.pgid" ]; do sleep 0.05; done
 if [ -n "${FAKE_WAIT:-}" ]; then
   while [ ! -e "$TGI_FLEET_VLLM_SETUP/status" ]; do sleep 0.1; done
   echo "status $(cat "$TGI_FLEET_VLLM_SETUP/status")" >>"$FAKE/calls"
@@ -53,11 +56,12 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-def run(repo: Path, vllm_s: float, vllm_rc: int = 0, pytest_rc: int = 0, wait: bool = False
+def run(repo: Path, vllm_s: float, vllm_rc: int = 0, pytest_rc: int = 0, wait: bool = False, start_s: float = 0
         ) -> subprocess.CompletedProcess[str]:
     tmp = repo.parent
     env = {"PATH": f"{tmp / 'tools'}:/usr/bin:/bin", "FAKE": str(tmp), "FAKE_VLLM_S": str(vllm_s),
-           "FAKE_VLLM_RC": str(vllm_rc), "FAKE_PYTEST_RC": str(pytest_rc), "TMPDIR": str(tmp),
+           "FAKE_VLLM_RC": str(vllm_rc), "FAKE_START_S": str(start_s), "FAKE_PYTEST_RC": str(pytest_rc),
+           "TMPDIR": str(tmp),
            **({"FAKE_WAIT": "1"} if wait else {})}
     return subprocess.run([str(repo / "scripts" / "test.sh")], cwd=repo, env=env, capture_output=True, text=True,
                           timeout=60)
@@ -78,7 +82,7 @@ def group_alive(pgid: int) -> list[int]:
 
 
 def test_the_suite_runs_beside_the_install_and_the_install_is_stopped_if_still_running(repo: Path) -> None:
-    out = run(repo, vllm_s=120)
+    out = run(repo, vllm_s=120, start_s=1)  # an install slow to start, as on a loaded machine (CI saw it)
     assert out.returncode == 0, out.stderr
     calls = (repo.parent / "calls").read_text().splitlines()
     assert calls[0] == "setup dev actionlint kubernetes dstack-server tgi-client"

@@ -1,14 +1,16 @@
 """Every demo command the README gives works on a fresh clone after the README's set-up, exits 0 and leaves no
 process running (issue #27 item 10).
 
-One test, run once in `make test` (a few minutes): a fresh clone of this checkout's HEAD in a temporary directory,
-its own Pulumi home (sharing setup's plugin cache) and its own local backend (`.pulumi-state/` in the clone). The
-clone's `.venv` (and `.venv-dstack`) point at this checkout's, when setup's stamp says they are current for the
-clone's pins: a fresh pip install is the one set-up step this skips (setup itself still runs, through make, and
-finds them current). The commands use the fixed ports the committed stacks name (5800/5801 SaladCloud emulator,
-5810-5812 Baseten emulator, 3000 dstack server), inside a private network namespace (tests/netns.py), so that the
-test runs beside the rest of the suite (pytest-xdist workers) and beside a demo already running on this machine.
-Where no namespace can be made (not root), the commands use the host's ports, and the test fails if one is taken.
+The commands come in lanes that share nothing (a stack, an emulator's state directory, a server), one test each, so
+that pytest-xdist runs them side by side (most of their time is the emulators' build, deploy and load waits). Each
+lane: a fresh clone of this checkout's HEAD in a temporary directory, its own Pulumi home (sharing setup's plugin
+cache) and its own local backend (`.pulumi-state/` in the clone). The clone's `.venv` (and `.venv-dstack`) point at
+this checkout's, when setup's stamp says they are current for the clone's pins: a fresh pip install is the one
+set-up step this skips (setup itself still runs, through make, and finds them current). The commands use the fixed
+ports the committed stacks name (5800/5801 SaladCloud emulator, 5810-5812 Baseten emulator, 3000 dstack server),
+inside a private network namespace per lane (tests/netns.py), so that the lanes run beside each other, the rest of
+the suite and a demo already running on this machine. Where no namespace can be made (not root), the lanes use the
+host's ports one at a time (a lock), and a lane fails if one of its ports is taken.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import shlex
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -28,27 +31,27 @@ from tests import netns
 from tests.engine.harness import ROOT, pulumi_home, require_engine
 
 # Each command exactly as the README writes it (its Set up, Running pulumi, Kubernetes, Baseten, dstack and Sizing
-# sections), in an order that needs no other set-up: the preview of `local` while the demo's emulator runs.
-DEMOS = [
-    "make demo",
-    "make preview STACK=local",
-    "make demo-down",
-    "make baseten-demo STACK=baseten-mistral",
-    "make baseten-demo-down STACK=baseten-mistral",
-    "make baseten-demo STACK=baseten-mixtral",
-    "make baseten-demo-down STACK=baseten-mixtral",
-    "make baseten-demo STACK=baseten-vllm",
-    "make baseten-demo-down STACK=baseten-vllm",
-    "make truss STACK=baseten-mixtral",
-    "make render STACK=k8s-prod",
-    "make dstack-config STACK=dstack-dev",
-    "make dstack-server",
-    "make dstack-server-stop",
-    ".venv/bin/python -m components.sizing --model-config google/gemma-7b-it --gpu A10G --provider aws",
-    ".venv/bin/python -m components.sizing --model-config mistralai/Mistral-7B-Instruct-v0.3 "
-    "--max-total-tokens 32768 --json",
-]
-PORTS = (5800, 5801, 5810, 5811, 5812, 3000)
+# sections), by lane; within a lane, in an order that needs no other set-up (the preview of `local` while the demo's
+# emulator runs). Each lane's ports, and the downs that clean up after a failure (they are idempotent).
+LANES: dict[str, tuple[list[str], tuple[int, ...], list[str]]] = {
+    "salad": (["make demo", "make preview STACK=local", "make demo-down"], (5800, 5801), ["make demo-down"]),
+    **{stack: ([f"make baseten-demo STACK={stack}", f"make baseten-demo-down STACK={stack}"], (5810, 5811, 5812),
+               [f"make baseten-demo-down STACK={stack}"])
+       for stack in ("baseten-mistral", "baseten-mixtral", "baseten-vllm")},
+    "files-and-servers": ([
+        "make truss STACK=baseten-mixtral",
+        "make render STACK=k8s-prod",
+        "make dstack-config STACK=dstack-dev",
+        "make dstack-server",
+        "make dstack-server-stop",
+        ".venv/bin/python -m components.sizing --model-config google/gemma-7b-it --gpu A10G --provider aws",
+        ".venv/bin/python -m components.sizing --model-config mistralai/Mistral-7B-Instruct-v0.3 "
+        "--max-total-tokens 32768 --json",
+    ], (3000,), ["make dstack-server-stop"]),
+}
+# What each lane leaves in its clone, by the lane's name.
+FILES = {"files-and-servers": ("rendered/k8s-prod", "serve.dstack.yml", "rendered/baseten-mixtral-truss/config.yaml")}
+HOST_PORTS = threading.Lock()  # without namespaces, one lane at a time on the host's ports
 # What the environment must not carry into the clone: another backend, another stack's secrets.
 DROP = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN",
         "TGI_FLEET_USE_PULUMI_LOGIN", "PULUMI_STACK")
@@ -99,10 +102,17 @@ def left_running(clone: Path) -> list[str]:
     return found
 
 
-def test_readme_demo_commands_on_a_fresh_clone(tmp_path: Path) -> None:
+def test_every_readme_command_is_in_a_lane() -> None:
+    commands = [c for lane, _, _ in LANES.values() for c in lane]
+    missing = readme_commands() - set(commands)
+    assert not missing, f"the README documents {sorted(missing)}: run them here too (in a lane of LANES)"
+    assert len(commands) == len(set(commands))
+
+
+@pytest.mark.parametrize("lane", sorted(LANES))
+def test_readme_demo_commands_on_a_fresh_clone(tmp_path: Path, lane: str) -> None:
     require_engine()
-    missing = readme_commands() - set(DEMOS)
-    assert not missing, f"the README documents {sorted(missing)}: run them here too"
+    commands, ports, downs = LANES[lane]
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -118,18 +128,25 @@ def test_readme_demo_commands_on_a_fresh_clone(tmp_path: Path) -> None:
     why = netns.available()
     if why is None:
         with netns.namespace() as inside:
-            run_demos(clone, env, inside)
+            run_demos(clone, env, inside, commands, downs)
     else:
-        taken = [p for p in PORTS if busy(p)]
-        assert not taken, f"port(s) {taken} in use, and no private network namespace here ({why}): stop what " \
-                          f"listens there (a demo: make demo-down, make baseten-demo-down, make dstack-server-stop)"
-        run_demos(clone, env, [])
+        with HOST_PORTS:
+            taken = [p for p in ports if busy(p)]
+            assert not taken, f"port(s) {taken} in use, and no private network namespace here ({why}): stop what " \
+                              f"listens there (a demo: make demo-down, make baseten-demo-down, make dstack-server-stop)"
+            run_demos(clone, env, [], commands, downs)
+    for path in FILES.get(lane, ()):
+        assert (clone / path).exists(), f"{path} was not written"
+    deadline = time.monotonic() + 20
+    while left_running(clone) and time.monotonic() < deadline:
+        time.sleep(0.5)  # the engine's provider processes end themselves once the engine is gone
+    assert left_running(clone) == [], "a demo command left processes running"
 
 
-def run_demos(clone: Path, env: dict[str, str], prefix: list[str]) -> None:
-    """Each demo command in the clone (prefix: how to run it in the test's network namespace), then the checks."""
+def run_demos(clone: Path, env: dict[str, str], prefix: list[str], commands: list[str], downs: list[str]) -> None:
+    """Each of a lane's commands in the clone (prefix: how to run it in the lane's network namespace)."""
     try:
-        for command in DEMOS:
+        for command in commands:
             start = time.monotonic()
             out = subprocess.run([*prefix, *shlex.split(command)], cwd=clone, env=env, capture_output=True, text=True,
                                  stdin=subprocess.DEVNULL, timeout=300)
@@ -141,15 +158,8 @@ def run_demos(clone: Path, env: dict[str, str], prefix: list[str]) -> None:
             if command.startswith("make baseten-demo STACK"):
                 assert "smoke: 2 chat completions OK" in out.stdout, out.stdout
     except BaseException:
-        # Whatever failed, nothing of the clone's keeps running (the downs are idempotent).
-        for down in ("make demo-down", "make baseten-demo-down STACK=baseten-mistral",
-                     "make baseten-demo-down STACK=baseten-mixtral", "make dstack-server-stop"):
+        # Whatever failed, nothing of the clone's keeps running.
+        for down in downs:
             subprocess.run([*prefix, *shlex.split(down)], cwd=clone, env=env, capture_output=True,
                            stdin=subprocess.DEVNULL, timeout=300, check=False)
         raise
-    assert (clone / "rendered" / "k8s-prod").is_dir() and (clone / "serve.dstack.yml").is_file()
-    assert (clone / "rendered" / "baseten-mixtral-truss" / "config.yaml").is_file()
-    deadline = time.monotonic() + 20
-    while left_running(clone) and time.monotonic() < deadline:
-        time.sleep(0.5)  # the engine's provider processes end themselves once the engine is gone
-    assert left_running(clone) == [], "a demo command left processes running"

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from emulator.procs import free_port, local_url
+from tests import forked
 from tests.emulator_fixture import launch, running, stop_process, wait_empty
 
 KEY = "local-baseten-key"
@@ -31,7 +32,7 @@ class BasetenEmulator:
     s3_port: int
     state_dir: Path
     args: dict[str, str] = field(default_factory=dict)
-    proc: subprocess.Popen[bytes] | None = None
+    proc: subprocess.Popen[bytes] | forked.Forked | None = None
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, args: dict[str, str] | None = None) -> BasetenEmulator:

@@ -19,6 +19,7 @@ import pytest
 
 from components.providers.salad.client import SaladClient
 from emulator.procs import ServerExited, free_port, local_url, wait_until_up
+from tests import forked
 from tests.engine.harness import Project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ class Emulator:
     gateway_port: int
     state_dir: Path
     args: dict[str, str] = field(default_factory=dict)
-    proc: subprocess.Popen[bytes] | None = None
+    proc: subprocess.Popen[bytes] | forked.Forked | None = None
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, args: dict[str, str] | None = None) -> Emulator:
@@ -120,14 +121,19 @@ class PortTaken(RuntimeError):
 
 
 def launch(argv: list[str], flags: dict[str, str], log_path: Path, what: str,
-           answers: Callable[[], bool]) -> subprocess.Popen[bytes]:
+           answers: Callable[[], bool]) -> subprocess.Popen[bytes] | forked.Forked:
     """Start a local server (its output to log_path) and wait until `answers`; RuntimeError with its log if not
     (PortTaken when it could not bind)."""
     for k, v in flags.items():
         argv += [k, v]
-    log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
-    since = log.tell()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+    since = log_path.stat().st_size if log_path.exists() else 0
+    main = forked.forkable(argv)
+    proc: subprocess.Popen[bytes] | forked.Forked
+    if main is not None:
+        proc = forked.start(main, argv, log_path, ROOT)  # the imports paid once per worker, not per test
+    else:
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
     try:
         wait_until_up(answers, what, proc)
     except ServerExited:
@@ -139,7 +145,7 @@ def launch(argv: list[str], flags: dict[str, str], log_path: Path, what: str,
     return proc
 
 
-def stop_process(proc: subprocess.Popen[bytes] | None, timeout_s: float = 15) -> None:
+def stop_process(proc: subprocess.Popen[bytes] | forked.Forked | None, timeout_s: float = 15) -> None:
     """SIGTERM (the emulators kill their replicas on the way out), SIGKILL to the group after timeout_s."""
     if proc and proc.poll() is None:
         proc.send_signal(signal.SIGTERM)

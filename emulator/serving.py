@@ -9,11 +9,15 @@ from typing import Any
 
 import uvicorn
 
+# How long a stopping server lets open requests finish before it cancels them. uvicorn's default waits for every one:
+# a request held by an injected hang (or a stream nobody reads) kept the emulator from exiting at all.
+GRACE_S = 2
+
 
 def server(app: Any, host: str, port: int, proxy: bool = False) -> uvicorn.Server:
     """A quiet uvicorn server for one app; a proxy passes the replica's own date (and no server name) through."""
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=not proxy,
-                                         date_header=not proxy))
+                                         date_header=not proxy, timeout_graceful_shutdown=GRACE_S))
 
 
 async def serve_until_stopped(servers: list[uvicorn.Server], cleanup: Callable[[], Awaitable[None]]) -> None:

@@ -3,6 +3,9 @@ read are the API's 400s (never a 500), it hosts one organization, and its gatewa
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +95,18 @@ def test_the_gateway_streams_bodies_and_tgi_refuses_what_is_over_its_limit(emula
     ok = httpx.post(f"http://{emulator.gateway}/generate", json={"inputs": "hi", "parameters": {"max_new_tokens": 2}},
                     headers={"Host": dns}, timeout=10)
     assert ok.status_code == 200
+
+
+def test_a_request_held_by_a_hang_does_not_hold_the_emulators_exit(emulator: Emulator) -> None:
+    """SIGTERM stops it within seconds even while an injected hang holds a request (its client long gone): uvicorn
+    otherwise waits for every open request before it exits, and the fixtures' stop waited 15 s, then SIGKILLed it
+    and so left its replicas behind."""
+    emulator.faults({"op": "list_container_groups", "delay_s": 60, "times": 10})
+    api = emulator.api()
+    with contextlib.suppress(httpx.ReadTimeout):  # the client gives up; the hang holds the request on
+        api.get("/containers", timeout=0.5)
+    assert emulator.proc is not None
+    began = time.monotonic()
+    emulator.proc.send_signal(signal.SIGTERM)
+    assert emulator.proc.wait(10) == 0
+    assert time.monotonic() - began < 5

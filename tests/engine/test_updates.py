@@ -24,11 +24,12 @@ def test_scale_down_restarts_nothing(local: Project, emulator: Emulator) -> None
         local.run("up", "--yes", "--skip-preview")
     after = {p["pid"] for p in emulator.status()["processes"]}
     assert len(after) == 2 and after <= before, "the two replicas left are the ones that were running"
-    assert probe.ticks > 10 and probe.failed == [], f"{len(probe.failed)} of {probe.ticks} probes failed"
     # SaladCloud documents no drain for a replica removed by a scale-down (salad-cloud-docs 504c704,
     # container-engine/reference/autoscaling/settings.mdx: "the system might remove nodes that are still processing
-    # jobs"): at most the requests in flight on the removed replica fail (one per worker at most); the group
-    # never stops answering (no 503).
+    # jobs"): at most the requests in flight on the removed replica fail (one per client at most: the probe has one
+    # request in flight, each load worker one); the group never stops answering (no 503). (CI saw the probe's one
+    # request land on the removed replica once.)
+    assert probe.ticks > 10 and len(probe.failed) <= 1, f"{len(probe.failed)} of {probe.ticks} probes failed"
     assert load.total > 50 and len(load.failed) <= load.workers, load.summary()
     assert "HTTP 503" not in {a.error for a in load.failed}, load.summary()
 

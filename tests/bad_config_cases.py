@@ -71,7 +71,6 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-
 def overridden(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A stack's `tgi-fleet:*` config with a case's overrides (None removes the key)."""
     out = dict(config)

@@ -13,17 +13,15 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
-# The modules whose `main(argv)` can be forked, and everything they import before serving (moto's server is
-# imported inside the serve command, hence listed).
-MAINS = ("emulator.salad.__main__", "emulator.baseten.__main__")
-PRELOAD = [*MAINS, "moto.server", "tests.forked_warm"]
-ALIASES = {"emulator": "emulator.salad.__main__", "emulator.baseten": "emulator.baseten.__main__"}  # python -m X
+# `python -m X` -> the module whose `main(argv)` is forked for it.
+ALIASES = {"emulator": "emulator.salad.__main__", "emulator.baseten": "emulator.baseten.__main__"}
+# Those mains and what they import only once serving (moto's server, inside the serve command; tests.forked_warm).
+PRELOAD = [*ALIASES.values(), "moto.server", "tests.forked_warm"]
 
 _context: ForkServerContext | None = None
 
@@ -68,12 +66,6 @@ class Forked:
 
     def send_signal(self, sig: int) -> None:
         os.kill(self.pid, sig)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
 
 
 def forkable(argv: list[str]) -> str | None:

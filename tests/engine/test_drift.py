@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.emulator_fixture import KEY, Emulator
+from tests.emulator_fixture import KEY, Emulator, running
 from tests.engine.conftest import local_stack
 from tests.engine.harness import Project
 
@@ -36,12 +36,8 @@ def wait_status(emu: Emulator, status: str) -> None:
 def slow(tmp_path: Path) -> Iterator[Emulator]:
     """An emulator whose replicas take 20 s to load: a crashed replica is still down when `up` looks. (4 s was not
     enough beside other pytest-xdist workers: `up` took 16 s and found the replica loaded again.)"""
-    emu = Emulator.on_free_ports(tmp_path / "emulator", args={"--load-s": "20"})
-    emu.start()
-    try:
+    with running(Emulator.on_free_ports(tmp_path / "emulator", args={"--load-s": "20"})) as emu:
         yield emu
-    finally:
-        emu.stop()
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def left_running(clone: Path) -> list[str]:
 
 
 def test_every_readme_command_is_in_a_lane() -> None:
-    commands = [c for lane, _, _ in LANES.values() for c in lane]
+    commands = [c for lane_commands, _, _ in LANES.values() for c in lane_commands]
     missing = readme_commands() - set(commands)
     assert not missing, f"the README documents {sorted(missing)}: run them here too (in a lane of LANES)"
     assert len(commands) == len(set(commands))

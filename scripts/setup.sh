@@ -122,7 +122,9 @@ have=$(cat "$stamp" 2>/dev/null || true)
 if [ ! -x .venv/bin/python ] || [ "${have%% *}" != "$want" ] || { [ -n "$want_dev" ] && [ "$have" != "$want dev" ]; }; then
   say "creating .venv and installing the pinned packages (constraints.txt${want_dev:+, with the test and lint tools})"
   [ -x .venv/bin/python ] || "$python" -m venv .venv || die "could not create .venv (is the python3-venv package installed?)."
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${want_dev:+[dev]}" \
+  # pip itself too: the Python host runs `python -m pip list -v` on every pulumi run (notes §1.2), and the venv
+  # module's bundled pip takes twice the CPU of the pinned one for it.
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt pip -e ".${want_dev:+[dev]}" \
     || die "pip could not install the pinned packages from constraints.txt: check the package index (PIP_INDEX_URL) and run setup again."
   echo "$want${want_dev:+ dev}" >"$stamp"
 fi

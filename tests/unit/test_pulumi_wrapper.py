@@ -200,3 +200,37 @@ def test_loopback_is_read_as_the_http_client_reads_it(wrapper: Path, url: str) -
     stack = wrapper / "stacks" / "Pulumi.dstack-dev.yaml"
     stack.write_text(stack.read_text().replace("server_url: http://127.0.0.1:3000", f"server_url: {url}"))
     refused(run(wrapper, "up", "--stack", "dstack-dev"), "dstack-dev")
+
+
+def test_the_published_passphrase_from_a_file_is_held_to_the_same_rule(wrapper: Path, tmp_path: Path) -> None:
+    """PULUMI_CONFIG_PASSPHRASE_FILE holding the published passphrase is the published passphrase: a real-looking
+    token is refused on an emulator stack as with PULUMI_CONFIG_PASSPHRASE (Pulumi reads either: the passphrase
+    secrets provider's docs, "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE")."""
+    phrase = tmp_path / "phrase"
+    phrase.write_text("tgi-fleet-local\n")
+    credential_refused(run(wrapper, "config", "set", "--stack", "local", "--secret", "hf_token", REAL_LOOKING,
+                           PULUMI_CONFIG_PASSPHRASE_FILE=str(phrase)), "local")
+    credential_refused(run(wrapper, "config", "set", "--stack", "dstack-dev", "--secret", "hf_token", "anything",
+                           PULUMI_CONFIG_PASSPHRASE_FILE=str(phrase)), "dstack-dev")
+    phrase.write_text("my own long passphrase\n")
+    ok = run(wrapper, "config", "set", "--stack", "local", "--secret", "hf_token", REAL_LOOKING,
+             PULUMI_CONFIG_PASSPHRASE_FILE=str(phrase))
+    assert ok.returncode == 0 and "ran: config set" in ok.stdout, ok
+
+
+def test_a_passphrase_of_the_users_own_settles_it_without_reading_the_endpoints(wrapper: Path,
+                                                                                 tmp_path: Path) -> None:
+    """With the user's own passphrase every stack may run, wherever it points: the endpoint rule (a Python start,
+    ~0.2 s of CPU on every pulumi command) is not asked."""
+    python = wrapper / ".venv" / "bin" / "python"
+    python.unlink()
+    asked = tmp_path / "asked"
+    python.write_text(f'#!/bin/sh\necho "$*" >>"{asked}"\nexit 3\n')
+    python.chmod(0o755)
+    phrase = tmp_path / "phrase"
+    phrase.write_text("my own long passphrase\n")
+    for stack in ("local", "salad-prod", "dstack-dev"):
+        for env in ({"PULUMI_CONFIG_PASSPHRASE": "my own long passphrase"}, {"PULUMI_CONFIG_PASSPHRASE_FILE": str(phrase)}):
+            out = run(wrapper, "up", "--stack", stack, **env)
+            assert out.returncode == 0 and "ran: up" in out.stdout and out.stderr == "", out
+    assert not asked.exists(), asked.read_text()

@@ -7,6 +7,8 @@ Every client of the program (provider APIs, readiness, smoke requests) comes fro
 from __future__ import annotations
 
 import email.utils
+import functools
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,12 +43,19 @@ def use_transport(transport: httpx.BaseTransport) -> Iterator[None]:
         _transport = previous
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's own default TLS context (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR), made once per process:
+    each client would otherwise load the CA bundle again (~30 ms of CPU), and a provider builds one per operation."""
+    return httpx.create_ssl_context()
+
+
 def client(base_url: str = "", *, headers: dict[str, str] | None = None,
            timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None,
            ) -> httpx.Client:
     """A client with a timeout on every phase; the injected transport, if any, wins over the real network."""
     return httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout,
-                        transport=transport or _transport)
+                        transport=transport or _transport, verify=tls_context())
 
 
 def timeout(seconds: float) -> httpx.Timeout:

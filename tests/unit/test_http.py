@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
+
+import certifi
 import httpx
 import pytest
 from tenacity import RetryCallState
@@ -22,6 +25,26 @@ def test_injected_transport_reaches_every_client() -> None:
             assert c.get("/x").text == "ok"
         assert HttpHealth("http://tgi.example", {}).count().ready == 1  # readiness uses the same seam
     assert seen == ["http://api.example/x", "http://tgi.example/health"]
+
+
+def test_clients_share_one_tls_context_made_as_httpx_makes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each new httpx.Client loads the CA bundle into a fresh SSLContext (~30 ms of CPU; a provider operation and
+    every readiness poll build one): the seam makes httpx's own default context once and hands it to every client."""
+    made: list[object] = []
+    real = ssl.create_default_context
+
+    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
+        made.append(kwargs.get("cafile") or kwargs.get("capath"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    http.tls_context.cache_clear()
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())  # httpx's trust_env rule is kept: the variable is read
+    for _ in range(3):
+        with http.client("https://api.example/"):
+            pass
+    assert made == [certifi.where()], made
+    http.tls_context.cache_clear()
 
 
 def test_timeouts_on_every_phase() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import signal
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from emulator.procs import free_port
+from emulator.zygote import Zygote, ZygoteProcess
 
 # The simulated TGI's timings the emulators start their replicas with unless told otherwise.
 REPLICA_LOAD_S = 5.0  # seconds until the model is loaded
@@ -56,13 +58,18 @@ class ReplicaSpec:
 class ReplicaProcess:
     """One running replica: where it listens and how to stop it."""
 
-    def __init__(self, spec: ReplicaSpec, port: int, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, spec: ReplicaSpec, port: int, proc: asyncio.subprocess.Process | ZygoteProcess) -> None:
         self.spec, self.port, self.proc = spec, port, proc
         self._readers: list[asyncio.Task[None]] = []
 
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def env_digests(self) -> dict[str, str]:
+        """The container's own environment (its spec's, not the emulator's) as name -> sha256 of the value, 16 hex
+        digits: what tests may see of it (a forked replica's /proc/PID/environ is still the emulator's)."""
+        return {k: hashlib.sha256(v.encode()).hexdigest()[:16] for k, v in sorted(self.spec.env.items())}
 
     @property
     def returncode(self) -> int | None:
@@ -97,11 +104,14 @@ class ReplicaProcess:
 class Supervisor:
     """Starts and tracks replica processes under one bound."""
 
-    def __init__(self, defaults: Mapping[str, str] | None = None, max_processes: int = 20) -> None:
+    def __init__(self, defaults: Mapping[str, str] | None = None, max_processes: int = 20,
+                 zygote: Zygote | None = None) -> None:
         # defaults: TGI_SIM_* timings the emulator was started with; a replica's own env wins over them.
         self.defaults = dict(defaults or {})
         self.max_processes = max_processes
         self.processes: set[ReplicaProcess] = set()
+        # Forks the emulator's own modules (emulator.replica, ...) ready-imported; anything else is a subprocess.
+        self.zygote = zygote
 
     def running(self) -> list[ReplicaProcess]:
         """The replicas whose process has not exited."""
@@ -117,11 +127,14 @@ class Supervisor:
         if spec.gpu_vram_bytes:
             env["TGI_SIM_GPU_VRAM_BYTES"] = str(spec.gpu_vram_bytes)
         try:
+            proc: asyncio.subprocess.Process | ZygoteProcess
             argv = spec.argv(port) if spec.argv else [sys.executable, "-m", spec.module, "--port", str(port)]
-            proc = await asyncio.create_subprocess_exec(
-                *argv, env=env, start_new_session=True,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                preexec_fn=_die_with_parent)
+            if self.zygote is not None and self.zygote.alive and forkable(argv):
+                proc = await self.zygote.spawn(argv[2], argv[3:], env)
+            else:
+                proc = await asyncio.create_subprocess_exec(
+                    *argv, env=env, start_new_session=True, stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=_die_with_parent)
         except OSError as exc:  # E2BIG (environment too large), ENOMEM, EAGAIN: this replica's failure only
             raise SpawnError(f"cannot start the container: {exc.strerror or exc}") from None
         replica = ReplicaProcess(spec, port, proc)
@@ -133,11 +146,19 @@ class Supervisor:
         return replica
 
     async def shutdown(self) -> None:
-        """Kill every replica and wait for them."""
+        """Kill every replica and wait for them; then the zygote."""
         for replica in list(self.processes):
             replica.kill()
         await asyncio.gather(*(r.wait() for r in self.processes), return_exceptions=True)
         self.processes.clear()
+        if self.zygote is not None:
+            self.zygote.close()
+
+
+def forkable(argv: list[str]) -> bool:
+    """Whether argv is one of the emulator's own modules run by this interpreter (`python -m emulator.X ...`): the
+    zygote forks those ready-imported; anything else (a real engine's python) starts as a subprocess."""
+    return len(argv) > 2 and argv[0] == sys.executable and argv[1] == "-m" and argv[2].startswith("emulator.")
 
 
 async def _pump(replica: ReplicaProcess, name: str, stream: asyncio.StreamReader, on_line: LineSink | None) -> None:

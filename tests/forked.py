@@ -20,8 +20,11 @@ from pathlib import Path
 
 # `python -m X` -> the module whose `main(argv)` is forked for it.
 ALIASES = {"emulator": "emulator.salad.__main__", "emulator.baseten": "emulator.baseten.__main__"}
-# Those mains and what they import only once serving (moto's server, inside the serve command; tests.forked_warm).
-PRELOAD = [*ALIASES.values(), "moto.server", "tests.forked_warm"]
+# Those mains and what they import only once serving (moto's server, inside the serve command; tests.forked_warm),
+# and the replicas' modules, which each emulator's zygote (emulator/zygote.py) then finds imported.
+REPLICAS = ["emulator.replica.__main__", "emulator.replica.vllm.__main__", "emulator.replica.sglang.__main__",
+            "emulator.baseten.truss_server", "emulator.baseten.engine"]
+PRELOAD = [*ALIASES.values(), "moto.server", "tests.forked_warm", *REPLICAS]
 
 _context: ForkServerContext | None = None
 

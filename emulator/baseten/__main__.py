@@ -26,6 +26,7 @@ from emulator.images import Engines
 from emulator.procs import key_source, local_url, start_daemon, stop_command
 from emulator.serving import serve_until_stopped, server
 from emulator.supervisor import REPLICA_LOAD_S, REPLICA_TOKEN_MS, Supervisor, replica_timings
+from emulator.zygote import Zygote
 
 DEFAULT_KEY = "local-baseten-key"
 DAEMON_START_TIMEOUT_S = 60.0  # it starts an S3 (moto) too
@@ -59,11 +60,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-async def serve(args: argparse.Namespace) -> None:
+async def serve(args: argparse.Namespace, zygote: Zygote | None = None) -> None:
     """Run the API, inference and S3 servers until SIGTERM/SIGINT; kill every replica on the way out."""
     timings = Timings(build_s=args.build_s, deploy_s=args.deploy_s, deactivate_s=args.deactivate_s,
                       restart_backoff_s=args.restart_backoff_s)
-    supervisor = Supervisor(replica_timings(args.load_s, args.token_ms), max_processes=args.max_replicas)
+    supervisor = Supervisor(replica_timings(args.load_s, args.token_ms), max_processes=args.max_replicas,
+                            zygote=zygote)
     with local_s3(args.s3_port) as s3:
         # A docker_server's start command: TGI's launcher, else an engine's server by the image table
         # (`vllm serve ...`, `python3 -m sglang.launch_server ...` -> the simulated vLLM / SGLang).
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.daemon:
         return daemon(args, argv)
-    asyncio.run(serve(args))
+    asyncio.run(serve(args, Zygote.start()))  # forked while this process is still one thread
     return 0
 
 

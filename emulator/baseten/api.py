@@ -443,7 +443,7 @@ def create_api(life: Lifecycle, uploads: Uploads, api_key: str, rate_limit: int 
                        for m in ws.models.values()],
             "secrets": sorted(ws.secrets),
             "processes": [{"model": m.id, "deployment": d.id, "replica": r.id, "pid": r.process.pid,
-                           "port": r.process.port}
+                           "port": r.process.port, "env_sha256": r.process.env_digests()}
                           for m in ws.models.values() for d in m.deployments.values() for r in d.replicas
                           if r.process is not None and r.process.alive()],
         })

@@ -25,6 +25,7 @@ from emulator.salad.gateway import create_gateway
 from emulator.salad.lifecycle import Timings
 from emulator.salad.nodes import DownloadRates, RatesError
 from emulator.serving import serve_until_stopped, server
+from emulator.zygote import Zygote
 
 DEFAULT_KEY = "local-emulator-key"
 
@@ -95,12 +96,12 @@ def _alive(args: argparse.Namespace) -> bool:
         return False
 
 
-async def _serve(args: argparse.Namespace) -> None:
+async def _serve(args: argparse.Namespace, zygote: Zygote | None = None) -> None:
     timings = Timings(allocate_s=args.allocate_s, download_s=args.download_s, load_s=args.load_s,
                       token_ms=args.token_ms, node_download=args.node_download_mb_s)
     cloud = Cloud(None if args.no_state else args.state_dir / "state.json", timings,
                   replica_quota=args.replica_quota, organization=args.organization,
-                  projects=tuple(args.projects or ["default"]), engines=args.engines)
+                  projects=tuple(args.projects or ["default"]), engines=args.engines, zygote=zygote)
     cloud.start_reconciler()
     servers = [server(create_app(cloud, args.api_key, args.rate_limit), args.host, args.port),
                server(create_gateway(cloud, args.api_key), args.host, args.gateway_port, proxy=True)]
@@ -122,7 +123,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"emulator: {exc}", file=sys.stderr)
         return 2
     if not args.daemon:
-        asyncio.run(_serve(args))
+        asyncio.run(_serve(args, Zygote.start()))  # forked while this process is still one thread
         return 0
     return start_daemon("emulator", sys.argv[1:], args.state_dir, "emulator", "the SaladCloud emulator",
                         f"{_base(args)}/api/public", lambda: _alive(args), poll_s=0.2)

@@ -25,6 +25,7 @@ from emulator.salad.gpus import GpuClasses
 from emulator.salad.lifecycle import Lifecycle, Timings
 from emulator.salad.store import Group, Instance, Store, now_iso
 from emulator.supervisor import Supervisor
+from emulator.zygote import Zygote
 
 
 class ApiProblem(Exception):
@@ -40,7 +41,8 @@ class Cloud:
 
     def __init__(self, state_path: Path | None, timings: Timings, gateway_domain: str = "salad.localhost",
                  replica_quota: int = 20, organization: str = "local-org",
-                 projects: tuple[str, ...] = ("default",), engines: Engines | None = None) -> None:
+                 projects: tuple[str, ...] = ("default",), engines: Engines | None = None,
+                 zygote: Zygote | None = None) -> None:
         self.t, self.domain = timings, gateway_domain
         # The organization the API key belongs to, and its projects: the emulator hosts no other.
         self.organization, self.projects = organization, projects
@@ -49,7 +51,7 @@ class Cloud:
         self.gpus = GpuClasses()
         self.gpu_classes = self.gpus.items
         self.store = Store(state_path)
-        self.supervisor = Supervisor(timings.replica_defaults(), max_processes=replica_quota)
+        self.supervisor = Supervisor(timings.replica_defaults(), max_processes=replica_quota, zygote=zygote)
         self.lifecycle = Lifecycle(self.store, self.supervisor, timings, self.gpus, engines)
 
     @property

@@ -229,8 +229,9 @@ def test_a_passphrase_of_the_users_own_settles_it_without_reading_the_endpoints(
     python.chmod(0o755)
     phrase = tmp_path / "phrase"
     phrase.write_text("my own long passphrase\n")
+    own = ({"PULUMI_CONFIG_PASSPHRASE": "my own long passphrase"}, {"PULUMI_CONFIG_PASSPHRASE_FILE": str(phrase)})
     for stack in ("local", "salad-prod", "dstack-dev"):
-        for env in ({"PULUMI_CONFIG_PASSPHRASE": "my own long passphrase"}, {"PULUMI_CONFIG_PASSPHRASE_FILE": str(phrase)}):
+        for env in own:
             out = run(wrapper, "up", "--stack", stack, **env)
             assert out.returncode == 0 and "ran: up" in out.stdout and out.stderr == "", out
     assert not asked.exists(), asked.read_text()

@@ -88,11 +88,16 @@ class ReplicaProcess:
 
         The group, not the pid, and even once the replica itself has exited: a real engine runs worker processes
         of its own (vLLM's engine core), which a container's end takes with it."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
             os.killpg(self.proc.pid, signal.SIGKILL)  # start_new_session: its pid is its group's id
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
+        except ProcessLookupError:
+            pass  # the group is gone, the process with it
+        except PermissionError:
+            # Only then the process itself: subprocess's kill polls first, and a poll that reaps the dead process in
+            # asyncio's child watcher's place makes asyncio report 255 instead of its signal.
+            if self.proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    self.proc.kill()
 
     async def wait(self) -> int:
         """Its exit status, once it and its output readers are done."""

@@ -157,6 +157,9 @@ def _serve(requests: socket.socket, replies: socket.socket) -> None:
     os.set_blocking(wake_r, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    # A terminal's Ctrl-C reaches the emulator's whole process group: the emulator stops the replicas, and this
+    # process ends at its EOF (or with it), without a KeyboardInterrupt of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         ready, _, _ = select.select([requests.fileno(), wake_r], [], [])
         if wake_r in ready:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from emulator.procs import free_port, wait_until_up
-from tests.emulator_fixture import KEY, Emulator
+from tests.emulator_fixture import KEY, Emulator, running
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
@@ -43,11 +43,8 @@ def schemathesis(spec: Path, url: str, *args: str, hooks: str | None = None) -> 
 @pytest.fixture
 def fuzzable_emulator(tmp_path: Path) -> Iterator[Emulator]:
     emu = Emulator.on_free_ports(tmp_path / "emulator", args={"--rate-limit": "1000000", "--replica-quota": "8"})
-    emu.start()
-    try:
+    with running(emu):
         yield emu
-    finally:
-        emu.stop()
 
 
 def test_emulator_conforms_to_the_salad_spec(contracts: Path, fuzzable_emulator: Emulator) -> None:

@@ -27,7 +27,7 @@ from components.engines import registry
 from components.smoke.chat import SmokeFailure, chat, engine_route
 from tests.contract.salad_groups import all_ready, group_body
 from tests.emulator_fixture import KEY as SALAD_KEY
-from tests.emulator_fixture import Emulator
+from tests.emulator_fixture import Emulator, running
 
 MODEL = "mistralai/Mistral-7B-Instruct-v0.1"
 ENGINE_KEY = "engine-key"
@@ -56,8 +56,7 @@ def engine_group(name: str, image: str, command: list[str], env: dict[str, str],
 def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, dict[str, str]]]:
     """One emulator running a vLLM and an SGLang group; each engine's access domain."""
     emu = Emulator.on_free_ports(tmp_path_factory.mktemp("engine-clients") / "emulator")
-    emu.start()
-    try:
+    with running(emu):
         api = emu.api()
         dns = {}
         for engine, (image, command, env, port) in GROUPS.items():
@@ -67,8 +66,6 @@ def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulato
         for engine in GROUPS:
             all_ready(api, 1, engine)
         yield emu, dns
-    finally:
-        emu.stop()
 
 
 def headers(dns: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from salad_cloud_sdk import SaladCloudSdk
 from salad_cloud_sdk.models import ContainerGroupCreationRequest, ProblemDetails
 
 from tests.contract.salad_groups import RTX_4090, all_ready, group_body
-from tests.emulator_fixture import KEY, ORG, PROJECT, Emulator
+from tests.emulator_fixture import KEY, ORG, PROJECT, Emulator, running
 
 MODEL = "mistralai/Mistral-7B-Instruct-v0.3"
 TGI_CLIENT = Path(__file__).resolve().parents[2] / ".venv-tgi-client" / "bin" / "python"
@@ -33,8 +33,7 @@ QUESTION = [{"role": "user", "content": "What is deep learning?"}]
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, str]]:
     """One emulator with one authenticated TGI group (2 replicas) for the gateway tests; its access domain."""
     emu = Emulator.on_free_ports(tmp_path_factory.mktemp("clients") / "emulator")
-    emu.start()
-    try:
+    with running(emu):
         body = group_body("clients", replicas=2, networking={"protocol": "http", "port": 3000, "auth": True})
         body["container"]["environment_variables"] = {"MODEL_ID": MODEL, "MAX_TOTAL_TOKENS": "4096",
                                                       "MAX_INPUT_TOKENS": "4000"}
@@ -42,8 +41,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator
         dns = api.post("/containers", json=body).json()["networking"]["dns"]
         all_ready(api, 2, "clients")
         yield emu, dns
-    finally:
-        emu.stop()
 
 
 def test_salad_cloud_sdk_drives_the_emulated_api(emulator: Emulator) -> None:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from emulator.linux import die_with_parent
 from emulator.procs import free_port
 from emulator.zygote import Zygote, ZygoteProcess
 
@@ -139,7 +140,7 @@ class Supervisor:
             else:
                 proc = await asyncio.create_subprocess_exec(
                     *argv, env=env, start_new_session=True, stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=_die_with_parent)
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=die_with_parent)
         except OSError as exc:  # E2BIG (environment too large), ENOMEM, EAGAIN: this replica's failure only
             raise SpawnError(f"cannot start the container: {exc.strerror or exc}") from None
         replica = ReplicaProcess(spec, port, proc)
@@ -160,10 +161,15 @@ class Supervisor:
             self.zygote.close()
 
 
+def python_module(argv: list[str]) -> str | None:
+    """MODULE when argv is `python -m MODULE ...` with this interpreter, else None."""
+    return argv[2] if len(argv) > 2 and argv[0] == sys.executable and argv[1] == "-m" else None
+
+
 def forkable(argv: list[str]) -> bool:
     """Whether argv is one of the emulator's own modules run by this interpreter (`python -m emulator.X ...`): the
     zygote forks those ready-imported; anything else (a real engine's python) starts as a subprocess."""
-    return len(argv) > 2 and argv[0] == sys.executable and argv[1] == "-m" and argv[2].startswith("emulator.")
+    return (python_module(argv) or "").startswith("emulator.")
 
 
 async def _pump(replica: ReplicaProcess, name: str, stream: asyncio.StreamReader, on_line: LineSink | None) -> None:
@@ -183,15 +189,6 @@ async def _pump(replica: ReplicaProcess, name: str, stream: asyncio.StreamReader
                 on_line(replica, name, line)
             except Exception as exc:  # a sink's failure must not stop the replica's output
                 print(f"emulator: log sink error: {exc!r}", file=sys.stderr, flush=True)
-
-
-def _die_with_parent() -> None:
-    """Linux: SIGKILL the replica when the emulator dies, however it dies (no orphaned replicas)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 async def port_open(port: int | None) -> bool:

@@ -35,6 +35,8 @@ import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from emulator.linux import die_with_parent, set_name
+
 HEADER = struct.Struct("!I")
 MAX_ARG_STRLEN = 32 * 4096  # Linux: one argument or environment string at most (include/uapi/linux/binfmts.h)
 
@@ -83,17 +85,6 @@ def _recv(sock: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
     return (json.loads(body), fds) if body is not None else None
 
 
-def _prctl(option: int, arg: int | bytes) -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(option, arg)
-
-
-def _die_with_parent() -> None:
-    _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def _main_name(module: str) -> str:
     """The module `python -m module` runs as __main__: a package's __main__, else the module itself."""
     spec = importlib.util.find_spec(module)
@@ -111,9 +102,8 @@ def _run_child(module: str, args: list[str], env: dict[str, str], out: int, err:
     code = 1
     try:
         os.setsid()
-        _die_with_parent()
-        # Its name in ps/top (the command line stays the emulator's: nothing is exec'd).
-        _prctl(15, module.removeprefix("emulator.").encode()[:15])  # PR_SET_NAME
+        die_with_parent()
+        set_name(module.removeprefix("emulator."))  # the command line stays the emulator's: nothing is exec'd
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL if sig != signal.SIGINT else signal.default_int_handler)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -240,7 +230,7 @@ class Zygote:
         if pid == 0:
             code = 0
             try:
-                _die_with_parent()
+                die_with_parent()
                 req_parent.close()
                 rep_parent.close()
                 _serve(req_child, rep_child)

@@ -18,6 +18,8 @@ import sys
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
+from emulator.supervisor import python_module
+
 # `python -m X` -> the module whose `main(argv)` is forked for it.
 ALIASES = {"emulator": "emulator.salad.__main__", "emulator.baseten": "emulator.baseten.__main__"}
 # Those mains and what they import only once serving (moto's server, inside the serve command; tests.forked_warm),
@@ -73,9 +75,7 @@ class Forked:
 
 def forkable(argv: list[str]) -> str | None:
     """The module whose main to fork for `python -m MODULE ...` with this interpreter, or None (run it as is)."""
-    if len(argv) > 2 and argv[0] == sys.executable and argv[1] == "-m":
-        return ALIASES.get(argv[2])
-    return None
+    return ALIASES.get(python_module(argv) or "")
 
 
 def start(main: str, argv: list[str], log_path: Path, cwd: Path) -> Forked:

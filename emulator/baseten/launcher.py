@@ -11,9 +11,10 @@ Run: python -m emulator.baseten.launcher --model-id M --port N ...
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from pathlib import Path
+
+from emulator.linux import die_with_parent
 
 NAME = "text-generation-launcher"
 REPLICA_MODULE = "emulator.replica"
@@ -46,22 +47,13 @@ def install(bin_dir: Path) -> Path:
     return path
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this server when the process that launched it dies (no orphaned simulated TGI)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Become the simulated TGI server with the flags' settings (exec: same pid, so the launcher's caller owns it)."""
     env = {**os.environ, **flags_env(list(sys.argv[1:] if argv is None else argv))}
     port = env.pop("PORT", "3000")  # TGI's default port
     env.pop("HOSTNAME", None)  # the simulated server listens on loopback whatever it is told
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    _die_with_parent()
+    die_with_parent()  # SIGKILL when the process that launched it dies: no orphaned simulated TGI
     os.execve(sys.executable, [sys.executable, "-m", REPLICA_MODULE, "--port", port], env)
     return 1  # not reached
 
